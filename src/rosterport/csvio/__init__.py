@@ -1,0 +1,1 @@
+"""CSV input and output adapters: bytes to tables, folders and zips to files, templates."""

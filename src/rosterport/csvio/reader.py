@@ -1,0 +1,234 @@
+"""Bytes of one CSV file → a `RawTable` (or a `FileProblem` saying why it cannot be read).
+
+Fast path: polars parses the records; a second, cheap columnar pass over the physical lines
+counts each record's fields (commas outside quotes) so malformed rows can be reported with
+their spreadsheet row number. Whenever the two passes disagree, or polars refuses the text
+(stray quotes inside unquoted fields), the file is parsed again by Python's `csv` module, which
+is slower but follows RFC 4180 leniently and says where quoting breaks.
+
+Accepted: UTF-8 with or without BOM; LF, CRLF and CR-only line endings, mixed in one file;
+RFC 4180 quoting with newlines inside quotes. Records with no value at all are blank rows:
+they keep their row number but are not records.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+
+import polars as pl
+
+from rosterport.domain.tables import FIELDS, ROW, FileProblem, RawTable, position
+
+UTF8_BOM = b"\xef\xbb\xbf"
+LINE_SEPARATOR = "\x1f"  # a control character: never valid inside roster values
+_CSV_FIELD_LIMIT = 1 << 24
+_UTF8_CHUNK = 1 << 24
+_QUOTED = r'"[^"]*("|$)'  # a quoted stretch, or an open quote running to the end of line
+
+
+def read_table(name: str, data: bytes) -> RawTable | FileProblem:
+    """Parse one CSV file. Never raises for bad content: problems come back as FileProblem."""
+    problem = _sniff(name, data)
+    if problem is not None:
+        return problem
+    data = data.removeprefix(UTF8_BOM)
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if not data.strip(b" \t\n,"):
+        return FileProblem(name, "empty-file", _empty_message(name, header_only=False))
+    try:
+        table = _read_fast(name, data)
+    except pl.exceptions.PolarsError:
+        table = None
+    if table is None:
+        return _read_slow(name, data)
+    return table
+
+
+def _sniff(name: str, data: bytes) -> FileProblem | None:
+    """Recognise files that are not UTF-8 CSV at all, with a hint that says how to fix them."""
+    if not data:
+        return FileProblem(name, "empty-file", _empty_message(name, header_only=False))
+    head = data[:4096]
+    if head.startswith(b"PK\x03\x04"):
+        what = (
+            "an Excel workbook (.xlsx)" if b"xl/" in head or b"[Content_Types]" in head else "a zip"
+        )
+        return FileProblem(
+            name,
+            "unreadable-file",
+            f"{name} cannot be read: it is {what} renamed to .csv; open it in Excel and use "
+            "File › Save As › 'CSV UTF-8 (Comma delimited)'",
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return FileProblem(
+            name,
+            "unreadable-file",
+            f"{name} cannot be read: it is an old Excel workbook (.xls) renamed to .csv; "
+            "save it as 'CSV UTF-8 (Comma delimited)'",
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return FileProblem(
+            name,
+            "unreadable-file",
+            f"{name} cannot be read: it is saved as UTF-16 ('Unicode Text'); "
+            "save it as 'CSV UTF-8 (Comma delimited)'",
+        )
+    return _check_utf8(name, data)
+
+
+def _check_utf8(name: str, data: bytes) -> FileProblem | None:
+    """UTF-8 validity, decoded in bounded chunks; the problem names the line and a likely cause."""
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(data), _UTF8_CHUNK):
+        piece = data[start : start + _UTF8_CHUNK]
+        try:
+            utf8.decode(piece, final=start + _UTF8_CHUNK >= len(data))
+        except UnicodeDecodeError as error:
+            offset = start + error.start
+            return FileProblem(name, "unreadable-file", _encoding_message(name, data, offset))
+    return None
+
+
+def _encoding_message(name: str, data: bytes, offset: int) -> str:
+    row = (
+        data.count(b"\n", 0, offset) + data.count(b"\r", 0, offset) - data.count(b"\r\n", 0, offset)
+    )
+    byte = data[offset]
+    guess = "Windows-1252 or Latin-1" if byte >= 0x80 else "another encoding"
+    try:
+        sample = data[max(0, offset - 20) : offset + 20].decode("cp1252", errors="replace")
+        shown = f" near '{sample.strip()}'"
+    except LookupError:  # pragma: no cover - cp1252 is always available
+        shown = ""
+    return (
+        f"{name} cannot be read: it is not UTF-8 (byte 0x{byte:02X} on line {row + 1}{shown}); "
+        f"saved as {guess}? Save it as 'CSV UTF-8 (Comma delimited)'"
+    )
+
+
+def _empty_message(name: str, *, header_only: bool) -> str:
+    if header_only:
+        return f"{name} has a header row but no records; add the records or leave the file out"
+    return f"{name} is empty: it has no header row and no records"
+
+
+def _header(data: bytes) -> tuple[list[str], int]:
+    """The header cells and the number of physical lines they span (quotes may span lines)."""
+    end = data.find(b"\n")
+    while True:
+        text = (data if end < 0 else data[:end]).decode("utf-8")
+        if text.count('"') % 2 == 0 or end < 0:
+            break
+        end = data.find(b"\n", end + 1)
+    cells = next(csv.reader([text], strict=False), [])
+    return [cell.strip() for cell in cells], text.count("\n") + 1
+
+
+def _read_fast(name: str, data: bytes) -> RawTable | FileProblem | None:
+    """Columnar parse; None when the file needs the careful parser."""
+    header, _ = _header(data)
+    width = len(header)
+    columns = [position(i) for i in range(width)]
+    records = pl.read_csv(
+        data,
+        has_header=False,
+        schema=dict.fromkeys(columns, pl.String),
+        empty_string_is_null=False,
+        truncate_ragged_lines=True,
+        quote_char='"',
+    )
+    fields = _field_counts(data)
+    if fields is None or fields.len() != records.height:
+        return None
+    frame = records.with_columns(
+        pl.int_range(1, records.height + 1, dtype=pl.UInt32).alias(ROW),
+        fields.alias(FIELDS),
+    ).slice(1)
+    return _finish(name, header, frame)
+
+
+def _field_counts(data: bytes) -> pl.Series | None:
+    """Fields per record from the physical lines: commas outside quotes, plus one.
+
+    A line continues the record before it when the quotes seen so far are unbalanced.
+    """
+    if LINE_SEPARATOR.encode() in data:
+        return None
+    lines = pl.read_csv(
+        data,
+        has_header=False,
+        separator=LINE_SEPARATOR,
+        quote_char=None,
+        schema={"line": pl.String},
+        empty_string_is_null=False,
+    ).lazy()
+    line = pl.col("line")
+    quotes = line.str.count_matches('"', literal=True)
+    open_before = (quotes.cum_sum() - quotes) % 2 == 1
+    outside = (
+        pl.when(~open_before & (quotes == 0))
+        .then(line.str.count_matches(",", literal=True))
+        .when(open_before & (quotes == 0))
+        .then(0)
+        .otherwise(
+            pl.when(open_before)
+            .then(pl.lit('"') + line)
+            .otherwise(line)
+            .str.replace_all(_QUOTED, "")
+            .str.count_matches(",", literal=True)
+        )
+    )
+    counted = (
+        lines.with_columns(
+            starts=~open_before,
+            commas=outside,
+        )
+        .with_columns(record=pl.col("starts").cum_sum())
+        .group_by("record", maintain_order=True)
+        .agg(pl.col("commas").sum())
+        .select((pl.col("commas") + 1).cast(pl.UInt32).alias(FIELDS))
+        .collect()
+    )
+    return counted.to_series()
+
+
+def _read_slow(name: str, data: bytes) -> RawTable | FileProblem:
+    """RFC 4180 parse with Python's csv module: exact, lenient with stray quotes, slower."""
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    text = data.decode("utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    try:
+        rows.extend(reader)
+    except csv.Error as error:
+        return FileProblem(
+            name,
+            "unreadable-file",
+            f"{name} cannot be read: broken quoting on row {len(rows) + 1} ({error}); "
+            "a value that contains a comma, a quote or a line break must be enclosed in double "
+            'quotes, and a quote inside it written twice ("")',
+        )
+    if not rows:
+        return FileProblem(name, "empty-file", _empty_message(name, header_only=False))
+    header = [cell.strip() for cell in rows[0]]
+    width = len(header)
+    body = rows[1:]
+    columns = {position(i): [row[i] if i < len(row) else "" for row in body] for i in range(width)}
+    frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String)).with_columns(
+        pl.Series(ROW, range(2, len(body) + 2), dtype=pl.UInt32),
+        pl.Series(FIELDS, [len(row) for row in body], dtype=pl.UInt32),
+    )
+    return _finish(name, header, frame)
+
+
+def _finish(name: str, header: list[str], frame: pl.DataFrame) -> RawTable | FileProblem:
+    """Drop blank rows (no value at all); a file with no records left is empty."""
+    values = [pl.col(position(i)).str.strip_chars() != "" for i in range(len(header))]
+    filled = pl.any_horizontal(values) if values else pl.lit(value=False)
+    kept = frame.filter(filled | (pl.col(FIELDS) > len(header)))
+    if kept.height == 0:
+        return FileProblem(name, "empty-file", _empty_message(name, header_only=True))
+    return RawTable(name, tuple(header), kept, blank_rows=frame.height - kept.height)

@@ -1,0 +1,1 @@
+"""Columnar checks. Each module holds one family of checks and returns issue frames."""

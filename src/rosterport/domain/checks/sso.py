@@ -1,0 +1,169 @@
+"""`passport-sso` look-ups: each credential's account and application must exist.
+
+The account is found among the organization's accounts in production by `User_id` (the
+person's SIS id) or, when User_id is empty, by `Username`; `School_id` limits the look-up to
+one school. No match or several matches: `reference-not-found` (filtering). Two rows for the
+same account and application: `uniqueness-violation`. Offline (no production data) the
+look-ups cannot run: the validator notes that instead of failing every row.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from rosterport.domain.checks import issueframe
+from rosterport.domain.checks.model_rules import FileCheck, ModelRules
+from rosterport.domain.issues import REFERENCE_NOT_FOUND, REQUIRED_ATTRIBUTE, UNIQUENESS_VIOLATION
+from rosterport.domain.tables import ROW
+
+ACCOUNT = "__account"
+
+
+class SsoRules(ModelRules):
+    """Account and application look-ups for app_credentials.csv."""
+
+    def record_checks(self, check: FileCheck) -> pl.DataFrame:
+        file, normalized, production = check.schema.name, check.normalized, check.production
+        issues = [_identity_missing(file, normalized)]
+        identified = normalized.filter(
+            pl.col("User_id").is_not_null() | pl.col("Username").is_not_null()
+        )
+        if production is not None and production.applications is not None:
+            issues.append(_unknown_applications(file, identified, production.applications))
+        if production is not None and production.accounts is not None:
+            resolved, unresolved = _resolve_accounts(file, identified, production.accounts)
+            issues.append(unresolved)
+            issues.append(_duplicates(file, resolved))
+        return issueframe.concat(issues)
+
+
+def _identity_missing(file: str, frame: pl.DataFrame) -> pl.DataFrame:
+    rows = frame.filter(pl.col("User_id").is_null() & pl.col("Username").is_null())
+    return issueframe.conform(
+        rows.select(
+            pl.lit(file).alias("file"),
+            pl.col(ROW).alias("row"),
+            pl.lit("User_id").alias("column"),
+            pl.lit(REQUIRED_ATTRIBUTE.code).alias("code"),
+            pl.lit("User_id and Username are both empty; fill in one to name the account").alias(
+                "message"
+            ),
+        )
+    )
+
+
+def _unknown_applications(
+    file: str, frame: pl.DataFrame, applications: frozenset[str]
+) -> pl.DataFrame:
+    rows = frame.filter(
+        pl.col("Application_id").is_not_null()
+        & ~pl.col("Application_id").is_in(sorted(applications))
+    )
+    return issueframe.conform(
+        rows.select(
+            pl.lit(file).alias("file"),
+            pl.col(ROW).alias("row"),
+            pl.lit("Application_id").alias("column"),
+            pl.col("Application_id").alias("value"),
+            pl.lit(REFERENCE_NOT_FOUND.code).alias("code"),
+            pl.format(
+                "Application_id '{}' is not an application activated for this organization; "
+                "activate it in the Application Gallery or correct the value",
+                pl.col("Application_id"),
+            ).alias("message"),
+        )
+    )
+
+
+def _resolve_accounts(
+    file: str, frame: pl.DataFrame, accounts: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Match each row to exactly one account; returns (rows with ACCOUNT, issues)."""
+    by_id = frame.filter(pl.col("User_id").is_not_null())
+    by_name = frame.filter(pl.col("User_id").is_null())
+    matches = pl.concat(
+        [
+            _match(by_id, accounts, "User_id", "user_id"),
+            _match(by_name, accounts, "Username", "username"),
+        ]
+    )
+    counts = matches.group_by(ROW).agg(pl.len().alias("__n"), pl.col(ACCOUNT).first())
+    resolved = frame.join(counts.filter(pl.col("__n") == 1), on=ROW, how="inner")
+    bad = frame.join(counts.filter(pl.col("__n") == 1), on=ROW, how="anti").join(
+        counts.select(ROW, "__n"), on=ROW, how="left"
+    )
+    column = (
+        pl.when(pl.col("User_id").is_not_null())
+        .then(pl.lit("User_id"))
+        .otherwise(pl.lit("Username"))
+    )
+    value = pl.coalesce(pl.col("User_id"), pl.col("Username"))
+    scope = (
+        pl.when(pl.col("School_id").is_not_null())
+        .then(pl.format(" in school {}", pl.col("School_id")))
+        .otherwise(pl.lit(""))
+    )
+    issues = issueframe.conform(
+        bad.select(
+            pl.lit(file).alias("file"),
+            pl.col(ROW).alias("row"),
+            column.alias("column"),
+            value.alias("value"),
+            pl.lit(REFERENCE_NOT_FOUND.code).alias("code"),
+            pl.when(pl.col("__n").is_null())
+            .then(
+                pl.format(
+                    "no account with {} '{}'{}; load the person's roster first or "
+                    "correct the value",
+                    column,
+                    value,
+                    scope,
+                )
+            )
+            .otherwise(
+                pl.format(
+                    "{} '{}'{} matches {} accounts; add School_id or use User_id to name one",
+                    column,
+                    value,
+                    scope,
+                    pl.col("__n"),
+                )
+            )
+            .alias("message"),
+        )
+    )
+    return resolved, issues
+
+
+def _match(rows: pl.DataFrame, accounts: pl.DataFrame, column: str, key: str) -> pl.DataFrame:
+    joined = rows.select(ROW, column, "School_id").join(
+        accounts.select(key, "school_id", pl.col("account").alias(ACCOUNT)),
+        left_on=column,
+        right_on=key,
+        how="inner",
+    )
+    scoped = joined.filter(
+        pl.col("School_id").is_null() | (pl.col("School_id") == pl.col("school_id"))
+    )
+    return scoped.select(ROW, ACCOUNT).unique()
+
+
+def _duplicates(file: str, resolved: pl.DataFrame) -> pl.DataFrame:
+    later = resolved.filter(~pl.struct(ACCOUNT, "Application_id").is_first_distinct())
+    if not later.height:
+        return issueframe.empty()
+    first = resolved.group_by(ACCOUNT, "Application_id").agg(pl.col(ROW).min().alias("__first"))
+    return issueframe.conform(
+        later.join(first, on=[ACCOUNT, "Application_id"]).select(
+            pl.lit(file).alias("file"),
+            pl.col(ROW).alias("row"),
+            pl.lit("Application_id").alias("column"),
+            pl.col("Application_id").alias("value"),
+            pl.lit(UNIQUENESS_VIOLATION.code).alias("code"),
+            pl.format(
+                "this account already has credentials for application '{}' on row {}; keep one",
+                pl.col("Application_id"),
+                pl.col("__first"),
+            ).alias("message"),
+        )
+    )

@@ -1,0 +1,194 @@
+"""The issue catalogue: every issue type with its stable code, title, description and level.
+
+Codes are kebab-case and never renamed: reports, APIs and settings refer to them. Record
+issues have a configurable level (per organization, per run); file issues have a fixed one.
+Messages are produced by the checks that raise an issue (they know the column, the value and
+the fix); each type documents the shape of its message in `template`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """How an issue affects an upload (see spec/validation.md, "Levels")."""
+
+    ERROR = "error"  # blocks the whole upload
+    WARN = "warn"  # removes the offending record (and what references it)
+    INFO = "info"  # reported only; the record is kept as provided
+
+    @classmethod
+    def parse(cls, text: str) -> Level:
+        """A level from its name, case-insensitively ("Error", "warn", "INFO")."""
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            names = ", ".join(level.value for level in cls)
+            raise ValueError(f"unknown level {text!r}; expected one of {names}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class IssueType:
+    """One kind of issue. `record` issues concern rows, the others whole files or columns."""
+
+    code: str
+    title: str
+    description: str
+    template: str
+    level: Level
+    record: bool
+    blocking: bool = False
+
+
+REQUIRED_ATTRIBUTE = IssueType(
+    code="required-attribute",
+    title="Required attribute",
+    description="A value that the data model requires is empty (or only spaces).",
+    template="{column} is required but empty; fill in {column} for this record",
+    level=Level.ERROR,
+    record=True,
+)
+INVALID_FORMAT = IssueType(
+    code="invalid-format",
+    title="Invalid Format",
+    description="A value is present but does not follow the format of its column.",
+    template="{column} '{value}' is not {expected}; expected {accepted}",
+    level=Level.ERROR,
+    record=True,
+)
+UNIQUENESS_VIOLATION = IssueType(
+    code="uniqueness-violation",
+    title="Uniqueness violation",
+    description="Two records of one file have the same key.",
+    template="{key} '{value}' appears again (first on row {first}); keep one record per key",
+    level=Level.ERROR,
+    record=True,
+)
+REFERENCE_NOT_FOUND = IssueType(
+    code="reference-not-found",
+    title="Reference not found",
+    description="A value refers to a record of another file that is not there (or was removed).",
+    template="{column} '{value}' is not a {target} in {file}; add it there or fix the value",
+    level=Level.WARN,
+    record=True,
+)
+MALFORMED_ROW = IssueType(
+    code="malformed-row",
+    title="Malformed row",
+    description="A row has more or fewer fields than the header row.",
+    template="row has {found} fields but the header has {expected}; check commas and quotes",
+    level=Level.ERROR,
+    record=True,
+)
+UNREADABLE_FILE = IssueType(
+    code="unreadable-file",
+    title="Unreadable file",
+    description="The file is not UTF-8 CSV: another encoding, a spreadsheet, broken quoting.",
+    template="{file} cannot be read: {reason}; {fix}",
+    level=Level.ERROR,
+    record=False,
+    blocking=True,
+)
+MISSING_FILE = IssueType(
+    code="missing-file",
+    title="Missing file",
+    description="A file the data model requires is not in the upload.",
+    template="{file} is required but was not uploaded",
+    level=Level.ERROR,
+    record=False,
+    blocking=True,
+)
+MISSING_COLUMN = IssueType(
+    code="missing-column",
+    title="Missing column",
+    description="A column the data model requires is not in the header row.",
+    template="column {column} is missing from the header row of {file}",
+    level=Level.ERROR,
+    record=False,
+    blocking=True,
+)
+DUPLICATE_COLUMN = IssueType(
+    code="duplicate-column",
+    title="Duplicate column",
+    description="Two header cells name the same column.",
+    template="column {column} appears more than once in the header row of {file}",
+    level=Level.ERROR,
+    record=False,
+    blocking=True,
+)
+EMPTY_FILE = IssueType(
+    code="empty-file",
+    title="Empty file",
+    description="The file has no header row, or a header row and no records.",
+    template="{file} has no records",
+    level=Level.ERROR,
+    record=False,
+    blocking=True,
+)
+MANIFEST_INVALID = IssueType(
+    code="manifest-invalid",
+    title="Invalid manifest",
+    description="The OneRoster manifest.csv is missing, or a required property is wrong.",
+    template="manifest.csv: {reason}",
+    level=Level.ERROR,
+    record=False,
+    blocking=True,
+)
+WRONG_VERSION = IssueType(
+    code="wrong-version",
+    title="Wrong version",
+    description="The files follow another version of the standard than the data model.",
+    template="this looks like OneRoster {version}: {reason}",
+    level=Level.ERROR,
+    record=False,
+    blocking=True,
+)
+UNEXPECTED_FILE = IssueType(
+    code="unexpected-file",
+    title="Unexpected file",
+    description="A file that the data model does not define; it is ignored.",
+    template="{file} is not a file of {model}; it is ignored",
+    level=Level.INFO,
+    record=False,
+)
+UNKNOWN_COLUMN = IssueType(
+    code="unknown-column",
+    title="Unknown column",
+    description="A header names a column the data model does not define; it is ignored.",
+    template="column {column} is not a column of {file}; it is ignored",
+    level=Level.INFO,
+    record=False,
+)
+
+CATALOGUE: dict[str, IssueType] = {
+    issue.code: issue
+    for issue in (
+        REQUIRED_ATTRIBUTE,
+        INVALID_FORMAT,
+        UNIQUENESS_VIOLATION,
+        REFERENCE_NOT_FOUND,
+        MALFORMED_ROW,
+        UNREADABLE_FILE,
+        MISSING_FILE,
+        MISSING_COLUMN,
+        DUPLICATE_COLUMN,
+        EMPTY_FILE,
+        MANIFEST_INVALID,
+        WRONG_VERSION,
+        UNEXPECTED_FILE,
+        UNKNOWN_COLUMN,
+    )
+}
+
+RECORD_ISSUES: tuple[str, ...] = tuple(code for code, t in CATALOGUE.items() if t.record)
+
+
+def issue_type(code: str) -> IssueType:
+    """The issue type for a code; ValueError naming the known codes otherwise."""
+    try:
+        return CATALOGUE[code]
+    except KeyError:
+        known = ", ".join(CATALOGUE)
+        raise ValueError(f"unknown issue code {code!r}; known codes: {known}") from None

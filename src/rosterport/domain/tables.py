@@ -1,0 +1,50 @@
+"""What the domain receives from the reader: one raw table per uploaded file.
+
+The reader (an adapter) turns bytes into a `RawTable`: the header cells as written and a frame
+of string columns named by position (`c0`, `c1`, …) so that duplicate or odd header names
+cannot collide, plus two bookkeeping columns:
+
+- `__row`: the spreadsheet row number (header = row 1; a quoted value spanning lines counts as
+  the row it starts on);
+- `__fields`: how many fields the row really had, so malformed rows can be reported.
+
+A file that cannot be read at all is a `FileProblem` instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+ROW = "__row"
+FIELDS = "__fields"
+
+
+def position(index: int) -> str:
+    """The frame column name of the header cell at `index`."""
+    return f"c{index}"
+
+
+@dataclass(frozen=True, slots=True)
+class RawTable:
+    """One readable CSV file: header cells as written and the records as strings."""
+
+    name: str
+    header: tuple[str, ...]
+    frame: pl.DataFrame
+    blank_rows: int = 0
+
+    @property
+    def rows(self) -> int:
+        """Number of records (blank rows are not records)."""
+        return self.frame.height
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    """A file that cannot be used at all: `code` is a blocking file issue code."""
+
+    name: str
+    code: str
+    message: str

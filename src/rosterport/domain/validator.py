@@ -1,0 +1,298 @@
+"""The validator: raw tables in, a report and the clean normalized records out.
+
+For one upload and one data model:
+1. the package: which uploaded file is which model file (missing, unexpected, manifest);
+2. per file, in the model's dependency order: header row, malformed rows, required values and
+   formats (normalizing as it goes), rules across columns, key uniqueness, then references
+   to files already checked, so removals cascade;
+3. levels: each record issue takes the level the policy gives its type (or a fixed one);
+   Warn removes the record, Error invalidates the upload, Info only reports.
+
+The output records are what the next stage (diff and commit) works on: per model file, the
+accepted records with normalized values and their spreadsheet row (`__row`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from rosterport.domain.checks import issueframe
+from rosterport.domain.checks.files import PackagePlan, Table
+from rosterport.domain.checks.keys import check_unique
+from rosterport.domain.checks.model_rules import FileCheck, FileState, ModelRules
+from rosterport.domain.checks.references import Targets, check_reference
+from rosterport.domain.checks.rules import check_date_order
+from rosterport.domain.checks.values import check_malformed, check_values
+from rosterport.domain.formats import FormatContext
+from rosterport.domain.issues import REFERENCE_NOT_FOUND, Level, issue_type
+from rosterport.domain.policy import Policy, Production
+from rosterport.domain.report import FileResult, FileStatus, Report
+from rosterport.domain.schemas.model import DataModel, FileSchema, Reference
+from rosterport.domain.tables import ROW, FileProblem, RawTable, position
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    """The report, and per model file the accepted normalized records and its mode."""
+
+    report: Report
+    records: dict[str, pl.DataFrame]
+    modes: dict[str, str]
+
+    @property
+    def valid(self) -> bool:
+        return self.report.valid
+
+
+def rules_for(model: DataModel) -> ModelRules:
+    """The behaviour of a data model (composition of the model-specific checks)."""
+    from rosterport.domain.checks.oneroster import OneRosterRules  # noqa: PLC0415 - avoids a cycle
+    from rosterport.domain.checks.sso import SsoRules  # noqa: PLC0415 - avoids a cycle
+
+    if model.name == "oneroster-1.1":
+        return OneRosterRules()
+    if model.name == "passport-sso":
+        return SsoRules()
+    return ModelRules()
+
+
+def validate(
+    model: DataModel,
+    tables: Sequence[Table],
+    policy: Policy | None = None,
+    production: Production | None = None,
+) -> Validation:
+    """Validate one upload (its files as read) against `model`."""
+    policy = policy or Policy()
+    rules = rules_for(model)
+    plan = rules.plan(model, tables, policy)
+    run = _Run(model, rules, policy, production, plan)
+    for schema in model.files:
+        table = plan.files.get(schema.name)
+        if table is not None:
+            run.check_file(schema, table)
+    return run.finish(tables)
+
+
+class _Run:
+    """State of one validation while its files are checked in dependency order."""
+
+    def __init__(
+        self,
+        model: DataModel,
+        rules: ModelRules,
+        policy: Policy,
+        production: Production | None,
+        plan: PackagePlan,
+    ) -> None:
+        self.model = model
+        self.rules = rules
+        self.policy = policy
+        self.production = production
+        self.plan = plan
+        self.context = FormatContext(today=policy.today)
+        self.issues: list[pl.DataFrame] = [self._leveled(plan.issues)]
+        self.states: dict[str, FileState | None] = {}
+        self.results: dict[str, FileResult] = {}
+        self.records: dict[str, pl.DataFrame] = {}
+        self.notes: list[str] = list(plan.notes)
+
+    # -- one file ---------------------------------------------------------------------------
+
+    def check_file(self, schema: FileSchema, table: Table) -> None:
+        if isinstance(table, FileProblem):
+            self.issues.append(
+                issueframe.file_issue(issue_type(table.code), table.name, table.message)
+            )
+            self.states[schema.name] = None
+            self.results[schema.name] = FileResult(
+                table.name, FileStatus.FAILED, 0, 0, 0, schema_file=schema.name
+            )
+            return
+        header = self.rules.header(schema, table.header, table.name)
+        file_issues = [self._leveled(header.issues)]
+        if header.blocked:
+            self.issues.extend(file_issues)
+            self.states[schema.name] = None
+            self.results[schema.name] = FileResult(
+                table.name, FileStatus.FAILED, table.rows, 0, 0, schema_file=schema.name
+            )
+            return
+        mode = self.plan.modes.get(schema.name, self.policy.mode.value)
+        values = self._values(schema, table, header.positions)
+        not_required = self.rules.not_required(schema, values, mode)
+        requirements = {
+            column: req
+            for (file, column), req in self.policy.requirements.items()
+            if file == schema.name
+        }
+        checked = check_values(
+            schema, values, self.context, requirements, not_required_rows=not_required
+        )
+        normalized = checked.normalized
+        record_issues = [
+            check_malformed(table.frame, len(table.header), table.name),
+            checked.issues,
+            *(check_date_order(r, normalized) for r in self.model.rules if r.file == schema.name),
+            check_unique(schema.name, normalized, schema.key, entity=schema.entity),
+            self.rules.record_checks(
+                FileCheck(schema, values, normalized, mode, self.states, self.production)
+            ),
+        ]
+        leveled = self._leveled(issueframe.concat(record_issues))
+        removed = _rows_at(leveled, Level.WARN)
+        reference_issues, normalized, removed = self._references(schema, normalized, removed)
+        leveled = issueframe.concat([leveled, reference_issues])
+        if table.name != schema.name:
+            leveled = leveled.with_columns(
+                pl.when(pl.col("file") == schema.name)
+                .then(pl.lit(table.name))
+                .otherwise(pl.col("file"))
+                .alias("file")
+            )
+        file_issues.append(leveled)
+        self.issues.extend(file_issues)
+        survivors = normalized.join(removed, on=ROW, how="anti")
+        rejected = _rows_at(leveled, Level.ERROR).join(removed, on=ROW, how="anti").height
+        self.states[schema.name] = FileState(
+            survivors=survivors, removed=normalized.join(removed, on=ROW, how="semi")
+        )
+        self.records[schema.name] = survivors
+        failed = bool(issueframe.concat(file_issues).filter(pl.col("level") == "error").height)
+        self.results[schema.name] = FileResult(
+            table.name,
+            FileStatus.FAILED if failed else FileStatus.VALIDATED,
+            table.rows,
+            table.rows - removed.height - rejected,
+            removed.height,
+            rejected,
+            schema_file=schema.name,
+        )
+
+    def _values(
+        self, schema: FileSchema, table: RawTable, positions: dict[str, int]
+    ) -> pl.DataFrame:
+        """ROW + one string column per present schema column: trimmed, empty → null."""
+        exprs = []
+        for column in schema.columns:
+            if column.name not in positions:
+                continue
+            raw = pl.col(position(positions[column.name]))
+            if self.model.trims_values:
+                raw = raw.str.strip_chars(" \t")
+            exprs.append(pl.when(raw.str.strip_chars(" \t") != "").then(raw).alias(column.name))
+        return table.frame.select(pl.col(ROW), *exprs)
+
+    def _references(
+        self, schema: FileSchema, normalized: pl.DataFrame, removed: pl.DataFrame
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """Check the file's references; returns issues, updated records, removed rows."""
+        issues: list[pl.DataFrame] = []
+        in_play = normalized.join(removed, on=ROW, how="anti")
+        refs = self.model.references_from(schema.name)
+        ordered = [r for r in refs if r.filtering] + [r for r in refs if not r.filtering]
+        for reference in ordered:
+            if not all(c in normalized.columns for c in reference.columns):
+                continue
+            targets = self._targets(reference, normalized, removed)
+            if targets is None:
+                continue
+            column = schema.column(reference.columns[0])
+            result = check_reference(
+                reference,
+                in_play,
+                targets,
+                list_column=column.list_separator is not None,
+                required=column.required,
+            )
+            if not result.issues.height:
+                continue
+            leveled = self._leveled(result.issues)
+            issues.append(leveled)
+            if result.lists is not None:
+                normalized = normalized.update(result.lists, on=ROW, how="left")
+                in_play = in_play.update(result.lists, on=ROW, how="left")
+            if reference.filtering:
+                level = reference.fixed_level or self.policy.level(REFERENCE_NOT_FOUND.code)
+                failed = result.failed
+                in_play = in_play.join(failed, on=ROW, how="anti")
+                if level is Level.WARN:  # (Error invalidates the upload; Info keeps the record)
+                    removed = pl.concat([removed, failed]).unique(maintain_order=True)
+        return issueframe.concat(issues), normalized, removed
+
+    def _targets(
+        self, reference: Reference, normalized: pl.DataFrame, removed: pl.DataFrame
+    ) -> Targets | None:
+        """What `reference` may resolve against, or None when that cannot be known here."""
+        rename = dict(zip(reference.target_columns, reference.columns, strict=True))
+        kept: list[pl.DataFrame] = []
+        removed_rows = pl.DataFrame(
+            schema={**dict.fromkeys(reference.columns, pl.String), ROW: pl.UInt32}
+        )
+        if reference.target == reference.file:
+            survivors = normalized.join(removed, on=ROW, how="anti")
+            kept.append(survivors.select(reference.target_columns).rename(rename))
+        elif reference.target in self.plan.files:
+            state = self.states.get(reference.target)
+            if state is None:
+                return None  # the target file could not be read: nothing to compare with
+            kept.append(state.survivors.select(reference.target_columns).rename(rename))
+            removed_rows = state.removed.select(*reference.target_columns, ROW).rename(rename)
+        use_production = self.rules.uses_production(reference.target, self.plan, self.policy)
+        if reference.target not in self.plan.files or use_production:
+            if self.production is None:
+                if reference.target not in self.plan.files:
+                    self._note_unchecked(reference)
+                    return None
+            else:
+                committed = self.production.keys.get(reference.target)
+                if committed is not None and committed.height:
+                    kept.append(committed.select(reference.target_columns).rename(rename))
+        if not kept:
+            kept.append(pl.DataFrame(schema=dict.fromkeys(reference.columns, pl.String)))
+        frame = pl.concat(
+            [k.select(pl.col(c).cast(pl.String) for c in reference.columns) for k in kept]
+        ).unique()
+        return Targets(kept=frame, removed=removed_rows)
+
+    def _note_unchecked(self, reference: Reference) -> None:
+        note = (
+            f"{reference.file} {' + '.join(reference.columns)} was not checked against "
+            f"{reference.target}: that file is not in this upload and production data is not "
+            "available here (it is checked when the upload is made to an organization)"
+        )
+        if note not in self.notes:
+            self.notes.append(note)
+
+    # -- levels and the end -------------------------------------------------------------------
+
+    def _leveled(self, issues: pl.DataFrame) -> pl.DataFrame:
+        """Fill in the policy's level where a check left it open."""
+        if not issues.height or not issues.get_column("level").is_null().any():
+            return issues
+        levels = {code: self.policy.level(code).value for code in issues["code"].unique()}
+        return issues.with_columns(
+            pl.coalesce(
+                pl.col("level"),
+                pl.col("code").replace_strict(levels, default=None, return_dtype=pl.String),
+            ).alias("level")
+        )
+
+    def finish(self, tables: Sequence[Table]) -> Validation:
+        issues = issueframe.concat(self.issues)
+        by_name = {r.name: r for r in self.results.values()}
+        files = tuple(by_name[t.name] for t in tables if t.name in by_name)
+        report = Report(self.model.name, files, issues, tuple(self.notes))
+        return Validation(report, self.records, dict(self.plan.modes))
+
+
+def _rows_at(issues: pl.DataFrame, level: Level) -> pl.DataFrame:
+    """Distinct rows that have at least one issue at `level`."""
+    return (
+        issues.filter((pl.col("level") == level.value) & pl.col("row").is_not_null())
+        .select(pl.col("row").alias(ROW))
+        .unique(maintain_order=True)
+    )

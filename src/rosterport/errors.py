@@ -1,0 +1,34 @@
+"""The exception tree of rosterport.
+
+    RosterportError          base of every error the product raises on purpose
+    ├── InputError           unusable input or arguments: a path that does not exist, an
+    │                        unknown data model, a zip that is not a zip (CLI exit status 2)
+    │   ├── UnknownModelError
+    │   └── ArchiveError     zip entries escaping the folder, zip bombs, unreadable archives
+    └── ConfigurationError   an invalid setting
+
+Every message says what is wrong, where, and how to fix it; adapters print it as it is and
+never show a traceback to a user.
+"""
+
+from __future__ import annotations
+
+
+class RosterportError(Exception):
+    """Base class: an error rosterport raises on purpose, with a message for people."""
+
+
+class InputError(RosterportError):
+    """The input cannot be used at all (as opposed to data with validation issues)."""
+
+
+class UnknownModelError(InputError):
+    """A data model name that rosterport does not know."""
+
+
+class ArchiveError(InputError):
+    """A zip archive that is refused: escaping paths, too large, too many entries."""
+
+
+class ConfigurationError(RosterportError):
+    """An invalid setting or option value."""

@@ -1,0 +1,1 @@
+"""Renderings of a validation report: CSV error report, text summary, JSON."""

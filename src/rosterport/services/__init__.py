@@ -1,0 +1,1 @@
+"""Use cases. Services take their collaborators as parameters and raise domain errors."""
