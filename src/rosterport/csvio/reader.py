@@ -34,15 +34,18 @@ def read_table(name: str, data: bytes) -> RawTable | FileProblem:
     if problem is not None:
         return problem
     data = data.removeprefix(UTF8_BOM)
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if not data.strip(b" \t\n,"):
+    if not data.strip(b" \t\r\n,"):
         return FileProblem(name, "empty-file", _empty_message(name, header_only=False))
+    # polars splits records on LF only: it reads a copy with every CR turned into LF.
+    lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n") if b"\r" in data else data
     try:
-        table = _read_fast(name, data)
-    except pl.exceptions.PolarsError:
+        table = _read_fast(name, lines)
+    except (pl.exceptions.PolarsError, UnicodeDecodeError, csv.Error):
         table = None
-    if table is None:
+    if table is None:  # polars refused the text: say why, or parse it the careful way
+        return _check_utf8(name, data) or _read_slow(name, data)
+    if lines is not data and b'"' in data and _breaks_lines(table):
+        # The copy turned any CR inside quotes into LF; the careful parser reads the original.
         return _read_slow(name, data)
     return table
 
@@ -76,7 +79,7 @@ def _sniff(name: str, data: bytes) -> FileProblem | None:
             f"{name} cannot be read: it is saved as UTF-16 ('Unicode Text'); "
             "save it as 'CSV UTF-8 (Comma delimited)'",
         )
-    return _check_utf8(name, data)
+    return None
 
 
 def _check_utf8(name: str, data: bytes) -> FileProblem | None:
@@ -100,7 +103,7 @@ def _encoding_message(name: str, data: bytes, offset: int) -> str:
     guess = "Windows-1252 or Latin-1" if byte >= 0x80 else "another encoding"
     try:
         sample = data[max(0, offset - 20) : offset + 20].decode("cp1252", errors="replace")
-        shown = f" near '{sample.strip()}'"
+        shown = f" near '{' '.join(sample.split())}'"
     except LookupError:  # pragma: no cover - cp1252 is always available
         shown = ""
     return (
@@ -130,6 +133,8 @@ def _header(data: bytes) -> tuple[list[str], int]:
 def _read_fast(name: str, data: bytes) -> RawTable | FileProblem | None:
     """Columnar parse; None when the file needs the careful parser."""
     header, _ = _header(data)
+    if not any(header):  # no header row: the careful parser says so
+        return None
     width = len(header)
     columns = [position(i) for i in range(width)]
     records = pl.read_csv(
@@ -150,10 +155,23 @@ def _read_fast(name: str, data: bytes) -> RawTable | FileProblem | None:
     return _finish(name, header, frame)
 
 
+def _breaks_lines(table: RawTable | FileProblem) -> bool:
+    """Whether a header cell or value holds a line break."""
+    if isinstance(table, FileProblem):
+        return False
+    columns = [position(i) for i in range(len(table.header))]
+    in_values = table.frame.select(
+        pl.any_horizontal(pl.col(columns).str.contains("\n", literal=True).any())
+    ).item()
+    return any("\n" in cell for cell in table.header) or bool(in_values)
+
+
 def _field_counts(data: bytes) -> pl.Series | None:
     """Fields per record from the physical lines: commas outside quotes, plus one.
 
-    A line continues the record before it when the quotes seen so far are unbalanced.
+    Most files have no line with an odd number of quotes (no value spans lines): then every
+    line is a record, and only lines that contain quotes need the quote-aware count. A line
+    continues the record before it when the quotes seen so far are unbalanced.
     """
     if LINE_SEPARATOR.encode() in data:
         return None
@@ -164,9 +182,28 @@ def _field_counts(data: bytes) -> pl.Series | None:
         quote_char=None,
         schema={"line": pl.String},
         empty_string_is_null=False,
-    ).lazy()
+    )
     line = pl.col("line")
-    quotes = line.str.count_matches('"', literal=True)
+    if b'"' not in data:
+        return lines.select((line.str.count_matches(",", literal=True) + 1).cast(pl.UInt32))[
+            "line"
+        ].rename(FIELDS)
+    quotes = lines.select(line.str.count_matches('"', literal=True).alias("q"))["q"]
+    if not (quotes % 2 == 1).any():
+        outside = (
+            pl.when(pl.col("q") == 0)
+            .then(line)
+            .otherwise(line.str.replace_all(_QUOTED, ""))
+            .str.count_matches(",", literal=True)
+        )
+        counted = lines.with_columns(quotes).select((outside + 1).cast(pl.UInt32).alias(FIELDS))
+        return counted.to_series()
+    return _field_counts_multiline(lines.with_columns(quotes))
+
+
+def _field_counts_multiline(lines: pl.DataFrame) -> pl.Series:
+    """The general case: some quoted values span lines, so records are groups of lines."""
+    line, quotes = pl.col("line"), pl.col("q")
     open_before = (quotes.cum_sum() - quotes) % 2 == 1
     outside = (
         pl.when(~open_before & (quotes == 0))
@@ -181,18 +218,16 @@ def _field_counts(data: bytes) -> pl.Series | None:
             .str.count_matches(",", literal=True)
         )
     )
-    counted = (
-        lines.with_columns(
-            starts=~open_before,
-            commas=outside,
-        )
+    return (
+        lines.lazy()
+        .with_columns(starts=~open_before, commas=outside)
         .with_columns(record=pl.col("starts").cum_sum())
         .group_by("record", maintain_order=True)
         .agg(pl.col("commas").sum())
         .select((pl.col("commas") + 1).cast(pl.UInt32).alias(FIELDS))
         .collect()
+        .to_series()
     )
-    return counted.to_series()
 
 
 def _read_slow(name: str, data: bytes) -> RawTable | FileProblem:
@@ -214,6 +249,12 @@ def _read_slow(name: str, data: bytes) -> RawTable | FileProblem:
     if not rows:
         return FileProblem(name, "empty-file", _empty_message(name, header_only=False))
     header = [cell.strip() for cell in rows[0]]
+    if not any(header):
+        return FileProblem(
+            name,
+            "empty-file",
+            f"{name} has no header row: row 1 is blank; put the column names in row 1",
+        )
     width = len(header)
     body = rows[1:]
     columns = {position(i): [row[i] if i < len(row) else "" for row in body] for i in range(width)}
@@ -225,10 +266,26 @@ def _read_slow(name: str, data: bytes) -> RawTable | FileProblem:
 
 
 def _finish(name: str, header: list[str], frame: pl.DataFrame) -> RawTable | FileProblem:
-    """Drop blank rows (no value at all); a file with no records left is empty."""
-    values = [pl.col(position(i)).str.strip_chars() != "" for i in range(len(header))]
-    filled = pl.any_horizontal(values) if values else pl.lit(value=False)
-    kept = frame.filter(filled | (pl.col(FIELDS) > len(header)))
-    if kept.height == 0:
+    """Drop blank rows (every cell empty or only spaces and tabs, as the validator reads a
+    missing value); a file with no records left is empty.
+
+    Only rows whose first field is blank can be blank rows, so the full test runs on those.
+    """
+    width = len(header)
+    first = pl.col(position(0))
+    blank_first = (
+        (first.str.len_bytes() == 0) | first.str.starts_with(" ") | first.str.starts_with("\t")
+        if width
+        else pl.lit(value=True)
+    )
+    suspects = frame.filter(blank_first & (pl.col(FIELDS) <= width))
+    if suspects.height:
+        values = [pl.col(position(i)).str.strip_chars(" \t") != "" for i in range(width)]
+        blank = suspects.filter(~pl.any_horizontal(values)) if values else suspects
+        frame = frame.join(blank.select(ROW), on=ROW, how="anti", maintain_order="left")
+        blanks = blank.height
+    else:
+        blanks = 0
+    if frame.height == 0:
         return FileProblem(name, "empty-file", _empty_message(name, header_only=True))
-    return RawTable(name, tuple(header), kept, blank_rows=frame.height - kept.height)
+    return RawTable(name, tuple(header), frame, blank_rows=blanks)

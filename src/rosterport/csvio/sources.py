@@ -10,6 +10,7 @@ dotfiles are skipped.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -98,12 +99,25 @@ def read_zip(path: Path, limits: ZipLimits | None = None) -> Source:
             if "/" in name:
                 notes.append(f"{path.name}: skipped {info.filename} (files must be at the root)")
                 continue
-            with archive.open(info) as handle:
-                data = handle.read(limits.total_bytes + 1)
-            files.append(SourceFile(name, data))
+            files.append(SourceFile(name, _unpack(path.name, archive, info, limits)))
     if not files:
         raise ArchiveError(f"{path.name} contains no files; put the CSV files at its root")
     return Source(tuple(files), tuple(notes))
+
+
+def _unpack(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimits) -> bytes:
+    """One entry's bytes; a damaged, encrypted or oddly compressed entry is an ArchiveError."""
+    if info.flag_bits & 0x1:
+        raise ArchiveError(
+            f"{name}: entry {info.filename} is encrypted; create the zip again without a password"
+        )
+    try:
+        with archive.open(info) as handle:
+            return handle.read(limits.total_bytes + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+        raise ArchiveError(
+            f"{name}: entry {info.filename} cannot be unpacked ({error}); create the zip again"
+        ) from None
 
 
 def _check_limits(name: str, infos: list[zipfile.ZipInfo], limits: ZipLimits) -> None:

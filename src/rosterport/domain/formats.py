@@ -39,6 +39,19 @@ class Format:
     hint: Hinter | None = None
     secret: bool = False
     choices: tuple[str, ...] = field(default=())
+    # For formats that store values as given: a regex matching every value that may be
+    # invalid. Values it does not match are valid as they are, so only the (rare) matches go
+    # through `normalize`. None: every value is normalized.
+    suspect: str | None = None
+    # The other way round: a regex that only valid values, already normalized and without
+    # surrounding spaces, match in full; values it does not match go through `normalize`.
+    clean: str | None = None
+    max_bytes: int | None = None  # values longer than this (in bytes) are suspect too
+
+    @property
+    def screened(self) -> bool:
+        """Whether most values can skip `normalize` (they are stored as given)."""
+        return self.suspect is not None or self.clean is not None
 
 
 def _no_hint(_: pl.Expr) -> pl.Expr:
@@ -52,19 +65,21 @@ def _when_matches(pattern: str) -> Normalizer:
     return normalize
 
 
-_CONTROL = r"[\x00-\x08\x0a-\x1f\x7f]"
+_CONTROL = r"[\x00-\x08\x0a-\x1f\x7f-\x9f]"  # C0 (but tab), DEL, C1
 
 
 def _text(value: pl.Expr, _: FormatContext) -> pl.Expr:
     return pl.when(~value.str.contains(_CONTROL)).then(value)
 
 
-TEXT = Format("text", "text", "text without control characters", _text)
-SECRET = Format("secret", "text", "text without control characters", _text, secret=True)
+TEXT = Format("text", "text", "text without control characters", _text, suspect=_CONTROL)
+SECRET = Format(
+    "secret", "text", "text without control characters", _text, secret=True, suspect=_CONTROL
+)
 
 
 def _id(value: pl.Expr, _: FormatContext) -> pl.Expr:
-    ok = ~value.str.contains(r"[\x00-\x1f\x7f]") & (value.str.len_chars() <= 255)
+    ok = ~value.str.contains(r"[\x00-\x1f\x7f-\x9f]") & (value.str.len_chars() <= 255)
     return pl.when(ok & ~value.str.contains(_SCIENTIFIC)).then(value)
 
 
@@ -80,51 +95,49 @@ def _id_hint(value: pl.Expr) -> pl.Expr:
     )
 
 
-ID = Format("id", "an identifier", "1–255 characters without control characters", _id, _id_hint)
+ID = Format(
+    "id",
+    "an identifier",
+    "1–255 characters without control characters",
+    _id,
+    _id_hint,
+    suspect=r"[\x00-\x1f\x7f-\x9f]|[Ee]\+",
+    max_bytes=255,
+)
 
 
-def _iso_date(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
-    """A real calendar day from integer parts, as ISO text; null for 2/30 and the like."""
-    text = pl.format(
-        "{}-{}-{}",
-        year.cast(pl.String).str.zfill(4),
-        month.cast(pl.String).str.zfill(2),
-        day.cast(pl.String).str.zfill(2),
-    )
-    return text.str.to_date("%Y-%m-%d", strict=False).dt.to_string("%Y-%m-%d")
-
-
-_US_DATE = r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{2}|[0-9]{4})$"
-_ISO_DATE = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$"
+_DATE_SHAPE = r"^([0-9]{1,2}/[0-9]{1,2}/([0-9]{2}|[0-9]{4})|[0-9]{4}-[0-9]{2}-[0-9]{2})$"
 
 
 def _date(value: pl.Expr, ctx: FormatContext) -> pl.Expr:
-    month = value.str.extract(_US_DATE, 1).cast(pl.Int32)
-    day = value.str.extract(_US_DATE, 2).cast(pl.Int32)
-    year_text = value.str.extract(_US_DATE, 3)
-    year = year_text.cast(pl.Int32)
-    # Two-digit years fall in the window [today − 80 y, today + 20 y).
-    century = ctx.today.year // 100 * 100
-    candidate = year + century
-    limit = (ctx.today.year + 20) * 10000 + ctx.today.month * 100 + ctx.today.day
-    candidate = (
-        pl.when(candidate * 10000 + month * 100 + day >= limit)
-        .then(candidate - 100)
-        .otherwise(candidate)
+    """US dates (M/D/YY, M/D/YYYY, MM/DD/YYYY) and ISO dates → ISO text; null when not a
+    real calendar day. Two-digit years fall in the window [today − 80 y, today + 20 y)."""
+    four_digit = value.str.to_date("%m/%d/%Y", strict=False)
+    four_digit = pl.when(four_digit.dt.year().is_between(1000, 9999)).then(four_digit)
+    # chrono reads %y as 1969–2068; the window is 100 years too, so at most one century moves.
+    short = value.str.to_date("%m/%d/%y", strict=False)
+    upper = _years_later(ctx.today, 20)
+    lower = _years_later(ctx.today, -80)
+    two_digit = (
+        pl.when(short >= upper)
+        .then(short.dt.offset_by("-100y"))
+        .when(short < lower)
+        .then(short.dt.offset_by("100y"))
+        .otherwise(short)
     )
-    candidate = (
-        pl.when(candidate * 10000 + month * 100 + day < limit - 1000000)
-        .then(candidate + 100)
-        .otherwise(candidate)
-    )
-    full_year = pl.when(year_text.str.len_chars() == 2).then(candidate).otherwise(year)
-    us = _iso_date(full_year, month, day)
-    iso = _iso_date(
-        value.str.extract(_ISO_DATE, 1).cast(pl.Int32),
-        value.str.extract(_ISO_DATE, 2).cast(pl.Int32),
-        value.str.extract(_ISO_DATE, 3).cast(pl.Int32),
-    )
-    return pl.coalesce(us, iso)
+    us = pl.when(value.str.contains(r"/[0-9]{2}$")).then(two_digit).otherwise(four_digit)
+    iso = value.str.to_date("%Y-%m-%d", strict=False)
+    # chrono alone also takes 2010-1-5, 1/ 2/2010 and -2010-01-01: only the listed shapes pass.
+    shaped = value.str.contains(_DATE_SHAPE)
+    return pl.when(shaped).then(pl.coalesce(us, iso)).dt.to_string("%Y-%m-%d")
+
+
+def _years_later(day: date, years: int) -> date:
+    """The same calendar day `years` later (Feb 29 becomes Feb 28 in common years)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def _date_hint(value: pl.Expr) -> pl.Expr:
@@ -159,7 +172,16 @@ def _email_hint(value: pl.Expr) -> pl.Expr:
     )
 
 
-EMAIL = Format("email", "an e-mail address", "local@domain.tld", _email, _email_hint)
+EMAIL = Format(
+    "email",
+    "an e-mail address",
+    "local@domain.tld",
+    _email,
+    _email_hint,
+    # valid, domain already in lower case (É and Ω too, not only A–Z)
+    clean=r"^[^@\s]+@[^@\s\p{Changes_When_Lowercased}]+\.[^@\s.\p{Changes_When_Lowercased}]+$",
+    max_bytes=254,
+)
 
 
 def mapping_format(

@@ -27,7 +27,15 @@ def _guid_hint(value: pl.Expr) -> pl.Expr:
     )
 
 
-GUID = Format("guid", "a sourcedId", "1–255 characters of 0-9 A-Z a-z . - _ / @", _guid, _guid_hint)
+GUID = Format(
+    "guid",
+    "a sourcedId",
+    "1–255 characters of 0-9 A-Z a-z . - _ / @",
+    _guid,
+    _guid_hint,
+    suspect=r"[^0-9A-Za-z._/@-]",
+    max_bytes=255,
+)
 
 
 def _guid_list(value: pl.Expr, _: FormatContext) -> pl.Expr:
@@ -46,7 +54,7 @@ def _string(value: pl.Expr, _: FormatContext) -> pl.Expr:
     return pl.when(~value.str.contains("\r", literal=True)).then(value)
 
 
-STRING = Format("string", "a string", "text without carriage returns", _string)
+STRING = Format("string", "a string", "text without carriage returns", _string, suspect="\r")
 SECRET_STRING = Format("secret", "a string", "text without carriage returns", _string, secret=True)
 LIST = Format("list", "a list", "values separated by commas", _string)
 

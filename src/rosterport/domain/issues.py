@@ -161,6 +161,44 @@ UNKNOWN_COLUMN = IssueType(
     level=Level.INFO,
     record=False,
 )
+HEADER_ORDER = IssueType(
+    code="header-order",
+    title="Columns out of order",
+    description="OneRoster: the standard columns are all there but not in the standard order; "
+    "they are read by name.",
+    template="the columns of {file} are not in the standard order ({expected}); they are read "
+    "by name; reorder them",
+    level=Level.INFO,
+    record=False,
+)
+HEADER_CASE = IssueType(
+    code="header-case",
+    title="Column name case",
+    description="OneRoster: a header names a standard column in another case (Sourcedid); it is "
+    "read as that column.",
+    template="column {found} of {file} is read as {column}; OneRoster names are case-sensitive: "
+    "rename it {column}",
+    level=Level.INFO,
+    record=False,
+)
+FILE_NAME_CASE = IssueType(
+    code="file-name-case",
+    title="File name case",
+    description="OneRoster: a file is named in another case than the standard (Users.csv); it is "
+    "read as that file.",
+    template="{found} is read as {file}; OneRoster file names are case-sensitive: rename it {file}",
+    level=Level.INFO,
+    record=False,
+)
+MANIFEST_PROPERTY = IssueType(
+    code="manifest-property",
+    title="Unknown manifest property",
+    description="OneRoster: manifest.csv has a property that OneRoster 1.1 does not define; it "
+    "is ignored.",
+    template="manifest.csv: {property} is not a OneRoster 1.1 manifest property; it is ignored",
+    level=Level.INFO,
+    record=False,
+)
 
 CATALOGUE: dict[str, IssueType] = {
     issue.code: issue
@@ -179,6 +217,10 @@ CATALOGUE: dict[str, IssueType] = {
         WRONG_VERSION,
         UNEXPECTED_FILE,
         UNKNOWN_COLUMN,
+        HEADER_ORDER,
+        HEADER_CASE,
+        FILE_NAME_CASE,
+        MANIFEST_PROPERTY,
     )
 }
 

@@ -98,7 +98,7 @@ class _Run:
         self.states: dict[str, FileState | None] = {}
         self.results: dict[str, FileResult] = {}
         self.records: dict[str, pl.DataFrame] = {}
-        self.notes: list[str] = list(plan.notes)
+        self.notes: list[str] = [*plan.notes, *rules.notes(production)]
 
     # -- one file ---------------------------------------------------------------------------
 
@@ -130,8 +130,14 @@ class _Run:
             if file == schema.name
         }
         checked = check_values(
-            schema, values, self.context, requirements, not_required_rows=not_required
+            schema,
+            values,
+            self.context,
+            requirements,
+            not_required_rows=not_required,
+            trims=self.model.trims_values,
         )
+        values = checked.values
         normalized = checked.normalized
         record_issues = [
             check_malformed(table.frame, len(table.header), table.name),
@@ -155,10 +161,11 @@ class _Run:
             )
         file_issues.append(leveled)
         self.issues.extend(file_issues)
-        survivors = normalized.join(removed, on=ROW, how="anti")
+        survivors = _without(normalized, removed)
         rejected = _rows_at(leveled, Level.ERROR).join(removed, on=ROW, how="anti").height
         self.states[schema.name] = FileState(
-            survivors=survivors, removed=normalized.join(removed, on=ROW, how="semi")
+            survivors=survivors,
+            removed=normalized.filter(pl.col(ROW).is_in(removed.get_column(ROW).implode())),
         )
         self.records[schema.name] = survivors
         failed = bool(issueframe.concat(file_issues).filter(pl.col("level") == "error").height)
@@ -175,23 +182,23 @@ class _Run:
     def _values(
         self, schema: FileSchema, table: RawTable, positions: dict[str, int]
     ) -> pl.DataFrame:
-        """ROW + one string column per present schema column: trimmed, empty → null."""
-        exprs = []
-        for column in schema.columns:
-            if column.name not in positions:
-                continue
-            raw = pl.col(position(positions[column.name]))
-            if self.model.trims_values:
-                raw = raw.str.strip_chars(" \t")
-            exprs.append(pl.when(raw.str.strip_chars(" \t") != "").then(raw).alias(column.name))
-        return table.frame.select(pl.col(ROW), *exprs)
+        """ROW + one column per schema column present, named, as read (no copy)."""
+        return table.frame.select(
+            pl.col(ROW),
+            *(
+                pl.col(position(positions[c.name])).alias(c.name)
+                for c in schema.columns
+                if c.name in positions
+            ),
+        )
 
     def _references(
         self, schema: FileSchema, normalized: pl.DataFrame, removed: pl.DataFrame
     ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         """Check the file's references; returns issues, updated records, removed rows."""
         issues: list[pl.DataFrame] = []
-        in_play = normalized.join(removed, on=ROW, how="anti")
+        # A deletion's references are not checked: it needs only its key (see _deletes).
+        in_play = _without(normalized, removed).filter(~_deletes(normalized))
         refs = self.model.references_from(schema.name)
         ordered = [r for r in refs if r.filtering] + [r for r in refs if not r.filtering]
         for reference in ordered:
@@ -218,7 +225,7 @@ class _Run:
             if reference.filtering:
                 level = reference.fixed_level or self.policy.level(REFERENCE_NOT_FOUND.code)
                 failed = result.failed
-                in_play = in_play.join(failed, on=ROW, how="anti")
+                in_play = _without(in_play, failed)
                 if level is Level.WARN:  # (Error invalidates the upload; Info keeps the record)
                     removed = pl.concat([removed, failed]).unique(maintain_order=True)
         return issueframe.concat(issues), normalized, removed
@@ -232,37 +239,48 @@ class _Run:
         removed_rows = pl.DataFrame(
             schema={**dict.fromkeys(reference.columns, pl.String), ROW: pl.UInt32}
         )
+        deleting: pl.DataFrame | None = None  # target records this upload deletes (_deletes)
         if reference.target == reference.file:
-            survivors = normalized.join(removed, on=ROW, how="anti")
+            survivors = _without(normalized, removed)
+            deleting = survivors.filter(_deletes(survivors))
             kept.append(survivors.select(reference.target_columns).rename(rename))
         elif reference.target in self.plan.files:
             state = self.states.get(reference.target)
             if state is None:
                 return None  # the target file could not be read: nothing to compare with
+            deleting = state.survivors.filter(_deletes(state.survivors))
             kept.append(state.survivors.select(reference.target_columns).rename(rename))
             removed_rows = state.removed.select(*reference.target_columns, ROW).rename(rename)
         use_production = self.rules.uses_production(reference.target, self.plan, self.policy)
         if reference.target not in self.plan.files or use_production:
             if self.production is None:
-                if reference.target not in self.plan.files:
-                    self._note_unchecked(reference)
-                    return None
-            else:
-                committed = self.production.keys.get(reference.target)
-                if committed is not None and committed.height:
-                    kept.append(committed.select(reference.target_columns).rename(rename))
+                # Offline: what production holds is unknown, so a value missing from the upload
+                # may well be committed already; say so rather than report false errors.
+                self._note_unchecked(reference)
+                return None
+            committed = self.production.keys.get(reference.target)
+            if committed is not None and committed.height:
+                kept.append(committed.select(reference.target_columns).rename(rename))
         if not kept:
             kept.append(pl.DataFrame(schema=dict.fromkeys(reference.columns, pl.String)))
         frame = pl.concat(
             [k.select(pl.col(c).cast(pl.String) for c in reference.columns) for k in kept]
-        ).unique()
+        )
+        if deleting is not None and deleting.height:  # not a target here nor in production
+            gone = deleting.select(pl.col(reference.target_columns).cast(pl.String)).rename(rename)
+            frame = frame.join(gone, on=list(reference.columns), how="anti")
         return Targets(kept=frame, removed=removed_rows)
 
     def _note_unchecked(self, reference: Reference) -> None:
+        why = (
+            "that file is not in this upload"
+            if reference.target not in self.plan.files
+            else f"{reference.target} only adds to what is committed"
+        )
         note = (
             f"{reference.file} {' + '.join(reference.columns)} was not checked against "
-            f"{reference.target}: that file is not in this upload and production data is not "
-            "available here (it is checked when the upload is made to an organization)"
+            f"{reference.target}: {why}, and production data is not available here (it is "
+            "checked when the upload is made to an organization)"
         )
         if note not in self.notes:
             self.notes.append(note)
@@ -287,6 +305,26 @@ class _Run:
         files = tuple(by_name[t.name] for t in tables if t.name in by_name)
         report = Report(self.model.name, files, issues, tuple(self.notes))
         return Validation(report, self.records, dict(self.plan.modes))
+
+
+def _deletes(frame: pl.DataFrame) -> pl.Expr:
+    """Rows that delete their record: OneRoster delta rows with status `tobedeleted`.
+
+    Such a record is no reference target (not in this upload, and not through production,
+    which still holds it), and its own references are not checked. Files without a `status`
+    column have none. (In a bulk file `status` must be empty, so there are none there either
+    once the upload is valid.)
+    """
+    if "status" not in frame.columns:
+        return pl.lit(value=False)
+    return pl.col("status").eq_missing("tobedeleted")
+
+
+def _without(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """`frame` less the rows whose ROW is in `rows` (order kept)."""
+    if not rows.height:
+        return frame
+    return frame.filter(~pl.col(ROW).is_in(rows.get_column(ROW).implode()))
 
 
 def _rows_at(issues: pl.DataFrame, level: Level) -> pl.DataFrame:

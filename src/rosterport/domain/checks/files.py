@@ -47,6 +47,15 @@ def match_loose(model: DataModel, tables: Sequence[Table], mode: Mode) -> Packag
         name = by_name.get(folded(table.name))
         if name is not None and name not in files:
             files[name] = table
+        elif name is not None:  # the same file twice, in other cases (Students.csv)
+            issues.append(
+                issueframe.file_issue(
+                    UNEXPECTED_FILE,
+                    table.name,
+                    f"{table.name} is a second {name}: {files[name].name} is read and this one "
+                    "is ignored; upload only one of them",
+                )
+            )
         elif folded(table.name) in by_alias:
             aliased.append((by_alias[folded(table.name)], table))
         else:

@@ -9,6 +9,18 @@ from rosterport.domain.issues import UNIQUENESS_VIOLATION
 from rosterport.domain.tables import ROW
 
 
+def _possible_duplicates(keyed: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """ROWs whose key hash occurs more than once: a superset of the duplicates, found with
+    a sort of 64-bit hashes (fast) instead of comparing strings; the exact comparison then
+    runs on these rows only. The hashes live only for this call (never stored)."""
+    hashes = keyed.select(columns).hash_rows()
+    ordered = hashes.sort()
+    repeated = ordered.filter(ordered == ordered.shift(1))
+    if not repeated.len():
+        return keyed.select(ROW).clear()
+    return keyed.select(ROW).filter(hashes.is_in(repeated.unique().implode()))
+
+
 def check_unique(
     file: str, frame: pl.DataFrame, key: tuple[str, ...], *, entity: str = "record"
 ) -> pl.DataFrame:
@@ -18,6 +30,7 @@ def check_unique(
     if not columns:
         return issueframe.empty()
     keyed = frame.select(ROW, *columns).filter(pl.all_horizontal(pl.col(columns).is_not_null()))
+    keyed = keyed.join(_possible_duplicates(keyed, columns), on=ROW, how="semi")
     later = keyed.filter(~pl.struct(columns).is_first_distinct())
     if not later.height:
         return issueframe.empty()

@@ -59,6 +59,11 @@ class ModelRules:
         del check
         return issueframe.empty()
 
+    def notes(self, production: Production | None) -> tuple[str, ...]:
+        """Sentences for the report about checks that could not run here."""
+        del production
+        return ()
+
     def uses_production(self, target: str, plan: PackagePlan, policy: Policy) -> bool:
         """Whether references to `target` also resolve against production."""
         del target, plan

@@ -14,6 +14,7 @@ import polars as pl
 from rosterport.domain.checks import issueframe
 from rosterport.domain.checks.model_rules import FileCheck, ModelRules
 from rosterport.domain.issues import REFERENCE_NOT_FOUND, REQUIRED_ATTRIBUTE, UNIQUENESS_VIOLATION
+from rosterport.domain.policy import Production
 from rosterport.domain.tables import ROW
 
 ACCOUNT = "__account"
@@ -21,6 +22,20 @@ ACCOUNT = "__account"
 
 class SsoRules(ModelRules):
     """Account and application look-ups for app_credentials.csv."""
+
+    def notes(self, production: Production | None) -> tuple[str, ...]:
+        missing = []
+        if production is None or production.accounts is None:
+            missing.append("accounts (User_id, Username)")
+        if production is None or production.applications is None:
+            missing.append("activated applications (Application_id)")
+        if not missing:
+            return ()
+        return (
+            "not checked here: "
+            + " and ".join(missing)
+            + " need the organization's production data; they are checked on upload",
+        )
 
     def record_checks(self, check: FileCheck) -> pl.DataFrame:
         file, normalized, production = check.schema.name, check.normalized, check.production
@@ -33,7 +48,17 @@ class SsoRules(ModelRules):
         if production is not None and production.accounts is not None:
             resolved, unresolved = _resolve_accounts(file, identified, production.accounts)
             issues.append(unresolved)
-            issues.append(_duplicates(file, resolved))
+        else:  # offline: the account is identified by what the row says
+            resolved = identified.with_columns(
+                pl.concat_str(
+                    pl.col("School_id").fill_null(""),
+                    pl.when(pl.col("User_id").is_not_null())
+                    .then(pl.lit("id:") + pl.col("User_id"))
+                    .otherwise(pl.lit("name:") + pl.col("Username")),
+                    separator="|",
+                ).alias(ACCOUNT)
+            )
+        issues.append(_duplicates(file, resolved))
         return issueframe.concat(issues)
 
 
@@ -149,6 +174,7 @@ def _match(rows: pl.DataFrame, accounts: pl.DataFrame, column: str, key: str) ->
 
 
 def _duplicates(file: str, resolved: pl.DataFrame) -> pl.DataFrame:
+    resolved = resolved.sort(ROW)  # joins do not keep row order: the first row is the one kept
     later = resolved.filter(~pl.struct(ACCOUNT, "Application_id").is_first_distinct())
     if not later.height:
         return issueframe.empty()

@@ -26,15 +26,20 @@ _REQUIREMENT_TEXT = {
 
 @dataclass(frozen=True, slots=True)
 class ValueCheck:
-    """The normalized records and the issues found in their values."""
+    """The values as read (trimmed, null when empty), normalized, and the issues found."""
 
+    values: pl.DataFrame
     normalized: pl.DataFrame
     issues: pl.DataFrame
 
 
+_EDGE_SPACE = r"^[ \t]|[ \t]$"
+
+
 def check_malformed(frame: pl.DataFrame, width: int, file: str) -> pl.DataFrame:
     """Rows whose field count differs from the header's."""
-    bad = frame.filter(pl.col(FIELDS) != width)
+    counts = frame.select(ROW, FIELDS)
+    bad = counts.filter(pl.col(FIELDS) != width)
     if not bad.height:
         return issueframe.empty()
     return issueframe.conform(
@@ -59,48 +64,112 @@ def check_values(
     requirements: Mapping[str, Requirement],
     *,
     not_required_rows: pl.Expr | None = None,
+    trims: bool = True,
 ) -> ValueCheck:
-    """Check and normalize the columns of `values` (ROW + trimmed strings, null when empty).
+    """Check and normalize the columns of `values` (ROW + one string column per schema column
+    present, as read: surrounding spaces and empty strings allowed).
 
-    `requirements` maps optional column names to a data requirement. `not_required_rows`
-    marks rows for which required values are not demanded (OneRoster `tobedeleted`).
+    Fast path: one screening pass per column finds the values that are empty, have spaces to
+    trim or (for formats that store values as given) may be invalid; only those are trimmed
+    and normalized one by one. Formats that change values (dates, grades…) normalize the
+    whole column. `requirements` maps optional columns to a data requirement;
+    `not_required_rows` marks rows for which required values are not demanded.
     """
     present = [c for c in schema.columns if c.name in values.columns]
-    normalized = values.select(
-        pl.col(ROW),
-        *(c.format.normalize(pl.col(c.name), context).alias(c.name) for c in present),
+    screen = values.select(
+        *(_empty(c.name).alias(f"e{i}") for i, c in enumerate(present)),
+        *(_suspect(c, trims).alias(f"s{i}") for i, c in enumerate(present)),
     )
-    demand = pl.lit(value=True) if not_required_rows is None else ~not_required_rows
-    flags = []
-    for column in present:
-        raw = pl.col(column.name)
-        norm = pl.col(f"{column.name}__n")
-        missing = raw.is_null() & (demand if column.required else column.name in requirements)
-        flags.append((missing | (raw.is_not_null() & norm.is_null())).alias(f"{column.name}__bad"))
-    joined = pl.concat(
-        [
-            values.select(pl.col(ROW), *(pl.col(c.name) for c in present)),
-            normalized.select(pl.col(c.name).alias(f"{c.name}__n") for c in present),
-        ],
-        how="horizontal",
-    ).with_columns(flags)
-    bad_names = [f"{c.name}__bad" for c in present]
-    suspects = joined.filter(pl.any_horizontal(bad_names)) if bad_names else joined.clear()
-    issues = [
-        _column_issues(schema.name, column, suspects, requirements.get(column.name))
-        for column in present
-        if suspects.height and suspects.get_column(f"{column.name}__bad").any()
-    ]
-    return ValueCheck(normalized, issueframe.concat(issues))
+    rows = values.get_column(ROW)
+    demand = (
+        pl.Series(ROW, [True] * values.height, dtype=pl.Boolean)
+        if not_required_rows is None
+        else values.select((~not_required_rows).fill_null(value=True)).to_series()
+    )
+    cleaned: dict[str, pl.Series] = {ROW: rows}
+    normalized: dict[str, pl.Series] = {ROW: rows}
+    issues: list[pl.DataFrame] = []
+    for i, column in enumerate(present):
+        raw = values.get_column(column.name).cast(pl.String)
+        value, norm = _column(column, raw, screen[f"e{i}"], screen[f"s{i}"], context, trims=trims)
+        cleaned[column.name], normalized[column.name] = value, norm
+        missing = value.is_null()
+        if column.required:
+            missing = missing & demand
+        elif column.name not in requirements:
+            missing = pl.Series([False] * values.height, dtype=pl.Boolean)
+        bad = missing | (value.is_not_null() & norm.is_null())
+        if bad.any():
+            subset = pl.DataFrame({ROW: rows.filter(bad), column.name: value.filter(bad)})
+            issues.append(
+                _column_issues(schema.name, column, subset, requirements.get(column.name))
+            )
+    for column in schema.columns:  # a column a requirement names, left out of the file:
+        if column.name in requirements and column.name not in values.columns and values.height:
+            empty = pl.Series(column.name, [None] * values.height, dtype=pl.String)
+            subset = pl.DataFrame({ROW: rows, column.name: empty})  # missing in every record
+            issues.append(_column_issues(schema.name, column, subset, requirements[column.name]))
+    return ValueCheck(pl.DataFrame(cleaned), pl.DataFrame(normalized), issueframe.concat(issues))
+
+
+def _empty(name: str) -> pl.Expr:
+    raw = pl.col(name)
+    return raw.is_null() | (raw.str.len_bytes() == 0)
+
+
+def _suspect(column: Column, trims: bool) -> pl.Expr:
+    """Values that need more than "keep as given": edge spaces, or possibly invalid."""
+    raw = pl.col(column.name)
+    fmt = column.format
+    if fmt.clean is not None:
+        flag = ~raw.str.contains(fmt.clean)
+    else:
+        patterns = [_EDGE_SPACE] if trims else []
+        if fmt.suspect is not None:
+            patterns.append(fmt.suspect)
+        if not patterns:
+            return pl.lit(value=False)
+        flag = raw.str.contains("|".join(patterns))
+    if fmt.max_bytes is not None:
+        flag = flag | (raw.str.len_bytes() > fmt.max_bytes)
+    return flag.fill_null(value=False)
+
+
+def _column(
+    column: Column,
+    raw: pl.Series,
+    empty: pl.Series,
+    suspect: pl.Series,
+    context: FormatContext,
+    *,
+    trims: bool,
+) -> tuple[pl.Series, pl.Series]:
+    """(values trimmed with empty → null, normalized values) of one column."""
+    frame = pl.DataFrame({"v": raw, "e": empty})
+    value = frame.select(pl.when(~pl.col("e")).then(pl.col("v")).alias(column.name)).to_series()
+    where = suspect.arg_true()
+    fixed = pl.DataFrame({"v": raw.gather(where)}) if where.len() else None
+    if fixed is not None:
+        v = pl.col("v").str.strip_chars(" \t") if trims else pl.col("v")
+        fixed = fixed.select(pl.when(v != "").then(v).alias("v")).with_columns(
+            column.format.normalize(pl.col("v"), context).alias("n")
+        )
+        value = value.clone().scatter(where, fixed["v"])
+    if not column.format.screened:
+        whole = pl.DataFrame({"v": value}).select(column.format.normalize(pl.col("v"), context))
+        return value, whole.to_series().alias(column.name)
+    norm = value.clone()
+    if fixed is not None:
+        norm = norm.scatter(where, fixed["n"])
+    return value, norm
 
 
 def _column_issues(
     file: str,
     column: Column,
-    suspects: pl.DataFrame,
+    rows: pl.DataFrame,
     requirement: Requirement | None,
 ) -> pl.DataFrame:
-    rows = suspects.filter(pl.col(f"{column.name}__bad"))
     raw = pl.col(column.name)
     shown = pl.lit(issueframe.MASK) if column.secret else raw
     fmt = column.format

@@ -2,7 +2,7 @@
 
 Every file starts with `sourcedId`, `status`, `dateLastModified`; columns must all be present
 in the standard order (HeaderRule.STRICT). The manifest and bulk/delta rules are checks of
-their own (domain/checks/oneroster.py).
+their own (domain/checks/oneroster/).
 """
 
 from __future__ import annotations

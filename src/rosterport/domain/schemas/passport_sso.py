@@ -12,7 +12,7 @@ from rosterport.domain.schemas.model import Column, DataModel, FileSchema
 APP_CREDENTIALS = FileSchema(
     name="app_credentials.csv",
     entity="credential",
-    key=("Application_id", "School_id", "User_id", "Username"),
+    key=(),  # (Application_id, the resolved account): checked by domain/checks/sso.py
     description="One row per account and application. User_id or Username identifies the account.",
     columns=(
         Column("School_id", ID, description="Limits the account look-up to one school"),

@@ -1,0 +1,114 @@
+"""Helpers shared by the test suite: fixture files, reading and validating them, and issue
+lists flattened for one-line assertions (the frictionless style).
+
+    assert issues(report) == [("students.csv", 17, "DOB", "invalid-format")]
+
+Fixtures live in tests/data/<model>/<name-after-the-defect>/. A defect folder holds only the
+files that differ from `valid-district/`; `district("student-bad-dob")` overlays it.
+Tests import these helpers with `from tests.conftest import …`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+
+from rosterport.csvio.reader import read_table
+from rosterport.domain.policy import Policy, Production
+from rosterport.domain.report import Report
+from rosterport.domain.schemas import get_model
+from rosterport.domain.tables import FileProblem, RawTable, position
+from rosterport.domain.validator import Validation, validate
+
+DATA = Path(__file__).resolve().parent / "data"
+PASSPORT = DATA / "passport"
+TODAY = date(2025, 9, 1)  # fixed, so two-digit years and date windows never drift
+
+Issue = tuple[str | None, int | None, str | None, str]
+LeveledIssue = tuple[str | None, int | None, str | None, str, str]
+Files = dict[str, bytes]
+
+
+def issues(report: Report) -> list[Issue]:
+    """`(file, row, column, code)` per issue, in the report's reading order."""
+    return [
+        (file, row, column, code)
+        for file, row, column, code in report.sorted_issues()
+        .select("file", "row", "column", "code")
+        .iter_rows()
+    ]
+
+
+def leveled(report: Report) -> list[LeveledIssue]:
+    """`(file, row, column, code, level)` per issue, in the report's reading order."""
+    return [
+        (file, row, column, code, level)
+        for file, row, column, code, level in report.sorted_issues()
+        .select("file", "row", "column", "code", "level")
+        .iter_rows()
+    ]
+
+
+def messages(report: Report, code: str | None = None) -> list[str]:
+    """The messages of the report's issues (of one code when given), in reading order."""
+    frame = report.sorted_issues()
+    if code is not None:
+        frame = frame.filter(frame["code"] == code)
+    return [str(m) for m in frame["message"]]
+
+
+def files_in(folder: Path) -> Files:
+    """The files of a fixture folder by name, sorted like a folder upload."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def district(*overlays: str, without: Iterable[str] = (), base: str = "valid-district") -> Files:
+    """`tests/data/passport/<base>` with each overlay folder's files put over it."""
+    files = files_in(PASSPORT / base)
+    for overlay in overlays:
+        files.update(files_in(PASSPORT / overlay))
+    for name in without:
+        del files[name]
+    return files
+
+
+def check(
+    files: Mapping[str, bytes],
+    model: str = "passport-roster",
+    policy: Policy | None = None,
+    production: Production | None = None,
+) -> Validation:
+    """Read `files` like an upload and validate them against `model` (today fixed)."""
+    tables = [read_table(name, data) for name, data in files.items()]
+    return validate(get_model(model), tables, policy or Policy(today=TODAY), production)
+
+
+def table(data: bytes | str, name: str = "students.csv") -> RawTable:
+    """Read one CSV that must be readable."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    result = read_table(name, raw)
+    assert isinstance(result, RawTable), result
+    return result
+
+
+def problem(data: bytes | str, name: str = "students.csv") -> FileProblem:
+    """Read one CSV that must be refused."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    result = read_table(name, raw)
+    assert isinstance(result, FileProblem), result
+    return result
+
+
+def records(raw: RawTable) -> list[tuple[int, list[str]]]:
+    """`(row, cells)` per record; cells missing from a short row read as ""."""
+    columns = [position(i) for i in range(len(raw.header))]
+    return [
+        (row, ["" if cell is None else cell for cell in cells])
+        for row, *cells in raw.frame.select("__row", *columns).iter_rows()
+    ]
+
+
+def csv_text(*lines: str, end: str = "\n") -> bytes:
+    """Lines joined into CSV bytes, each terminated by `end`."""
+    return "".join(line + end for line in lines).encode("utf-8")

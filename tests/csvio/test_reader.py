@@ -1,0 +1,328 @@
+"""The CSV reader: bytes → header, cells and spreadsheet row numbers, or a FileProblem.
+
+The properties write random tables with Python's csv module (the reference for RFC 4180)
+and check that the reader gives back exactly those cells with the rows a spreadsheet shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rosterport.csvio.reader import read_table
+from rosterport.domain.tables import FIELDS, FileProblem, RawTable
+from tests.conftest import csv_text, problem, records, table
+
+# Characters that stress CSV: separators, quotes, every line break, spaces, non-ASCII
+# (2-, 3- and 4-byte UTF-8). A blank cell is empty or only spaces and tabs.
+_CHARS = list("ab Z9,\"\n\r\t;'é中😀")
+ENDINGS = ("\n", "\r\n", "\r")
+
+
+@dataclass(frozen=True)
+class Written:
+    """A table as written, and the bytes the csv module produced for it."""
+
+    header: list[str]
+    rows: list[list[str]]
+    data: bytes
+
+
+def _write(header: list[str], rows: list[list[str]], endings: list[str], *, last: bool) -> str:
+    """CSV text of `header` + `rows`, each record ended by its own line ending.
+
+    Python's writer only quotes a field that contains a character of its *own* line
+    terminator, so a record with any line break in it is written fully quoted. A blank line
+    after a CR ends with CR too: CR then LF would be one CRLF line break.
+    """
+    out = io.StringIO()
+    previous = ""
+    for record, ending in zip([header, *rows], endings, strict=True):
+        broken = any("\r" in cell or "\n" in cell for cell in record)
+        previous = "\r" if previous == "\r" and not record else ending
+        if broken:
+            csv.writer(out, lineterminator=previous, quoting=csv.QUOTE_ALL).writerow(record)
+        else:  # QUOTE_MINIMAL
+            csv.writer(out, lineterminator=previous).writerow(record)
+    text = out.getvalue()
+    return text if last else text.removesuffix(previous)
+
+
+cells = st.text(st.sampled_from(_CHARS), max_size=6)
+names = st.text(st.sampled_from(_CHARS), min_size=1, max_size=6).filter(str.strip)
+
+
+@st.composite
+def written(draw: st.DrawFn, *, ragged: bool) -> Written:
+    width = draw(st.integers(1, 4))
+    header = draw(st.lists(names, min_size=width, max_size=width))
+    row_width = st.integers(0, width + 2) if ragged else st.just(width)
+    rows = draw(
+        st.lists(row_width.flatmap(lambda n: st.lists(cells, min_size=n, max_size=n)), max_size=6)
+    )
+    style = draw(st.sampled_from([*ENDINGS, "mixed"]))
+    count = len(rows) + 1
+    if style == "mixed":
+        endings = draw(st.lists(st.sampled_from(ENDINGS), min_size=count, max_size=count))
+    else:
+        endings = [style] * count
+    text = _write(header, rows, endings, last=draw(st.booleans()))
+    bom = b"\xef\xbb\xbf" if draw(st.booleans()) else b""
+    return Written(header, rows, bom + text.encode("utf-8"))
+
+
+def _expected(case: Written) -> list[tuple[int, list[str]]]:
+    """Spreadsheet rows: header 1, then one row per record; blank records are not records
+    unless they have more fields than the header (then they are malformed)."""
+    width = len(case.header)
+    expected = []
+    for row, record in enumerate(case.rows, start=2):
+        cells_ = (record + [""] * width)[:width]
+        if any(c.strip(" \t") for c in cells_) or len(record) > width:
+            expected.append((row, cells_))
+    return expected
+
+
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(written(ragged=False))
+def test_reader_returns_exactly_the_cells_and_rows_written(case: Written) -> None:
+    result = read_table("students.csv", case.data)
+    expected = _expected(case)
+    if not expected:
+        assert isinstance(result, FileProblem)
+        assert result.code == "empty-file"
+        return
+    assert isinstance(result, RawTable), result
+    assert list(result.header) == [h.strip() for h in case.header]
+    assert records(result) == expected
+    assert result.blank_rows == len(case.rows) - len(expected)
+
+
+@PROPERTY
+@given(written(ragged=True))
+def test_reader_counts_the_fields_of_every_row(case: Written) -> None:
+    result = read_table("students.csv", case.data)
+    expected = _expected(case)
+    if not expected:
+        assert isinstance(result, FileProblem)
+        return
+    assert isinstance(result, RawTable), result
+    assert records(result) == expected
+    kept = {row for row, _ in expected}
+    fields = [len(record) for row, record in enumerate(case.rows, start=2) if row in kept]
+    assert result.frame[FIELDS].to_list() == fields
+
+
+# -- specific files ---------------------------------------------------------------------------
+
+
+def test_header_is_row_1_and_first_record_row_2() -> None:
+    raw = table(csv_text("School_id,Student_id", "S1,1", "S1,2"))
+    assert raw.header == ("School_id", "Student_id")
+    assert records(raw) == [(2, ["S1", "1"]), (3, ["S1", "2"])]
+
+
+def test_quoted_value_spanning_lines_counts_as_the_row_it_starts_on() -> None:
+    raw = table(csv_text("id,note", '1,"line one', 'line two"', "2,plain", '3,"a ""quoted"", b"'))
+    assert records(raw) == [
+        (2, ["1", "line one\nline two"]),
+        (3, ["2", "plain"]),
+        (4, ["3", 'a "quoted", b']),
+    ]
+
+
+def test_header_cells_are_trimmed_and_may_span_lines() -> None:
+    raw = table(csv_text(' School_id ,"Student', '_id"', "S1,1"))
+    assert raw.header == ("School_id", "Student\n_id")
+    assert records(raw) == [(2, ["S1", "1"])]
+
+
+@pytest.mark.parametrize("ending", ENDINGS, ids=["lf", "crlf", "cr"])
+def test_line_endings(ending: str) -> None:
+    raw = table(csv_text("a,b", "1,2", '3,"x y"', end=ending))
+    assert records(raw) == [(2, ["1", "2"]), (3, ["3", "x y"])]
+
+
+def test_mixed_line_endings_in_one_file() -> None:
+    raw = table(b"a,b\r\n1,2\r3,4\n5,6\r\n7,8")
+    assert records(raw) == [(2, ["1", "2"]), (3, ["3", "4"]), (4, ["5", "6"]), (5, ["7", "8"])]
+
+
+def test_line_breaks_inside_quotes_are_kept_as_written() -> None:
+    raw = table(b'a,b\r\n1,"x\r\ny"\r\n2,"p\rq"\r\n3,"m\nn"\r\n')
+    assert records(raw) == [(2, ["1", "x\r\ny"]), (3, ["2", "p\rq"]), (4, ["3", "m\nn"])]
+
+
+def test_utf8_bom_is_not_part_of_the_first_header() -> None:
+    raw = table(b"\xef\xbb\xbfSchool_id,School_name\r\nS1,\xc3\x89cole Fran\xc3\xa7aise\r\n")
+    assert raw.header == ("School_id", "School_name")
+    assert records(raw) == [(2, ["S1", "École Française"])]
+
+
+def test_blank_lines_keep_their_row_number_but_are_not_records() -> None:
+    raw = table(csv_text("a,b", "1,2", "", "   ", ",", "3,4"))
+    assert records(raw) == [(2, ["1", "2"]), (6, ["3", "4"])]
+    assert raw.blank_rows == 3
+    assert raw.rows == 2
+
+
+def test_values_keep_their_spaces() -> None:
+    # Trimming is the validator's business: the reader returns cells as written.
+    raw = table(csv_text("a,b", ' 1 ," 2 "'))
+    assert records(raw) == [(2, [" 1 ", " 2 "])]
+
+
+def test_rows_with_too_few_or_too_many_fields() -> None:
+    raw = table(csv_text("a,b,c", "1,2,3", "4,5", "6,7,8,9", '"x,y",z,', "10,11,12"))
+    assert records(raw) == [
+        (2, ["1", "2", "3"]),
+        (3, ["4", "5", ""]),
+        (4, ["6", "7", "8"]),
+        (5, ["x,y", "z", ""]),
+        (6, ["10", "11", "12"]),
+    ]
+    assert raw.frame[FIELDS].to_list() == [3, 2, 4, 3, 3]
+
+
+def test_row_of_only_commas_beyond_the_header_is_a_record() -> None:
+    raw = table(csv_text("a,b", "1,2", ",,,"))
+    assert records(raw) == [(2, ["1", "2"]), (3, ["", ""])]
+    assert raw.frame[FIELDS].to_list() == [2, 4]
+
+
+def test_stray_quote_inside_an_unquoted_value_is_kept() -> None:
+    raw = table(csv_text("name,nick", 'Dwayne "The Rock" Johnson,rock', "Ann,a"))
+    assert records(raw) == [(2, ['Dwayne "The Rock" Johnson', "rock"]), (3, ["Ann", "a"])]
+
+
+def test_malformed_rows_after_a_multiline_value_keep_their_rows() -> None:
+    raw = table(csv_text("a,b", '1,"x', 'y"', "2", "3,4"))
+    assert records(raw) == [(2, ["1", "x\ny"]), (3, ["2", ""]), (4, ["3", "4"])]
+    assert raw.frame[FIELDS].to_list() == [2, 1, 2]
+
+
+# -- files that cannot be read ----------------------------------------------------------------
+
+
+def test_windows_1252_is_unreadable_with_a_hint() -> None:
+    data = "School_id,Last_name\r\nS1,Smith\r\nS1,Müller\r\n".encode("cp1252")
+    found = problem(data)
+    assert found.code == "unreadable-file"
+    assert "Save it as 'CSV UTF-8" in found.message
+    assert "line 3" in found.message
+
+
+def test_broken_utf8_after_a_bom_is_unreadable() -> None:
+    found = problem(b"\xef\xbb\xbfa,b\n1,caf\xe9\n")
+    assert found.code == "unreadable-file"
+    assert "not UTF-8" in found.message
+
+
+def test_utf16_is_unreadable() -> None:
+    found = problem("a,b\r\n1,2\r\n".encode("utf-16"))
+    assert found.code == "unreadable-file"
+    assert "UTF-16" in found.message
+    assert "CSV UTF-8" in found.message
+
+
+def test_xlsx_renamed_to_csv_is_unreadable() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as workbook:
+        workbook.writestr("[Content_Types].xml", "<Types/>")
+        workbook.writestr("xl/workbook.xml", "<workbook/>")
+    found = problem(buffer.getvalue())
+    assert found.code == "unreadable-file"
+    assert "Excel workbook (.xlsx)" in found.message
+    assert "CSV UTF-8" in found.message
+
+
+def test_old_xls_renamed_to_csv_is_unreadable() -> None:
+    found = problem(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
+    assert found.code == "unreadable-file"
+    assert ".xls" in found.message
+
+
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\n\n", b"\r\n \r\n", b" , \n,,\n"])
+def test_file_without_header_is_empty(data: bytes) -> None:
+    found = problem(data)
+    assert found.code == "empty-file"
+    assert "no header row" in found.message
+
+
+@pytest.mark.parametrize("data", [b"a,b", b"a,b\n", b"a,b\r\n\r\n", b"a,b\n,\n  ,  \n"])
+def test_header_only_file_is_empty(data: bytes) -> None:
+    found = problem(data)
+    assert found.code == "empty-file"
+    assert "header row but no records" in found.message
+
+
+def test_quote_left_open_is_unreadable_and_names_its_row() -> None:
+    found = problem(csv_text("a,b", "1,2", '3,"open', "4,5"))
+    assert found.code == "unreadable-file"
+    assert "broken quoting on row 3" in found.message
+
+
+def test_text_after_a_closing_quote_is_unreadable() -> None:
+    found = problem(csv_text("a,b", "1,2", '3,"closed"tail'))
+    assert found.code == "unreadable-file"
+    assert "broken quoting" in found.message
+
+
+def test_problem_carries_the_file_name() -> None:
+    found = read_table("Teachers.CSV", b"")
+    assert isinstance(found, FileProblem)
+    assert found.name == "Teachers.CSV"
+    assert found.message.startswith("Teachers.CSV ")
+
+
+def test_not_utf8_in_the_header_row_is_unreadable() -> None:
+    found = problem("Prénom,Nom\r\nAnn,Lee\r\n".encode("cp1252"))
+    assert found.code == "unreadable-file"
+    assert "line 1" in found.message
+    assert "Save it as 'CSV UTF-8" in found.message
+
+
+@pytest.mark.parametrize("data", [b"\nSchool_id,School_name\nS1,One\n", b",,\r\nS1,One,\r\n"])
+def test_blank_first_row_means_no_header_row(data: bytes) -> None:
+    found = problem(data)
+    assert found.code == "empty-file"
+    assert "row 1 is blank" in found.message
+
+
+def test_stray_quote_in_the_header_row() -> None:
+    raw = table(csv_text('School"id,Name', "S1,One"))
+    assert raw.header == ('School"id', "Name")
+    assert records(raw) == [(2, ["S1", "One"])]
+
+
+_NOISE = st.sampled_from(
+    [
+        b"a",
+        b",",
+        b'"',
+        b"\n",
+        b"\r",
+        b" ",
+        b"\xc3\xa9",
+        b"\x1f",
+        b"\x00",
+        b"\t",
+        b"\xef\xbb\xbf",
+        b"\xe9",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=40), st.lists(_NOISE, max_size=30).map(b"".join)))
+def test_reader_never_raises(data: bytes) -> None:
+    assert isinstance(read_table("x.csv", data), RawTable | FileProblem)

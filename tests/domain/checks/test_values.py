@@ -1,0 +1,190 @@
+"""Required values, formats and field counts, checked over whole columns."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from rosterport.domain import formats
+from rosterport.domain.checks.values import check_malformed, check_values
+from rosterport.domain.formats import FormatContext
+from rosterport.domain.policy import Requirement
+from rosterport.domain.schemas.model import Column, FileSchema
+from rosterport.domain.tables import FIELDS, ROW
+from tests.conftest import TODAY
+
+PEOPLE = FileSchema(
+    name="people.csv",
+    key=("Person_id",),
+    columns=(
+        Column("Person_id", formats.ID, required=True),
+        Column("Last_name", formats.TEXT, required=True),
+        Column("DOB", formats.DATE),
+        Column("Email", formats.EMAIL),
+        Column("Nickname", formats.TEXT),
+        Column("Password", formats.SECRET),
+    ),
+)
+CONTEXT = FormatContext(today=TODAY)
+
+Found = tuple[int, str, str | None, str, str | None]
+
+
+def values(**columns: list[str | None]) -> pl.DataFrame:
+    """ROW (2, 3, …) + the given columns as read."""
+    height = len(next(iter(columns.values())))
+    return pl.DataFrame(
+        {ROW: pl.Series(range(2, height + 2), dtype=pl.UInt32), **columns},
+        schema_overrides=dict.fromkeys(columns, pl.String),
+    )
+
+
+def found(issues: pl.DataFrame) -> list[Found]:
+    """(row, column, value, code, level) per issue, by row then column order."""
+    return sorted(
+        issues.select("row", "column", "value", "code", "level").iter_rows(),
+        key=lambda i: (i[0], PEOPLE.column_names.index(i[1])),
+    )
+
+
+def test_clean_values_are_normalized_and_raise_nothing() -> None:
+    checked = check_values(
+        PEOPLE,
+        values(
+            Person_id=[" P1 ", "P2"],
+            Last_name=["Lee", "  O'Hara"],
+            DOB=["11/1/98", "2007-06-06"],
+            Email=["Ann@Example.ORG", ""],
+            Nickname=["", None],
+        ),
+        CONTEXT,
+        {},
+    )
+    assert checked.issues.height == 0
+    assert checked.normalized.select(ROW, "Person_id", "Last_name", "DOB", "Email").rows() == [
+        (2, "P1", "Lee", "1998-11-01", "Ann@example.org"),
+        (3, "P2", "O'Hara", "2007-06-06", None),
+    ]
+    assert checked.normalized["Nickname"].to_list() == [None, None]
+
+
+def test_missing_required_values_and_invalid_formats() -> None:
+    checked = check_values(
+        PEOPLE,
+        values(
+            Person_id=["P1", "", "   ", "P4"],
+            Last_name=["Lee", "Kim", None, "\t"],
+            DOB=["13/45/2010", "", " 1/2/2003 ", "soon"],
+            Email=["x", "a@b.co", None, "a b@c.de"],
+        ),
+        CONTEXT,
+        {},
+    )
+    assert found(checked.issues) == [
+        (2, "DOB", "13/45/2010", "invalid-format", None),
+        (2, "Email", "x", "invalid-format", None),
+        (3, "Person_id", None, "required-attribute", None),
+        (4, "Person_id", None, "required-attribute", None),
+        (4, "Last_name", None, "required-attribute", None),
+        (5, "Last_name", None, "required-attribute", None),
+        (5, "DOB", "soon", "invalid-format", None),
+        (5, "Email", "a b@c.de", "invalid-format", None),
+    ]
+    messages = dict(
+        checked.issues.select(pl.format("{}:{}", "row", "column"), "message").iter_rows()
+    )
+    assert messages["3:Person_id"] == "Person_id is required but empty; fill it in"
+    assert messages["2:Email"] == (
+        "Email 'x' is not an e-mail address; expected local@domain.tld (needs exactly one @)"
+    )
+    # invalid values are not stored; the record itself is the validator's business
+    assert checked.normalized["DOB"].to_list() == [None, None, "2003-01-02", None]
+
+
+def test_value_in_messages_is_trimmed() -> None:
+    checked = check_values(PEOPLE, values(Person_id=["P1"], DOB=["  2/30/2010 "]), CONTEXT, {})
+    assert checked.issues.select("value", "message").rows() == [
+        (
+            "2/30/2010",
+            "DOB '2/30/2010' is not a date; expected MM/DD/YYYY, M/D/YY or YYYY-MM-DD "
+            "(not a real calendar day)",
+        )
+    ]
+
+
+def test_secret_values_never_appear_in_issues() -> None:
+    checked = check_values(PEOPLE, values(Person_id=["P1"], Password=["hunter2\x07"]), CONTEXT, {})
+    assert found(checked.issues) == [(2, "Password", "••••", "invalid-format", None)]
+    (message,) = checked.issues["message"]
+    assert "hunter2" not in message
+    assert message.startswith("Password '••••' is not text")
+
+
+def test_optional_columns_absent_from_the_file_are_not_checked() -> None:
+    checked = check_values(PEOPLE, values(Person_id=["P1"], Last_name=["Lee"]), CONTEXT, {})
+    assert checked.issues.height == 0
+    assert "DOB" not in checked.normalized.columns
+
+
+def test_data_requirements_report_keeps_and_skip_removes() -> None:
+    checked = check_values(
+        PEOPLE,
+        values(
+            Person_id=["P1", "P2", "P3"],
+            Last_name=["A", "B", "C"],
+            Email=["", "b@x.org", "  "],
+            Nickname=[None, "", "Cee"],
+        ),
+        CONTEXT,
+        {"Email": Requirement.SKIP, "Nickname": Requirement.REPORT},
+    )
+    assert found(checked.issues) == [
+        (2, "Email", None, "required-attribute", "warn"),
+        (2, "Nickname", None, "required-attribute", "info"),
+        (3, "Nickname", None, "required-attribute", "info"),
+        (4, "Email", None, "required-attribute", "warn"),
+    ]
+    messages = set(checked.issues["message"])
+    assert messages == {
+        "Email is empty; the application needs it, so the record is skipped (Skip if missing)",
+        "Nickname is empty; the application needs it (Report if missing)",
+    }
+
+
+def test_data_requirement_still_checks_the_format() -> None:
+    checked = check_values(
+        PEOPLE, values(Person_id=["P1"], Email=["nope"]), CONTEXT, {"Email": Requirement.SKIP}
+    )
+    assert found(checked.issues) == [(2, "Email", "nope", "invalid-format", None)]
+
+
+def test_rows_marked_not_required_skip_the_required_check_only() -> None:
+    checked = check_values(
+        PEOPLE,
+        values(Person_id=["P1", "P2"], Last_name=["", ""], DOB=["x", "x"]),
+        CONTEXT,
+        {},
+        not_required_rows=pl.col(ROW) == 3,
+    )
+    assert found(checked.issues) == [
+        (2, "Last_name", None, "required-attribute", None),
+        (2, "DOB", "x", "invalid-format", None),
+        (3, "DOB", "x", "invalid-format", None),
+    ]
+
+
+def test_malformed_rows_name_their_field_counts() -> None:
+    frame = pl.DataFrame(
+        {ROW: [2, 3, 5, 6], FIELDS: [3, 2, 4, 3]}, schema={ROW: pl.UInt32, FIELDS: pl.UInt32}
+    )
+    issues = check_malformed(frame, 3, "people.csv")
+    assert issues.select("file", "row", "column", "code").rows() == [
+        ("people.csv", 3, None, "malformed-row"),
+        ("people.csv", 5, None, "malformed-row"),
+    ]
+    assert issues["message"][0].startswith("row has 2 fields but the header has 3;")
+    assert issues["message"][1].startswith("row has 4 fields but the header has 3;")
+
+
+def test_no_malformed_rows() -> None:
+    frame = pl.DataFrame({ROW: [2], FIELDS: [3]}, schema={ROW: pl.UInt32, FIELDS: pl.UInt32})
+    assert check_malformed(frame, 3, "people.csv").height == 0
