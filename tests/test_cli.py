@@ -113,11 +113,6 @@ def test_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: st
         assert chosen in err  # not mixed into a machine-readable file
 
 
-@pytest.mark.xfail(
-    reason="cli.py: with --format csv on stdout the auto-chosen model is said nowhere; notes "
-    "go to stderr only with -o (should be: whenever the format is not text)",
-    strict=True,
-)
 def test_csv_on_stdout_still_says_which_model_was_chosen(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -102,11 +102,11 @@ def _validate(args: argparse.Namespace) -> int:
         payload["notes"] = [*upload.notes, *payload["notes"]]
         output = (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode()
     elif args.format == "csv":
-        output = report_csv(report)
+        output = report_csv(report, bom=args.output is not None)
     else:
         output = report_text(report, upload.notes).encode()
     _emit(output, args.output)
-    if args.output is not None and args.format != "text":
+    if args.format != "text":  # text has them in the report; keep the other formats pure
         for note in upload.notes:
             print(f"note: {note}", file=sys.stderr)
     return EXIT_VALID if report.valid else EXIT_INVALID

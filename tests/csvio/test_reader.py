@@ -326,3 +326,19 @@ _NOISE = st.sampled_from(
 @given(st.one_of(st.binary(max_size=40), st.lists(_NOISE, max_size=30).map(b"".join)))
 def test_reader_never_raises(data: bytes) -> None:
     assert isinstance(read_table("x.csv", data), RawTable | FileProblem)
+
+
+@pytest.mark.parametrize(
+    ("data", "fields"),
+    [
+        # an extra field and a missing one would balance the byte count: both still found
+        (b"a,b,c\n1,2,3,4\n5,6\n", [4, 2]),
+        (b"a,b\n1,2,\n3,4\n", [3, 2]),  # a trailing comma is an extra (empty) field
+        (b"a,b\n1,2\n3,4,", [2, 3]),  # ... also on a last line without a line break
+        (b"a,b\n1,2\n3,4", [2, 2]),
+    ],
+)
+def test_field_counts_without_quotes(data: bytes, fields: list[int]) -> None:
+    result = read_table("schools.csv", data)
+    assert isinstance(result, RawTable)
+    assert result.frame[FIELDS].to_list() == fields

@@ -17,7 +17,8 @@ HEADER = ["file", "row", "column", "value", "code", "level", "message"]
 
 
 def rows_of(data: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert data.startswith(b"\xef\xbb\xbf"), "a BOM, so that Excel reads the file as UTF-8"
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
 def report_with_value(value: str) -> Report:

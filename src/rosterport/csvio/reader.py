@@ -16,12 +16,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 
 import polars as pl
 
 from rosterport.domain.tables import FIELDS, ROW, FileProblem, RawTable, position
 
 UTF8_BOM = b"\xef\xbb\xbf"
+_BLANK_START = re.compile(rb"[ \t\r\n,]*")
 LINE_SEPARATOR = "\x1f"  # a control character: never valid inside roster values
 _CSV_FIELD_LIMIT = 1 << 24
 _UTF8_CHUNK = 1 << 24
@@ -34,7 +36,7 @@ def read_table(name: str, data: bytes) -> RawTable | FileProblem:
     if problem is not None:
         return problem
     data = data.removeprefix(UTF8_BOM)
-    if not data.strip(b" \t\r\n,"):
+    if _is_blank(data):
         return FileProblem(name, "empty-file", _empty_message(name, header_only=False))
     # polars splits records on LF only: it reads a copy with every CR turned into LF.
     lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n") if b"\r" in data else data
@@ -48,6 +50,12 @@ def read_table(name: str, data: bytes) -> RawTable | FileProblem:
         # The copy turned any CR inside quotes into LF; the careful parser reads the original.
         return _read_slow(name, data)
     return table
+
+
+def _is_blank(data: bytes) -> bool:
+    """Only spaces, line breaks and commas (a regex: `strip()` would copy the whole file)."""
+    match = _BLANK_START.match(data)
+    return match is not None and match.end() == len(data)
 
 
 def _sniff(name: str, data: bytes) -> FileProblem | None:
@@ -144,15 +152,35 @@ def _read_fast(name: str, data: bytes) -> RawTable | FileProblem | None:
         empty_string_is_null=False,
         truncate_ragged_lines=True,
         quote_char='"',
-    )
-    fields = _field_counts(data)
+    ).rechunk()  # one chunk per column: later selects and filters never realign chunks
+    fields = _uniform_fields(data, records)
+    if fields is None:
+        fields = _field_counts(data)
     if fields is None or fields.len() != records.height:
         return None
-    frame = records.with_columns(
-        pl.int_range(1, records.height + 1, dtype=pl.UInt32).alias(ROW),
-        fields.alias(FIELDS),
-    ).slice(1)
+    frame = records.with_row_index(ROW, offset=1).with_columns(fields.rechunk().alias(FIELDS))
+    frame = frame.slice(1)
     return _finish(name, header, frame)
+
+
+def _uniform_fields(data: bytes, records: pl.DataFrame) -> pl.Series | None:
+    """Every record has one field per column, proven without reading the lines again, or None.
+
+    Holds for a file without quotes when no record ends in an empty field (so none is short)
+    and the bytes add up: each record is its values, a comma between each two, and a line
+    break; a record with extra fields (dropped by the parser) would leave bytes unaccounted.
+    """
+    if b'"' in data or not records.width:
+        return None
+    last = records.get_column(records.columns[-1])
+    if (last.str.len_bytes() == 0).any():
+        return None
+    values = records.select(pl.sum_horizontal(pl.all().str.len_bytes().sum())).item()
+    accounted = int(values) + records.height * records.width
+    expected = len(data) if data.endswith(b"\n") else len(data) + 1  # last line: no break?
+    if accounted != expected:
+        return None
+    return pl.repeat(records.width, records.height, dtype=pl.UInt32, eager=True)
 
 
 def _breaks_lines(table: RawTable | FileProblem) -> bool:
@@ -170,12 +198,33 @@ def _field_counts(data: bytes) -> pl.Series | None:
     """Fields per record from the physical lines: commas outside quotes, plus one.
 
     Most files have no line with an odd number of quotes (no value spans lines): then every
-    line is a record, and only lines that contain quotes need the quote-aware count. A line
-    continues the record before it when the quotes seen so far are unbalanced.
+    line is a record, and the count streams through the file in bounded memory (only lines
+    that contain quotes need the quote-aware count). Otherwise the lines are grouped into
+    records: a line continues the record before it while the quotes seen are unbalanced.
     """
     if LINE_SEPARATOR.encode() in data:
         return None
-    lines = pl.read_csv(
+    line = pl.col("line")
+    quotes = line.str.count_matches('"', literal=True)
+    outside = (
+        pl.when(quotes == 0)
+        .then(line)
+        .otherwise(line.str.replace_all(_QUOTED, ""))
+        .str.count_matches(",", literal=True)
+    )
+    counts = [(outside + 1).cast(pl.UInt32).alias(FIELDS)]
+    if b'"' in data:
+        counts.append((quotes % 2 == 1).alias("odd"))
+    counted = _lines(data).select(counts).collect(engine="streaming")
+    if "odd" in counted.columns and counted.get_column("odd").any():
+        lines = _lines(data).collect()
+        return _field_counts_multiline(lines.with_columns(quotes.alias("q")))
+    return counted.get_column(FIELDS)
+
+
+def _lines(data: bytes) -> pl.LazyFrame:
+    """The physical lines of `data` (LF-separated), lazily, as one string column."""
+    return pl.scan_csv(
         data,
         has_header=False,
         separator=LINE_SEPARATOR,
@@ -183,22 +232,6 @@ def _field_counts(data: bytes) -> pl.Series | None:
         schema={"line": pl.String},
         empty_string_is_null=False,
     )
-    line = pl.col("line")
-    if b'"' not in data:
-        return lines.select((line.str.count_matches(",", literal=True) + 1).cast(pl.UInt32))[
-            "line"
-        ].rename(FIELDS)
-    quotes = lines.select(line.str.count_matches('"', literal=True).alias("q"))["q"]
-    if not (quotes % 2 == 1).any():
-        outside = (
-            pl.when(pl.col("q") == 0)
-            .then(line)
-            .otherwise(line.str.replace_all(_QUOTED, ""))
-            .str.count_matches(",", literal=True)
-        )
-        counted = lines.with_columns(quotes).select((outside + 1).cast(pl.UInt32).alias(FIELDS))
-        return counted.to_series()
-    return _field_counts_multiline(lines.with_columns(quotes))
 
 
 def _field_counts_multiline(lines: pl.DataFrame) -> pl.Series:
@@ -283,6 +316,7 @@ def _finish(name: str, header: list[str], frame: pl.DataFrame) -> RawTable | Fil
         values = [pl.col(position(i)).str.strip_chars(" \t") != "" for i in range(width)]
         blank = suspects.filter(~pl.any_horizontal(values)) if values else suspects
         frame = frame.join(blank.select(ROW), on=ROW, how="anti", maintain_order="left")
+        frame = frame.rechunk()
         blanks = blank.height
     else:
         blanks = 0

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from rosterport.errors import ArchiveError, InputError
@@ -29,10 +30,21 @@ class ZipLimits:
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """One file of an upload."""
+    """One file of an upload. Its bytes are read when asked for, one file at a time, so an
+    upload never sits whole in memory while it is validated."""
 
     name: str
-    data: bytes
+    load: Callable[[], bytes]
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes (read again at each call: keep them only as long as needed)."""
+        return self.load()
+
+    @classmethod
+    def of(cls, name: str, data: bytes) -> SourceFile:
+        """A file already in memory."""
+        return cls(name, lambda: data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +75,14 @@ def read_source(paths: Iterable[Path], limits: ZipLimits | None = None) -> Sourc
                     files.extend(source.files)
                     notes.extend(source.notes)
                 else:
-                    files.append(SourceFile(child.name, child.read_bytes()))
+                    files.append(SourceFile(child.name, child.read_bytes))
         elif path.is_file():
             if path.suffix.lower() == ".zip" or (zipfile.is_zipfile(path) and path.suffix == ""):
                 source = read_zip(path, limits)
                 files.extend(source.files)
                 notes.extend(source.notes)
             else:
-                files.append(SourceFile(path.name, path.read_bytes()))
+                files.append(SourceFile(path.name, path.read_bytes))
         else:
             raise InputError(f"{path} does not exist; give a folder, a .zip or CSV files")
     return Source(tuple(files), tuple(notes))
@@ -99,24 +111,28 @@ def read_zip(path: Path, limits: ZipLimits | None = None) -> Source:
             if "/" in name:
                 notes.append(f"{path.name}: skipped {info.filename} (files must be at the root)")
                 continue
-            files.append(SourceFile(name, _unpack(path.name, archive, info, limits)))
+            _refuse_encrypted(path.name, info)
+            files.append(SourceFile(name, partial(_unpack, path, info.filename, limits)))
     if not files:
         raise ArchiveError(f"{path.name} contains no files; put the CSV files at its root")
     return Source(tuple(files), tuple(notes))
 
 
-def _unpack(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimits) -> bytes:
-    """One entry's bytes; a damaged, encrypted or oddly compressed entry is an ArchiveError."""
+def _refuse_encrypted(name: str, info: zipfile.ZipInfo) -> None:
     if info.flag_bits & 0x1:
         raise ArchiveError(
             f"{name}: entry {info.filename} is encrypted; create the zip again without a password"
         )
+
+
+def _unpack(path: Path, entry: str, limits: ZipLimits) -> bytes:
+    """One entry's bytes; a damaged or oddly compressed entry is an ArchiveError."""
     try:
-        with archive.open(info) as handle:
+        with zipfile.ZipFile(path) as archive, archive.open(entry) as handle:
             return handle.read(limits.total_bytes + 1)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, KeyError) as error:
         raise ArchiveError(
-            f"{name}: entry {info.filename} cannot be unpacked ({error}); create the zip again"
+            f"{path.name}: entry {entry} cannot be unpacked ({error}); create the zip again"
         ) from None
 
 

@@ -11,6 +11,7 @@ formats follow the standard and are case-sensitive (spec/oneroster-1.1.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -201,7 +202,9 @@ def mapping_format(
         )
 
     shown = accepted or ", ".join(dict.fromkeys(table.values()))
-    return Format(name, expected, shown, normalize, choices=tuple(dict.fromkeys(values)))
+    stored = tuple(dict.fromkeys(values))
+    clean = "^(?:" + "|".join(re.escape(v) for v in stored) + ")$"  # already the stored form
+    return Format(name, expected, shown, normalize, choices=stored, clean=clean)
 
 
 _GRADE_NAMES = [
@@ -278,7 +281,13 @@ def _upper_when(pattern: str) -> Normalizer:
     return normalize
 
 
-STATE = Format("state", "a state code", "two letters, like NY", _upper_when(r"^[A-Za-z]{2}$"))
+STATE = Format(
+    "state",
+    "a state code",
+    "two letters, like NY",
+    _upper_when(r"^[A-Za-z]{2}$"),
+    clean=r"^[A-Z]{2}$",
+)
 
 
 def _zip_hint(value: pl.Expr) -> pl.Expr:
@@ -301,7 +310,9 @@ def _year(value: pl.Expr, _: FormatContext) -> pl.Expr:
     return pl.when((number >= 1900) & (number <= 2100)).then(value)
 
 
-YEAR = Format("year", "a year", "YYYY between 1900 and 2100", _year)
+YEAR = Format(
+    "year", "a year", "YYYY between 1900 and 2100", _year, clean=r"^(?:19[0-9]{2}|20[0-9]{2}|2100)$"
+)
 
 
 def choice_format(name: str, expected: str, choices: Sequence[str]) -> Format:

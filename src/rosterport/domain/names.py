@@ -35,3 +35,8 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
         if d <= 2 and (best is None or d < best[0]):
             best = (d, candidate)
     return best[1] if best else None
+
+
+def with_article(noun: str) -> str:
+    """ "a student", "an org", "an academic session"."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

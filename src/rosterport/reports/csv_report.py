@@ -11,6 +11,7 @@ import polars as pl
 from rosterport.domain.checks.issueframe import ISSUE_COLUMNS
 from rosterport.domain.report import Report
 
+UTF8_BOM = b"\xef\xbb\xbf"
 _FORMULA_START = r"^[=+\-@\t\r]"
 
 
@@ -25,8 +26,9 @@ def defuse(column: str) -> pl.Expr:
     )
 
 
-def report_csv(report: Report) -> bytes:
-    """The report as CSV bytes (UTF-8, header row first)."""
+def report_csv(report: Report, *, bom: bool = True) -> bytes:
+    """The report as CSV bytes, header row first: UTF-8 with a BOM, so that Excel shows ••••
+    and accents right (`bom=False` for a pipe, where a BOM would get in the way)."""
     issues = report.sorted_issues()
     safe = issues.select(defuse(c) for c in ISSUE_COLUMNS)
-    return safe.write_csv(null_value="").encode("utf-8")
+    return (UTF8_BOM if bom else b"") + safe.write_csv(null_value="").encode("utf-8")

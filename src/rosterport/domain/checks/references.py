@@ -14,6 +14,7 @@ import polars as pl
 
 from rosterport.domain.checks import issueframe
 from rosterport.domain.issues import REFERENCE_NOT_FOUND
+from rosterport.domain.names import with_article
 from rosterport.domain.schemas.model import Reference
 from rosterport.domain.tables import ROW
 
@@ -79,7 +80,7 @@ def _issues(reference: Reference, missing: pl.DataFrame, targets: Targets) -> pl
         else pl.concat_str([pl.col(c) for c in columns], separator=", ")
     )
     names = " + ".join(columns)
-    noun, target = reference.noun, reference.target
+    noun, target = with_article(reference.noun), reference.target
     level = reference.fixed_level.value if reference.fixed_level else None
     # An advisory reference keeps its record: only a filtering one brings it back.
     fix = "this record comes back" if reference.filtering else "the reference resolves"
@@ -94,7 +95,7 @@ def _issues(reference: Reference, missing: pl.DataFrame, targets: Targets) -> pl
             pl.when(pl.col("__target_row").is_not_null())
             .then(
                 pl.format(
-                    "{} '{}' names a {} that was removed from {} (row {} has issues); "
+                    "{} '{}' names {} that was removed from {} (row {} has issues); "
                     "fix that row and {}",
                     pl.lit(names),
                     shown,
@@ -106,7 +107,7 @@ def _issues(reference: Reference, missing: pl.DataFrame, targets: Targets) -> pl
             )
             .otherwise(
                 pl.format(
-                    "{} '{}' is not a {} in {}; add it to {} or correct the value",
+                    "{} '{}' is not {} in {}; add it to {} or correct the value",
                     pl.lit(names),
                     shown,
                     pl.lit(noun),

@@ -82,7 +82,7 @@ def check_values(
     )
     rows = values.get_column(ROW)
     demand = (
-        pl.Series(ROW, [True] * values.height, dtype=pl.Boolean)
+        None
         if not_required_rows is None
         else values.select((~not_required_rows).fill_null(value=True)).to_series()
     )
@@ -93,12 +93,10 @@ def check_values(
         raw = values.get_column(column.name).cast(pl.String)
         value, norm = _column(column, raw, screen[f"e{i}"], screen[f"s{i}"], context, trims=trims)
         cleaned[column.name], normalized[column.name] = value, norm
-        missing = value.is_null()
-        if column.required:
-            missing = missing & demand
-        elif column.name not in requirements:
-            missing = pl.Series([False] * values.height, dtype=pl.Boolean)
-        bad = missing | (value.is_not_null() & norm.is_null())
+        bad = value.is_not_null() & norm.is_null()
+        if column.required or column.name in requirements:
+            missing = value.is_null()
+            bad = bad | (missing & demand if column.required and demand is not None else missing)
         if bad.any():
             subset = pl.DataFrame({ROW: rows.filter(bad), column.name: value.filter(bad)})
             issues.append(
@@ -132,7 +130,7 @@ def _suspect(column: Column, trims: bool) -> pl.Expr:
         flag = raw.str.contains("|".join(patterns))
     if fmt.max_bytes is not None:
         flag = flag | (raw.str.len_bytes() > fmt.max_bytes)
-    return flag.fill_null(value=False)
+    return (flag & (raw.str.len_bytes() > 0)).fill_null(value=False)  # empty is not suspect
 
 
 def _column(
@@ -145,8 +143,13 @@ def _column(
     trims: bool,
 ) -> tuple[pl.Series, pl.Series]:
     """(values trimmed with empty → null, normalized values) of one column."""
-    frame = pl.DataFrame({"v": raw, "e": empty})
-    value = frame.select(pl.when(~pl.col("e")).then(pl.col("v")).alias(column.name)).to_series()
+    value: pl.Series
+    if empty.any():
+        frame = pl.DataFrame({"v": raw, "e": empty})
+        blanked = frame.select(pl.when(~pl.col("e")).then(pl.col("v")).alias(column.name))
+        value = blanked.to_series()
+    else:  # nothing to blank out: keep the column as read (no copy)
+        value = raw.alias(column.name)
     where = suspect.arg_true()
     fixed = pl.DataFrame({"v": raw.gather(where)}) if where.len() else None
     if fixed is not None:
