@@ -10,9 +10,13 @@ Tests import these helpers with `from tests.conftest import …`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from rosterport.csvio.reader import read_table
 from rosterport.domain.policy import Policy, Production
@@ -112,3 +116,54 @@ def records(raw: RawTable) -> list[tuple[int, list[str]]]:
 def csv_text(*lines: str, end: str = "\n") -> bytes:
     """Lines joined into CSV bytes, each terminated by `end`."""
     return "".join(line + end for line in lines).encode("utf-8")
+
+
+# -- databases ---------------------------------------------------------------------------------
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"rp_test_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except Exception as error:  # unreachable server: skip, or fail where it is required
+        admin.dispose()
+        reason = f"PostgreSQL not reachable at 127.0.0.1:5432: {error}"
+        if os.environ.get("ROSTERPORT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    del request
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each database test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'rosterport.db'}"
+    else:
+        yield from _postgres_database(request)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Any]:
+    """A migrated engine on `db_url`."""
+    from rosterport.store.engine import create_engine, upgrade
+
+    built = create_engine(db_url)
+    upgrade(built)
+    yield built
+    built.dispose()

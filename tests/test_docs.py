@@ -43,3 +43,10 @@ def test_readme_commands_are_what_ci_runs() -> None:
     assert "python3 tasks.py test" in README
     assert "python3 tasks.py test" in ci
     assert "python3 tasks.py demo" in README
+
+
+def test_every_setting_is_in_the_configuration_table() -> None:
+    from rosterport.config import Settings
+
+    for name in Settings.model_fields:
+        assert f"`ROSTERPORT_{name.upper()}`" in README, name

@@ -5,7 +5,10 @@
     │                        unknown data model, a zip that is not a zip (CLI exit status 2)
     │   ├── UnknownModelError
     │   └── ArchiveError     zip entries escaping the folder, zip bombs, unreadable archives
-    └── ConfigurationError   an invalid setting
+    ├── ConfigurationError   an invalid setting
+    ├── ProductionChangedError  another version was committed since this preview: validate
+    │                        again (CLI exit status 1)
+    └── StateError           an action the current state does not allow
 
 Every message says what is wrong, where, and how to fix it; adapters print it as it is and
 never show a traceback to a user.
@@ -32,3 +35,12 @@ class ArchiveError(InputError):
 
 class ConfigurationError(RosterportError):
     """An invalid setting or option value."""
+
+
+class ProductionChangedError(RosterportError):
+    """Another version was committed after this preview was computed."""
+
+
+class StateError(RosterportError):
+    """An action that the current state does not allow (commit twice, approve a committed
+    version, add files to a committed session)."""

@@ -15,7 +15,7 @@ accepted records with normalized values and their spreadsheet row (`__row`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -41,6 +41,7 @@ class Validation:
     report: Report
     records: dict[str, pl.DataFrame]
     modes: dict[str, str]
+    filtered: dict[str, pl.DataFrame] = field(default_factory=dict)  # removed by Warn
 
     @property
     def valid(self) -> bool:
@@ -304,7 +305,8 @@ class _Run:
         by_name = {r.name: r for r in self.results.values()}
         files = tuple(by_name[t.name] for t in tables if t.name in by_name)
         report = Report(self.model.name, files, issues, tuple(self.notes))
-        return Validation(report, self.records, dict(self.plan.modes))
+        filtered = {name: state.removed for name, state in self.states.items() if state}
+        return Validation(report, self.records, dict(self.plan.modes), filtered)
 
 
 def _deletes(frame: pl.DataFrame) -> pl.Expr:

@@ -1,0 +1,31 @@
+"""The composition root: builds every collaborator from one Settings object."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from rosterport.blobs import LocalBlobStore
+from rosterport.config import Settings
+from rosterport.crypto import SecretBox, load_key
+from rosterport.jobs.worker import Worker
+from rosterport.services.hub import Hub
+from rosterport.services.propagation import propagate
+from rosterport.services.versions import PROPAGATE
+from rosterport.snapshots import SnapshotStore
+from rosterport.store.engine import create_engine, upgrade
+
+
+def build_hub(settings: Settings, *, migrate: bool = True) -> Hub:
+    """Database (migrated to the latest schema), blob storage and snapshots."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database())
+    if migrate:
+        upgrade(engine)
+    blobs = LocalBlobStore(settings.data_dir / "blobs")
+    box = SecretBox(load_key(settings.secret_key, settings.data_dir))
+    return Hub(engine, blobs, SnapshotStore(blobs, box), session_hours=settings.session_hours)
+
+
+def build_worker(hub: Hub, *, name: str | None = None) -> Worker:
+    """A worker that runs every kind of job rosterport enqueues."""
+    return Worker(hub.engine, {PROPAGATE: partial(propagate, hub)}, name=name)

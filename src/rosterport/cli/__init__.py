@@ -1,0 +1,194 @@
+"""The `rosterport` command line: thin commands over the services.
+
+Exit status: 0 valid / done; 1 not valid (or production changed since the preview); 2
+unusable input or arguments (a one-line reason on stderr, never a traceback); 3 held by a
+safeguard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rosterport import __version__
+from rosterport.cli.validation import (
+    EXIT_INVALID,
+    EXIT_UNUSABLE,
+    templates_command,
+    validate_command,
+)
+from rosterport.domain.schemas import MODELS
+from rosterport.errors import ProductionChangedError, RosterportError
+from rosterport.services.validation import AUTO
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that prints a one-line reason and exits with status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]  # argparse's returns NoReturn
+        self.exit(EXIT_UNUSABLE, f"rosterport: {message} (see rosterport --help)\n")
+
+
+def _levels(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--level",
+        action="append",
+        default=[],
+        metavar="CODE=LEVEL",
+        help="level of a record issue type, e.g. reference-not-found=error (repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="rosterport", description="Roster data hub for school districts.")
+    parser.add_argument("--version", action="version", version=f"rosterport {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    data = _Parser(add_help=False)
+    data.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="data dir (default $ROSTERPORT_DATA_DIR or ./rosterport-data)",
+    )
+    org = _Parser(add_help=False)
+    org.add_argument("--org", required=True, metavar="SLUG", help="the organization")
+    fmt = _Parser(add_help=False)
+    fmt.add_argument("--format", choices=["text", "json"], default="text")
+
+    _offline_commands(commands)
+    _data_commands(commands, data, org, fmt)
+    return parser
+
+
+def _offline_commands(commands: Any) -> None:
+    validate = commands.add_parser(
+        "validate", help="validate a folder, a zip or CSV files offline (same rules as uploads)"
+    )
+    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    validate.add_argument(
+        "--model",
+        default=AUTO,
+        choices=[AUTO, *MODELS],
+        help="data model (default auto: detected from file names and the manifest)",
+    )
+    _levels(validate)
+    validate.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    validate.add_argument("-o", "--output", type=Path, help="write the report here")
+    validate.add_argument("--demo", action="store_true", help="validate the bundled demo district")
+
+    templates = commands.add_parser("templates", help="write a ZIP of header-only CSV templates")
+    templates.add_argument("--model", required=True, choices=list(MODELS))
+    templates.add_argument("-o", "--output", type=Path, required=True)
+
+
+def _data_commands(
+    commands: Any,
+    data: argparse.ArgumentParser,
+    org: argparse.ArgumentParser,
+    fmt: argparse.ArgumentParser,
+) -> None:
+    org_cmd = commands.add_parser("org", help="organizations")
+    org_sub = org_cmd.add_subparsers(dest="org_command", required=True, parser_class=_Parser)
+    create = org_sub.add_parser("create", parents=[data], help="create an organization")
+    create.add_argument("slug", metavar="SLUG")
+    create.add_argument("--name")
+
+    upload = commands.add_parser(
+        "upload", parents=[data, org, fmt], help="validate, preview and commit an upload"
+    )
+    upload.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    upload.add_argument("--model", required=True, choices=list(MODELS))
+    upload.add_argument("--mode", choices=["full", "incremental"])
+    _levels(upload)
+    upload.add_argument("--dry-run", action="store_true", help="validate and preview only")
+    upload.add_argument(
+        "--allow-deletions", action="store_true", help="confirm removals past the safeguards"
+    )
+
+    history = commands.add_parser("history", parents=[data, org, fmt], help="version history")
+    history.add_argument("--model", choices=list(MODELS))
+
+    download = commands.add_parser(
+        "download", parents=[data, org], help="a version's original files or error report"
+    )
+    download.add_argument("version", type=int, metavar="VERSION")
+    what = download.add_mutually_exclusive_group(required=True)
+    what.add_argument("--originals", action="store_true", help="the uploaded files, as a ZIP")
+    what.add_argument("--report", action="store_true", help="the error report, as CSV")
+    download.add_argument("-o", "--output", type=Path, required=True)
+
+    restore = commands.add_parser(
+        "restore", parents=[data, org, fmt], help="a new version equal to an earlier one"
+    )
+    restore.add_argument("version", type=int, metavar="VERSION")
+    restore.add_argument("--dry-run", action="store_true")
+    restore.add_argument("--allow-deletions", action="store_true")
+
+    compare = commands.add_parser("diff", parents=[data, org, fmt], help="compare two versions")
+    compare.add_argument("first", type=int, metavar="V1")
+    compare.add_argument("second", type=int, metavar="V2")
+
+    for name, text in (("approve", "commit a held version"), ("discard", "drop a held version")):
+        held = commands.add_parser(name, parents=[data, org], help=text)
+        held.add_argument("version", type=int, metavar="VERSION")
+
+    commands.add_parser("worker", parents=[data], help="run background jobs until stopped")
+    db = commands.add_parser("db", help="database")
+    db_sub = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
+    db_sub.add_parser("upgrade", parents=[data], help="migrate the database to this version")
+
+
+def _on_data(name: str) -> Callable[[argparse.Namespace], int]:
+    """A data-dir command, imported when run: `validate` then starts without the database
+    layer."""
+
+    def run(args: argparse.Namespace) -> int:
+        from rosterport.cli import datasets  # noqa: PLC0415 - deferred import, see above
+
+        command: Callable[[argparse.Namespace], int] = getattr(datasets, f"{name}_command")
+        return command(args)
+
+    return run
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "validate": validate_command,
+    "templates": templates_command,
+    **{
+        name: _on_data(name)
+        for name in (
+            "org",
+            "upload",
+            "history",
+            "download",
+            "restore",
+            "diff",
+            "approve",
+            "discard",
+            "worker",
+            "db",
+        )
+    },
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ProductionChangedError as error:
+        print(f"rosterport: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except (RosterportError, ValueError, OSError) as error:
+        print(f"rosterport: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""Commands on the local data dir: organizations, uploads, history, restore, jobs."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import signal
+import sys
+import threading
+from collections.abc import Mapping
+from types import FrameType
+from typing import Any
+
+import sqlalchemy as sa
+
+from rosterport.bootstrap import build_hub, build_worker
+from rosterport.cli.validation import EXIT_HELD, EXIT_INVALID, EXIT_VALID, emit, parse_levels
+from rosterport.config import Settings
+from rosterport.csvio.sources import read_source
+from rosterport.domain.changes import ChangeSet
+from rosterport.domain.policy import Mode
+from rosterport.reports.text_report import report_text
+from rosterport.services import history, uploads
+from rosterport.services import versions as v
+from rosterport.services.hub import Hub
+from rosterport.services.organizations import create_org, get_org
+from rosterport.store.engine import upgrade
+from rosterport.store.tables import versions
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings()
+    if getattr(args, "data_dir", None) is not None:
+        settings = settings.model_copy(update={"data_dir": args.data_dir})
+    return settings
+
+
+def _hub(args: argparse.Namespace) -> Hub:
+    return build_hub(_settings(args))
+
+
+def _who() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in this environment
+        return "cli"
+
+
+def _print_json(payload: Any) -> None:
+    print(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def _counts_text(counts: Mapping[str, Mapping[str, int]]) -> list[str]:
+    return [
+        f"  {name:<22} {c['added']:>9,} added  {c['updated']:>9,} updated  "
+        f"{c['removed']:>9,} removed"
+        for name, c in counts.items()
+        if any(c.values())
+    ]
+
+
+def org_command(args: argparse.Namespace) -> int:
+    org = create_org(_hub(args), args.slug, args.name)
+    print(f"created organization {org.slug} ({org.name})")
+    return EXIT_VALID
+
+
+def _settle(hub: Hub, version: int) -> str:
+    """Run the queued jobs in-process (embedded mode) and return the version's status."""
+    build_worker(hub, name="cli").drain()
+    with hub.engine.connect() as conn:
+        return str(
+            conn.execute(sa.select(versions.c.status).where(versions.c.id == version)).scalar_one()
+        )
+
+
+def upload_command(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    org = get_org(hub, args.org)
+    source = read_source(args.paths)
+    session = uploads.start(hub, org, args.model, mode=Mode(args.mode) if args.mode else None)
+    uploads.add_files(hub, org, session.id, source.files)
+    session, report = uploads.run_validation(
+        hub, org, session.id, levels=parse_levels(args.level), committed_by=_who(), source="cli"
+    )
+    if not report.valid:
+        version = session.data.get("version")
+        _upload_output(
+            args, version, status=v.VALIDATION_ERRORS, report=report, counts={}, notes=[]
+        )
+        return EXIT_INVALID
+    if args.dry_run:
+        result = uploads.changes(hub, org, session.id)
+        uploads.reset(hub, org, session.id)
+        _upload_output(
+            args,
+            None,
+            status="dry run",
+            report=report,
+            counts=result.counts(),
+            notes=_notes(result),
+        )
+        return EXIT_VALID
+    version, status, result = uploads.commit(
+        hub,
+        org,
+        session.id,
+        committed_by=_who(),
+        source="cli",
+        allow_deletions=args.allow_deletions,
+    )
+    if status == v.PENDING:
+        status = _settle(hub, version)
+    _upload_output(
+        args, version, status=status, report=report, counts=result.counts(), notes=_notes(result)
+    )
+    return EXIT_HELD if status == v.HELD else EXIT_VALID
+
+
+def _notes(result: v.Preview) -> list[str]:
+    return [*result.sentences(), *(b.sentence() for b in result.breaches)]
+
+
+def _upload_output(
+    args: argparse.Namespace,
+    version: int | None,
+    *,
+    status: str,
+    report: Any,
+    counts: Mapping[str, Mapping[str, int]],
+    notes: list[str],
+) -> None:
+    if args.format == "json":
+        _print_json(
+            {
+                "version": version,
+                "status": status,
+                "report": report.to_dict(),
+                "changes": counts,
+                "notes": notes,
+            }
+        )
+        return
+    if not report.valid:
+        sys.stdout.write(report_text(report))
+    lines = [f"version {version}: {status}" if version is not None else status]
+    lines += _counts_text(counts) or (["  no changes"] if report.valid else [])
+    lines += [f"  {n}" for n in notes]
+    print("\n".join(lines))
+
+
+def history_command(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    rows = history.history(hub, get_org(hub, args.org), args.model)
+    if args.format == "json":
+        _print_json([r.to_dict() for r in rows])
+        return EXIT_VALID
+    if not rows:
+        print("no versions yet")
+    for r in rows:
+        total = {
+            k: sum(c.get(k, 0) for c in r.changes.values()) for k in ("added", "updated", "removed")
+        }
+        print(
+            f"{r.version:>6}  {r.created_at}  {r.committed_by:<20} {r.model:<17} {r.mode:<11} "
+            f"{r.status:<27} +{total['added']:,} ~{total['updated']:,} -{total['removed']:,}"
+        )
+    return EXIT_VALID
+
+
+def download_command(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    what = "originals" if args.originals else "report"
+    emit(history.download(hub, get_org(hub, args.org), args.version, what), args.output)
+    print(f"wrote the {what} of version {args.version} to {args.output}")
+    return EXIT_VALID
+
+
+def restore_command(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    org = get_org(hub, args.org)
+    version, status, result = history.restore(
+        hub,
+        org,
+        args.version,
+        committed_by=_who(),
+        source="cli",
+        dry_run=args.dry_run,
+        allow_deletions=args.allow_deletions,
+    )
+    if version is not None and status == v.PENDING:
+        status = _settle(hub, version)
+    if args.format == "json":
+        _print_json(
+            {"version": version, "status": status, "report": None, "changes": result.counts()}
+        )
+    else:
+        head = f"version {version}: {status}" if version is not None else status
+        print(
+            "\n".join(
+                [f"{head} (restoring version {args.version})", *_counts_text(result.counts())]
+            )
+        )
+    return EXIT_HELD if status == v.HELD else EXIT_VALID
+
+
+def diff_command(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    changes: ChangeSet = history.compare(hub, get_org(hub, args.org), args.first, args.second)
+    if args.format == "json":
+        _print_json(
+            {
+                "from": args.first,
+                "to": args.second,
+                "changes": changes.counts(),
+                "detail": {
+                    name: f.detail().head(1000).to_dicts() for name, f in changes.files.items()
+                },
+            }
+        )
+        return EXIT_VALID
+    print(f"from version {args.first} to version {args.second}:")
+    print("\n".join(_counts_text(changes.counts()) or ["  no changes"]))
+    return EXIT_VALID
+
+
+def approve_command(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    version = v.approve(hub, get_org(hub, args.org), args.version)
+    print(f"version {version}: {_settle(hub, version)}")
+    return EXIT_VALID
+
+
+def discard_command(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    v.discard(hub, get_org(hub, args.org), args.version)
+    print(f"version {args.version}: {v.DISCARDED}")
+    return EXIT_VALID
+
+
+def worker_command(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        del signum, frame
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    print("worker running; stop with Ctrl-C", file=sys.stderr)
+    build_worker(hub).run(stop)
+    return EXIT_VALID
+
+
+def db_command(args: argparse.Namespace) -> int:
+    hub = build_hub(_settings(args), migrate=False)
+    upgrade(hub.engine)
+    print("database is up to date")
+    return EXIT_VALID

@@ -1,0 +1,252 @@
+"""Change sets: what a version adds, updates and removes, per file, and what follows from it.
+
+`next_state` computes a file's production state after an upload (Full, Incremental, and
+OneRoster bulk/delta/absent); `diff` compares two states on the file's key. Both are joins
+over whole columns. A record that validation filtered out (Warn) is never removed from
+production: it stays as it was, and the change set counts it as `kept`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from rosterport.domain.checks.issueframe import MASK
+from rosterport.domain.schemas.model import DataModel, FileSchema
+from rosterport.domain.tables import ROW
+
+OP = "change"
+ADDED, UPDATED, REMOVED = "added", "updated", "removed"
+
+
+def production_columns(schema: FileSchema) -> list[str]:
+    """The columns a file's production state keeps (every schema column, normalized)."""
+    return list(schema.column_names)
+
+
+def empty_state(schema: FileSchema) -> pl.DataFrame:
+    """A production state with no records."""
+    return pl.DataFrame(schema=dict.fromkeys(production_columns(schema), pl.String))
+
+
+def conform_state(schema: FileSchema, frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with exactly the production columns (missing ones as nulls), as strings."""
+    return frame.select(
+        (pl.col(c) if c in frame.columns else pl.lit(None)).cast(pl.String).alias(c)
+        for c in production_columns(schema)
+    )
+
+
+def state_key(schema: FileSchema) -> list[str]:
+    """The key a production state is unique on (every column when the file declares none)."""
+    return list(schema.key) or production_columns(schema)
+
+
+def next_state(
+    schema: FileSchema,
+    current: pl.DataFrame,
+    staged: pl.DataFrame,
+    how: str,
+    *,
+    kept: pl.DataFrame | None = None,
+    deletes: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """A file's production state after this upload.
+
+    - `full` / `bulk`: the staged records are the complete set; records of `kept` (keys that
+      validation filtered out) stay as they are in production.
+    - `incremental` / `delta`: staged records are added or replace the record with their key;
+      nothing else changes, except the keys in `deletes` (OneRoster `tobedeleted`).
+    - `absent` (or a file not in the upload): production is unchanged.
+    """
+    key = state_key(schema)
+    staged = conform_state(schema, staged)
+    if how == "absent":
+        return current
+    if how in {"full", "bulk"}:
+        base = (
+            current.join(kept.select(key).unique(), on=key, how="semi")
+            if kept is not None
+            else None
+        )
+    else:
+        base = current
+    if base is None or not base.height:
+        return staged
+    untouched = base.join(staged.select(key), on=key, how="anti")
+    if deletes is not None and deletes.height:
+        untouched = untouched.join(deletes.select(key), on=key, how="anti")
+    return pl.concat([untouched, staged], how="vertical")
+
+
+@dataclass(frozen=True, slots=True)
+class FileChanges:
+    """One file's changes: whole records added and removed, field changes of updated ones.
+
+    `updated` is long: the key columns, then `column`, `old`, `new` — one row per changed
+    field, secrets masked (old and new both "••••": the detail says only that it changed).
+    """
+
+    file: str
+    key: tuple[str, ...]
+    added: pl.DataFrame
+    removed: pl.DataFrame
+    updated: pl.DataFrame
+    updated_records: int
+    kept: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            ADDED: self.added.height,
+            UPDATED: self.updated_records,
+            REMOVED: self.removed.height,
+        }
+
+    def detail(self) -> pl.DataFrame:
+        """Every change as rows: `change`, `key`, `column`, `old`, `new` (paged by the UI)."""
+        key_text = _key_text(list(self.key))
+        frames = [
+            self.added.select(
+                pl.lit(ADDED).alias(OP),
+                key_text.alias("key"),
+                pl.lit(None, dtype=pl.String).alias("column"),
+                pl.lit(None, dtype=pl.String).alias("old"),
+                pl.lit(None, dtype=pl.String).alias("new"),
+            ),
+            self.updated.select(
+                pl.lit(UPDATED).alias(OP),
+                key_text.alias("key"),
+                pl.col("column"),
+                pl.col("old"),
+                pl.col("new"),
+            ),
+            self.removed.select(
+                pl.lit(REMOVED).alias(OP),
+                key_text.alias("key"),
+                pl.lit(None, dtype=pl.String).alias("column"),
+                pl.lit(None, dtype=pl.String).alias("old"),
+                pl.lit(None, dtype=pl.String).alias("new"),
+            ),
+        ]
+        return pl.concat(frames, how="vertical")
+
+
+@dataclass(frozen=True, slots=True)
+class KnockOn:
+    """Removing `count` records of `dependent` follows from removing `target` `key`."""
+
+    target: str
+    key: str
+    dependent: str
+    count: int
+
+    def sentence(self, noun: str, dependent_noun: str) -> str:
+        plural = "" if self.count == 1 else "s"
+        return f"removing {noun} {self.key} also removes its {self.count} {dependent_noun}{plural}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSet:
+    """The changes of one upload, per file, and their knock-on effects."""
+
+    files: dict[str, FileChanges]
+    knock_on: tuple[KnockOn, ...] = field(default=())
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {name: changes.counts() for name, changes in self.files.items()}
+
+    def removal_share(self, current_sizes: Mapping[str, int]) -> dict[str, float]:
+        """Per file: removed records as a share of the records in production."""
+        return {
+            name: changes.removed.height / current_sizes[name]
+            for name, changes in self.files.items()
+            if current_sizes.get(name)
+        }
+
+
+def _key_text(key: list[str]) -> pl.Expr:
+    if len(key) == 1:
+        return pl.col(key[0]).cast(pl.String)
+    return pl.concat_str([pl.col(c).fill_null("") for c in key], separator=" / ")
+
+
+def diff(
+    schema: FileSchema, current: pl.DataFrame, new: pl.DataFrame, *, kept: int = 0
+) -> FileChanges:
+    """The changes from `current` to `new` (both production states of `schema`)."""
+    key = state_key(schema)
+    added = new.join(current.select(key), on=key, how="anti", nulls_equal=True)
+    removed = current.join(new.select(key), on=key, how="anti", nulls_equal=True)
+    others = [c for c in production_columns(schema) if c not in key]
+    if not others or not current.height or not new.height:
+        updated = _no_updates(key)
+        return FileChanges(schema.name, tuple(key), added, removed, updated, 0, kept)
+    both = new.join(
+        current.select(*key, *(pl.col(c).alias(f"{c}__old") for c in others)),
+        on=key,
+        how="inner",
+        nulls_equal=True,
+    )
+    changed = [pl.col(c).ne_missing(pl.col(f"{c}__old")).alias(f"{c}__changed") for c in others]
+    flagged = both.with_columns(changed).filter(
+        pl.any_horizontal(pl.col(f"{c}__changed") for c in others)
+    )
+    secrets = {c.name for c in schema.columns if c.secret}
+    long = [
+        flagged.filter(pl.col(f"{c}__changed")).select(
+            *key,
+            pl.lit(c).alias("column"),
+            (pl.lit(MASK) if c in secrets else pl.col(f"{c}__old")).alias("old"),
+            (pl.lit(MASK) if c in secrets else pl.col(c)).alias("new"),
+        )
+        for c in others
+    ]
+    updated = pl.concat(long, how="vertical") if long else _no_updates(key)
+    return FileChanges(schema.name, tuple(key), added, removed, updated, flagged.height, kept)
+
+
+def _no_updates(key: Sequence[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            **dict.fromkeys(key, pl.String),
+            "column": pl.String,
+            "old": pl.String,
+            "new": pl.String,
+        }
+    )
+
+
+def knock_on_effects(model: DataModel, files: Mapping[str, FileChanges]) -> tuple[KnockOn, ...]:
+    """For each removed record that other removed records point to (by a filtering
+    reference), how many of them go with it: "removing section 581 also removes its 32
+    enrollments"."""
+    effects: list[KnockOn] = []
+    for reference in model.references:
+        if not reference.filtering or reference.target == reference.file:
+            continue
+        target, dependent = files.get(reference.target), files.get(reference.file)
+        if target is None or dependent is None or not target.removed.height:
+            continue
+        if not dependent.removed.height:
+            continue
+        gone = target.removed.select(
+            pl.col(t).alias(s)
+            for t, s in zip(reference.target_columns, reference.columns, strict=True)
+        ).unique()
+        counts = (
+            dependent.removed.join(gone, on=list(reference.columns), how="semi")
+            .group_by(list(reference.columns))
+            .len()
+            .sort("len", descending=True)
+        )
+        for row in counts.iter_rows(named=True):
+            key = " / ".join(str(row[c]) for c in reference.columns)
+            effects.append(KnockOn(reference.target, key, reference.file, int(row["len"])))
+    return tuple(effects)
+
+
+def drop_row_column(frame: pl.DataFrame) -> pl.DataFrame:
+    """A validated record frame without its spreadsheet row column."""
+    return frame.drop(ROW) if ROW in frame.columns else frame

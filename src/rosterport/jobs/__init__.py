@@ -1,0 +1,1 @@
+"""Background jobs: a transactional-outbox queue in the metadata database, and workers."""

@@ -1,0 +1,115 @@
+"""Version history: every upload attempt, downloads, and comparing two versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from rosterport.domain.changes import ChangeSet, diff, knock_on_effects
+from rosterport.domain.schemas import get_model
+from rosterport.errors import InputError
+from rosterport.services import versions as v
+from rosterport.services.hub import Hub
+from rosterport.services.organizations import Organization
+from rosterport.store.tables import versions
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """One line of the version history."""
+
+    version: int
+    created_at: str
+    committed_by: str
+    model: str
+    mode: str
+    status: str
+    changes: dict[str, Any]
+    restored_from: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "created_at": self.created_at,
+            "committed_by": self.committed_by,
+            "model": self.model,
+            "mode": self.mode,
+            "status": self.status,
+            "changes": self.changes,
+            "restored_from": self.restored_from,
+        }
+
+
+def history(hub: Hub, org: Organization, model: str | None = None) -> list[VersionInfo]:
+    """Every version of the organization, newest first."""
+    query = sa.select(versions).where(versions.c.org_id == org.id)
+    if model is not None:
+        query = query.where(versions.c.model == model)
+    with hub.engine.connect() as conn:
+        rows = conn.execute(query.order_by(versions.c.id.desc())).all()
+    return [
+        VersionInfo(
+            r.id,
+            r.created_at.isoformat(timespec="seconds"),
+            r.committed_by,
+            r.model,
+            r.mode,
+            r.status,
+            dict(r.changes or {}),
+            r.restored_from,
+        )
+        for r in rows
+    ]
+
+
+def download(hub: Hub, org: Organization, version_id: int, what: str) -> bytes:
+    """The original files (ZIP) or the error report (CSV) of a version."""
+    row = v.version_row(hub, org, version_id)
+    key = row.originals if what == "originals" else row.report
+    if key is None:
+        raise InputError(f"version {version_id} has no {what} to download")
+    return hub.blobs.get(key)
+
+
+def compare(hub: Hub, org: Organization, first: int, second: int) -> ChangeSet:
+    """What changes from version `first` to version `second` (same data model)."""
+    a, b = v.version_row(hub, org, first), v.version_row(hub, org, second)
+    if a.model != b.model:
+        raise InputError(f"versions {first} ({a.model}) and {second} ({b.model}) hold other models")
+    for row in (a, b):
+        if row.snapshot is None:
+            raise InputError(f"version {row.id} is {row.status}: it has no data to compare")
+    model = get_model(a.model)
+    before = hub.snapshots.read(a.snapshot, model)
+    after = hub.snapshots.read(b.snapshot, model)
+    files = {s.name: diff(s, before[s.name], after[s.name]) for s in model.files}
+    return ChangeSet(files, knock_on_effects(model, files))
+
+
+def restore(
+    hub: Hub,
+    org: Organization,
+    version_id: int,
+    *,
+    committed_by: str,
+    source: str,
+    dry_run: bool = False,
+    allow_deletions: bool = False,
+) -> tuple[int | None, str, v.Preview]:
+    """A new version whose content equals version `version_id`, with its own preview."""
+    row = v.version_row(hub, org, version_id)
+    if row.snapshot is None:
+        raise InputError(f"version {version_id} is {row.status}: it has no data to restore")
+    model = get_model(row.model)
+    ds = v.dataset(hub, org, row.model)
+    states = hub.snapshots.read(row.snapshot, model)
+    result = v.preview(hub, org, model, ds.current_version, states)
+    if dry_run:
+        return None, "dry run", result
+    recorded = v.Recorded(
+        committed_by, source, "full", row.originals, row.report, {}, {}, restored_from=version_id
+    )
+    version, status = v.commit(hub, ds, result, recorded, allow_deletions=allow_deletions)
+    return version, status, result

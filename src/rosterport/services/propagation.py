@@ -1,0 +1,117 @@
+"""Propagation: each committed version reaches the components that use the data.
+
+In this release the one consumer is the read model: every record of the dataset's current
+version as a row of the `records` table, queryable by key. The first version loads the whole
+state (bulk path); later versions apply only their change set. Delivery is at-least-once
+and the apply is idempotent. When the consumer has applied a version, its status becomes
+"Successfully in production"; when the job gives up, "Propagation failed" (retry the job).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import sqlalchemy as sa
+
+from rosterport.domain.changes import conform_state, diff, state_key
+from rosterport.domain.schemas import get_model
+from rosterport.jobs.queue import Job
+from rosterport.services import versions as v
+from rosterport.services.hub import Hub
+from rosterport.store.records import apply_record_changes, replace_records
+from rosterport.store.tables import deliveries, versions
+
+READ_MODEL = "read-model"
+
+
+def record_keys(frame: pl.DataFrame, key: list[str]) -> list[str]:
+    """The read model's key text of each record: key values joined by "/"."""
+    if not frame.height:
+        return []
+    text = frame.select(
+        pl.concat_str([pl.col(c).fill_null("") for c in key], separator="/").alias("k")
+    )
+    return text.get_column("k").to_list()
+
+
+def record_json(frame: pl.DataFrame, secrets: set[str]) -> list[str]:
+    """Each record as JSON (secret columns left out: they stay in the encrypted snapshot)."""
+    if not frame.height:
+        return []
+    public = [c for c in frame.columns if c not in secrets]
+    return frame.select(pl.struct(public).struct.json_encode().alias("j")).get_column("j").to_list()
+
+
+def propagate(hub: Hub, job: Job) -> None:
+    """Job handler: apply version `payload.version_id` to the read model."""
+    version_id = int(job.payload["version_id"])
+    with hub.engine.connect() as conn:
+        row = conn.execute(sa.select(versions).where(versions.c.id == version_id)).one()
+    model = get_model(row.model)
+    try:
+        new = hub.snapshots.read(row.snapshot, model)
+        base = v.production_states(hub, model, row.base_version_id)
+        with hub.engine.begin() as conn:
+            for schema in model.files:
+                key = state_key(schema)
+                secrets = {c.name for c in schema.columns if c.secret}
+                after = conform_state(schema, new[schema.name])
+                if row.base_version_id is None:
+                    replace_records(
+                        conn,
+                        org_id=row.org_id,
+                        dataset_id=row.dataset_id,
+                        entity=schema.name,
+                        version_id=version_id,
+                        keys=record_keys(after, key),
+                        rows_json=record_json(after, secrets),
+                    )
+                    continue
+                changes = diff(schema, base[schema.name], after)
+                touched = pl.concat(
+                    [changes.added.select(key), changes.updated.select(key).unique()]
+                )
+                upserts = after.join(touched, on=key, how="semi", nulls_equal=True)
+                apply_record_changes(
+                    conn,
+                    org_id=row.org_id,
+                    dataset_id=row.dataset_id,
+                    entity=schema.name,
+                    version_id=version_id,
+                    upsert_keys=record_keys(upserts, key),
+                    upsert_json=record_json(upserts, secrets),
+                    delete_keys=record_keys(changes.removed, key),
+                )
+            _delivered(conn, version_id, "done", None)
+            conn.execute(
+                sa.update(versions)
+                .where(versions.c.id == version_id, versions.c.status == v.PENDING)
+                .values(status=v.IN_PRODUCTION)
+            )
+    except Exception as error:
+        if job.attempts >= job.max_attempts:  # the queue gives up after this attempt
+            with hub.engine.begin() as conn:
+                _delivered(conn, version_id, "failed", str(error))
+                conn.execute(
+                    sa.update(versions)
+                    .where(versions.c.id == version_id)
+                    .values(status=v.PROPAGATION_FAILED)
+                )
+        raise
+
+
+def _delivered(conn: sa.Connection, version_id: int, state: str, error: str | None) -> None:
+    done = conn.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.version_id == version_id, deliveries.c.consumer == READ_MODEL)
+        .values(state=state, attempts=deliveries.c.attempts + 1, last_error=error)
+    )
+    if done.rowcount == 0:
+        conn.execute(
+            sa.insert(deliveries).values(
+                version_id=version_id,
+                consumer=READ_MODEL,
+                state=state,
+                attempts=1,
+                last_error=error,
+            )
+        )

@@ -1,0 +1,298 @@
+"""Upload sessions: the four steps of the CSV upload tool.
+
+    files added → validated → changes verified (preview) → committed
+
+`reset` is possible at every step; abandoned sessions expire after `Hub.session_hours` and
+their files are deleted. The files of a session live in blob storage under
+`sessions/<id>/`; once validated, the session also keeps the new production states it
+computed (secrets encrypted), so that preview and commit need not validate again. A commit
+moves production only if it is still the version the session was validated against.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from rosterport.csvio.reader import read_table
+from rosterport.csvio.sources import SourceFile
+from rosterport.domain.issues import Level
+from rosterport.domain.policy import Mode, Policy, Production
+from rosterport.domain.report import Report
+from rosterport.domain.schemas import get_model
+from rosterport.domain.validator import validate
+from rosterport.errors import InputError, StateError
+from rosterport.reports.csv_report import report_csv
+from rosterport.services import versions as v
+from rosterport.services.hub import Hub
+from rosterport.services.organizations import Organization
+from rosterport.store.tables import upload_sessions
+
+ADDING, VALIDATED, PREVIEWED, COMMITTED, RESET, EXPIRED, FAILED = (
+    "adding",
+    "validated",
+    "previewed",
+    "committed",
+    "reset",
+    "expired",
+    "failed",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id: str
+    org_id: int
+    model: str
+    state: str
+    mode: str
+    base_version: int | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What an upload ended as: a version (or none for a dry run), its status, the report and
+    the change counts."""
+
+    version: int | None
+    status: str
+    report: Report
+    changes: dict[str, dict[str, int]]
+    sentences: tuple[str, ...] = ()
+
+
+def start(hub: Hub, org: Organization, model: str, *, mode: Mode | None = None) -> Session:
+    """A new session for `model` in `org`."""
+    ds = v.dataset(hub, org, model)
+    now = hub.clock()
+    session = Session(
+        uuid.uuid4().hex,
+        org.id,
+        model,
+        ADDING,
+        (mode or org.settings.mode).value,
+        ds.current_version,
+        {"files": []},
+    )
+    with hub.engine.begin() as conn:
+        conn.execute(
+            sa.insert(upload_sessions).values(
+                id=session.id,
+                org_id=org.id,
+                model=model,
+                state=ADDING,
+                mode=session.mode,
+                base_version_id=None,
+                created_at=now,
+                updated_at=now,
+                expires_at=now + timedelta(hours=hub.session_hours),
+                data=session.data,
+            )
+        )
+    return session
+
+
+def get(hub: Hub, org: Organization, session_id: str) -> Session:
+    with hub.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(upload_sessions).where(
+                upload_sessions.c.id == session_id, upload_sessions.c.org_id == org.id
+            )
+        ).first()
+    if row is None:
+        raise InputError(f"no upload session {session_id} in {org.slug}")
+    return Session(
+        row.id, row.org_id, row.model, row.state, row.mode, row.base_version_id, dict(row.data)
+    )
+
+
+def add_files(hub: Hub, org: Organization, session_id: str, files: Sequence[SourceFile]) -> Session:
+    """Store files in the session (a file of the same name replaces the earlier one)."""
+    session = _open(hub, org, session_id, {ADDING, VALIDATED, PREVIEWED, FAILED})
+    names = list(session.data.get("files", []))
+    for file in files:
+        hub.blobs.put(f"sessions/{session.id}/files/{file.name}", file.data)
+        if file.name not in names:
+            names.append(file.name)
+    return _save(hub, session, ADDING, {"files": names})
+
+
+def run_validation(
+    hub: Hub,
+    org: Organization,
+    session_id: str,
+    *,
+    levels: Mapping[str, Level] | None = None,
+    committed_by: str,
+    source: str,
+) -> tuple[Session, Report]:
+    """Validate the session's files against production. An invalid upload is recorded in
+    the history (status Validation Errors) with its files and report."""
+    session = _open(hub, org, session_id, {ADDING, VALIDATED, PREVIEWED, FAILED})
+    names = session.data.get("files", [])
+    if not names:
+        raise InputError("add files to the upload first")
+    model = get_model(session.model)
+    ds = v.dataset(hub, org, session.model)
+    current = v.production_states(hub, model, ds.current_version)
+    policy = Policy(
+        levels={**org.settings.levels, **(levels or {})},
+        mode=Mode(session.mode),
+        today=hub.clock().date(),
+    )
+    tables = [read_table(n, hub.blobs.get(f"sessions/{session.id}/files/{n}")) for n in names]
+    validation = validate(model, tables, policy, Production(keys=v.production_keys(current)))
+    report = validation.report
+    originals, report_key = _keep_files(hub, session, report)
+    recorded = {"originals": originals, "report": report_key, "summary": report.summary()}
+    if not report.valid:
+        failed = v.record_failed(
+            hub,
+            ds,
+            v.Recorded(committed_by, source, session.mode, originals, report_key, report.summary()),
+        )
+        session = _save(
+            hub,
+            session,
+            FAILED,
+            {**recorded, "valid": False, "version": failed},
+            base=ds.current_version,
+        )
+        return session, report
+    states, kept = v.staged_states(model, current, validation)
+    hub.snapshots.write(f"sessions/{session.id}/staged", model, states)
+    session = _save(
+        hub,
+        session,
+        VALIDATED,
+        {**recorded, "valid": True, "kept": kept, "modes": validation.modes},
+        base=ds.current_version,
+    )
+    return session, report
+
+
+def changes(hub: Hub, org: Organization, session_id: str) -> v.Preview:
+    """Verify Changes: what the validated upload would add, update and remove."""
+    session = _open(hub, org, session_id, {VALIDATED, PREVIEWED})
+    model = get_model(session.model)
+    states = hub.snapshots.read(f"sessions/{session.id}/staged", model)
+    result = v.preview(
+        hub,
+        org,
+        model,
+        session.base_version,
+        states,
+        kept=session.data.get("kept", {}),
+        modes=session.data.get("modes", {}),
+    )
+    _save(hub, session, PREVIEWED, {"changes": result.counts()})
+    return result
+
+
+def commit(
+    hub: Hub,
+    org: Organization,
+    session_id: str,
+    *,
+    committed_by: str,
+    source: str,
+    allow_deletions: bool = False,
+) -> tuple[int, str, v.Preview]:
+    """Commit the session: a new version in production (or Held by a safeguard)."""
+    session = _open(hub, org, session_id, {VALIDATED, PREVIEWED})
+    result = changes(hub, org, session_id)
+    ds = v.dataset(hub, org, session.model)
+    recorded = v.Recorded(
+        committed_by,
+        source,
+        session.mode,
+        session.data.get("originals"),
+        session.data.get("report"),
+        session.data.get("summary", {}),
+        {"sentences": result.sentences()},
+    )
+    version, status = v.commit(hub, ds, result, recorded, allow_deletions=allow_deletions)
+    _save(hub, get(hub, org, session_id), COMMITTED, {"version": version, "status": status})
+    hub.blobs.delete_prefix(f"sessions/{session.id}")
+    return version, status, result
+
+
+def reset(hub: Hub, org: Organization, session_id: str) -> None:
+    """Start over: the session's files are deleted; production is untouched."""
+    session = _open(hub, org, session_id, {ADDING, VALIDATED, PREVIEWED, FAILED})
+    hub.blobs.delete_prefix(f"sessions/{session.id}")
+    _save(hub, session, RESET, {"files": []})
+
+
+def expire(hub: Hub) -> int:
+    """Expire abandoned sessions (past `expires_at`, not committed); returns how many."""
+    now = hub.clock()
+    open_states = [ADDING, VALIDATED, PREVIEWED, FAILED]
+    with hub.engine.begin() as conn:
+        ids = [
+            r.id
+            for r in conn.execute(
+                sa.select(upload_sessions.c.id).where(
+                    upload_sessions.c.expires_at < now, upload_sessions.c.state.in_(open_states)
+                )
+            )
+        ]
+        if ids:
+            conn.execute(
+                sa.update(upload_sessions)
+                .where(upload_sessions.c.id.in_(ids))
+                .values(state=EXPIRED, updated_at=now)
+            )
+    for session_id in ids:
+        hub.blobs.delete_prefix(f"sessions/{session_id}")
+    return len(ids)
+
+
+def _open(hub: Hub, org: Organization, session_id: str, allowed: set[str]) -> Session:
+    session = get(hub, org, session_id)
+    if session.state not in allowed:
+        raise StateError(
+            f"upload session {session_id} is {session.state}; start a new upload instead"
+        )
+    return session
+
+
+def _save(
+    hub: Hub,
+    session: Session,
+    state: str,
+    data: Mapping[str, Any],
+    *,
+    base: int | None = None,
+) -> Session:
+    merged = {**session.data, **data}
+    values: dict[str, Any] = {"state": state, "data": merged, "updated_at": hub.clock()}
+    if state in {VALIDATED, FAILED}:
+        values["base_version_id"] = base
+    with hub.engine.begin() as conn:
+        conn.execute(
+            sa.update(upload_sessions).where(upload_sessions.c.id == session.id).values(**values)
+        )
+    new_base = base if state in {VALIDATED, FAILED} else session.base_version
+    return Session(session.id, session.org_id, session.model, state, session.mode, new_base, merged)
+
+
+def _keep_files(hub: Hub, session: Session, report: Report) -> tuple[str, str]:
+    """Store the original files (as one ZIP) and the error report for the history."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in session.data.get("files", []):
+            archive.writestr(name, hub.blobs.get(f"sessions/{session.id}/files/{name}"))
+    originals = f"uploads/{session.id}/originals.zip"
+    report_key = f"uploads/{session.id}/report.csv"
+    hub.blobs.put(originals, buffer.getvalue())
+    hub.blobs.put(report_key, report_csv(report))
+    return originals, report_key

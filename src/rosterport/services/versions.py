@@ -1,0 +1,387 @@
+"""Versions: preview an upload against production, commit it atomically, hold it, restore.
+
+Commit protocol (DESIGN.md, "Storage"): the new snapshot is written first under a fresh
+prefix; then ONE database transaction inserts the version, moves the dataset's
+current-version pointer only if it still equals the version the preview was computed from
+(compare-and-set), and enqueues the propagation job. A crash before the transaction leaves
+an unused snapshot (production unchanged); a crash after it leaves the new version in
+production with its job queued. Never half.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from rosterport.domain.changes import (
+    ChangeSet,
+    conform_state,
+    diff,
+    drop_row_column,
+    empty_state,
+    knock_on_effects,
+    next_state,
+    state_key,
+)
+from rosterport.domain.schemas import DataModel, get_model
+from rosterport.domain.validator import Validation
+from rosterport.errors import InputError, ProductionChangedError, StateError
+from rosterport.jobs.queue import enqueue
+from rosterport.services.hub import Hub
+from rosterport.services.organizations import Organization
+from rosterport.store.tables import datasets, versions
+
+VALIDATION_ERRORS = "Validation Errors"
+PENDING = "Pending propagation"
+IN_PRODUCTION = "Successfully in production"
+PROPAGATION_FAILED = "Propagation failed"
+HELD = "Held"
+DISCARDED = "Discarded"
+PROPAGATE = "propagate"
+
+CRASH_AT = "ROSTERPORT_TEST_CRASH_AT"  # tests only: SIGKILL the process at a named point
+
+
+def crash_point(name: str) -> None:
+    """Tests kill the committing process here (set ROSTERPORT_TEST_CRASH_AT=name)."""
+    if os.environ.get(CRASH_AT) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """A safeguard: a file would remove more than its threshold of production records."""
+
+    file: str
+    removed: int
+    in_production: int
+    threshold: float
+
+    def sentence(self) -> str:
+        share = self.removed / self.in_production
+        return (
+            f"{self.file}: this upload removes {self.removed:,} of {self.in_production:,} "
+            f"records in production ({share:.0%}, more than the {self.threshold:.0%} allowed); "
+            "confirm the removals (--allow-deletions) or check the file is complete"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """The changes an upload would make, against the version it was computed from."""
+
+    model: DataModel
+    base_version: int | None
+    states: dict[str, pl.DataFrame]
+    changes: ChangeSet
+    breaches: tuple[Breach, ...]
+    kept: dict[str, int] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return self.changes.counts()
+
+    def sentences(self) -> list[str]:
+        """Knock-on effects and filtered records kept, in words."""
+        out = []
+        for effect in self.changes.knock_on:
+            out.append(
+                effect.sentence(
+                    self.model.file(effect.target).entity,
+                    self.model.file(effect.dependent).entity,
+                )
+            )
+        for file, count in self.kept.items():
+            if count:
+                out.append(
+                    f"{file}: {count:,} record(s) removed by validation stay in production "
+                    "as they were"
+                )
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    id: int
+    org_id: int
+    model: str
+    current_version: int | None
+
+
+def dataset(hub: Hub, org: Organization, model: str) -> Dataset:
+    """The organization's dataset of `model`, created empty on first use."""
+    get_model(model)
+    if model not in org.settings.models:
+        raise InputError(f"the data model {model} is not enabled for {org.slug}")
+    with hub.engine.begin() as conn:
+        row = conn.execute(
+            sa.select(datasets).where(datasets.c.org_id == org.id, datasets.c.model == model)
+        ).first()
+        if row is None:
+            conn.execute(sa.insert(datasets).values(org_id=org.id, model=model))
+            row = conn.execute(
+                sa.select(datasets).where(datasets.c.org_id == org.id, datasets.c.model == model)
+            ).one()
+    return Dataset(row.id, row.org_id, row.model, row.current_version_id)
+
+
+def version_row(hub: Hub, org: Organization, version_id: int) -> sa.Row[Any]:
+    """A version of the organization; InputError when it has none with that id."""
+    with hub.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(versions).where(versions.c.id == version_id, versions.c.org_id == org.id)
+        ).first()
+    if row is None:
+        raise InputError(f"{org.slug} has no version {version_id}; see `rosterport history`")
+    return row
+
+
+def production_states(
+    hub: Hub, model: DataModel, version_id: int | None
+) -> dict[str, pl.DataFrame]:
+    """Every file's state in `version_id` (empty states when None)."""
+    if version_id is None:
+        return {schema.name: empty_state(schema) for schema in model.files}
+    with hub.engine.connect() as conn:
+        prefix = conn.execute(
+            sa.select(versions.c.snapshot).where(versions.c.id == version_id)
+        ).scalar_one()
+    return hub.snapshots.read(prefix, model)
+
+
+def production_keys(states: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """What references may resolve against (the validator's Production.keys)."""
+    return dict(states)
+
+
+def staged_states(
+    model: DataModel,
+    current: Mapping[str, pl.DataFrame],
+    validation: Validation,
+) -> tuple[dict[str, pl.DataFrame], dict[str, int]]:
+    """Each file's state after the upload, and how many filtered records each keeps."""
+    states: dict[str, pl.DataFrame] = {}
+    kept: dict[str, int] = {}
+    for schema in model.files:
+        before = current[schema.name]
+        how = validation.modes.get(schema.name, "absent")
+        records = validation.records.get(schema.name)
+        if records is None:
+            states[schema.name] = before
+            continue
+        staged = drop_row_column(records)
+        deletes = None
+        if how == "delta" and "status" in staged.columns:
+            deletes = staged.filter(pl.col("status") == "tobedeleted")
+            staged = staged.filter(pl.col("status") != "tobedeleted")
+        filtered = validation.filtered.get(schema.name)
+        key = state_key(schema)
+        kept_keys = None
+        if filtered is not None and filtered.height:
+            kept_keys = filtered.select(key).drop_nulls()
+            kept[schema.name] = before.join(kept_keys.unique(), on=key, how="semi").height
+        states[schema.name] = next_state(
+            schema, before, staged, how, kept=kept_keys, deletes=deletes
+        )
+    return states, kept
+
+
+def preview(
+    hub: Hub,
+    org: Organization,
+    model: DataModel,
+    base_version: int | None,
+    states: dict[str, pl.DataFrame],
+    *,
+    kept: dict[str, int] | None = None,
+    current: Mapping[str, pl.DataFrame] | None = None,
+    modes: Mapping[str, str] | None = None,
+) -> Preview:
+    """Compare the new `states` with production at `base_version`.
+
+    Safeguards apply to files whose absent records are removals (Full mode, OneRoster bulk;
+    `modes` None: every file, as for a restore); explicit deletions (delta) are not held."""
+    current = current if current is not None else production_states(hub, model, base_version)
+    files = {
+        schema.name: diff(
+            schema,
+            current[schema.name],
+            conform_state(schema, states[schema.name]),
+            kept=(kept or {}).get(schema.name, 0),
+        )
+        for schema in model.files
+    }
+    changes = ChangeSet(files, knock_on_effects(model, files))
+    guarded = {n for n in files if modes is None or modes.get(n) in {"full", "bulk"}}
+    breaches = tuple(
+        Breach(name, files[name].removed.height, current[name].height, org.settings.threshold(name))
+        for name in files
+        if name in guarded
+        and current[name].height
+        and files[name].removed.height / current[name].height > org.settings.threshold(name)
+    )
+    return Preview(model, base_version, states, changes, breaches, dict(kept or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What the history keeps of an upload attempt, besides the snapshot."""
+
+    committed_by: str
+    source: str
+    mode: str
+    originals: str | None = None
+    report: str | None = None
+    summary: Mapping[str, int] = field(default_factory=dict)
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    restored_from: int | None = None
+
+
+def record_failed(hub: Hub, ds: Dataset, recorded: Recorded) -> int:
+    """A version for an upload that failed validation: kept in the history, never current."""
+    with hub.engine.begin() as conn:
+        return _insert_version(
+            conn, hub, ds, recorded, status=VALIDATION_ERRORS, base=None, snapshot=None, changes={}
+        )
+
+
+def commit(
+    hub: Hub,
+    ds: Dataset,
+    result: Preview,
+    recorded: Recorded,
+    *,
+    allow_deletions: bool = False,
+) -> tuple[int, str]:
+    """Write the snapshot, then commit atomically (or hold when a safeguard is breached).
+
+    Returns (version id, status). ProductionChangedError when production moved since the
+    preview.
+    """
+    prefix = f"snapshots/{uuid.uuid4().hex}"
+    hub.snapshots.write(prefix, result.model, result.states)
+    for name, changes in result.changes.files.items():
+        detail = changes.detail()
+        if detail.height:
+
+            def write(path: Any, detail: pl.DataFrame = detail) -> None:
+                detail.write_parquet(path, compression="lz4")
+
+            hub.blobs.put_with(f"{prefix}/changes/{name}.parquet", write)
+    crash_point("after-snapshot")
+    counts = result.counts()
+    if result.breaches and not allow_deletions:
+        with hub.engine.begin() as conn:
+            held = _insert_version(
+                conn,
+                hub,
+                ds,
+                recorded,
+                status=HELD,
+                base=result.base_version,
+                snapshot=prefix,
+                changes=counts,
+                extra={"breaches": [b.sentence() for b in result.breaches]},
+            )
+        return held, HELD
+    with hub.engine.begin() as conn:
+        version_id = _insert_version(
+            conn,
+            hub,
+            ds,
+            recorded,
+            status=PENDING,
+            base=result.base_version,
+            snapshot=prefix,
+            changes=counts,
+        )
+        crash_point("after-version-insert")
+        _move_pointer(conn, ds.id, result.base_version, version_id)
+        enqueue(conn, PROPAGATE, {"version_id": version_id})
+        crash_point("before-transaction-commit")
+    crash_point("after-commit")
+    return version_id, PENDING
+
+
+def approve(hub: Hub, org: Organization, version_id: int) -> int:
+    """Commit a held version (its preview's base must still be production)."""
+    row = version_row(hub, org, version_id)
+    if row.status != HELD:
+        raise StateError(f"version {version_id} is {row.status}, not Held: nothing to approve")
+    with hub.engine.begin() as conn:
+        _move_pointer(conn, row.dataset_id, row.base_version_id, version_id)
+        conn.execute(sa.update(versions).where(versions.c.id == version_id).values(status=PENDING))
+        enqueue(conn, PROPAGATE, {"version_id": version_id})
+    return version_id
+
+
+def discard(hub: Hub, org: Organization, version_id: int) -> None:
+    """Drop a held version: it stays in the history as Discarded."""
+    row = version_row(hub, org, version_id)
+    if row.status != HELD:
+        raise StateError(f"version {version_id} is {row.status}, not Held: it cannot be discarded")
+    with hub.engine.begin() as conn:
+        conn.execute(
+            sa.update(versions).where(versions.c.id == version_id).values(status=DISCARDED)
+        )
+
+
+def _move_pointer(conn: sa.Connection, dataset_id: int, base: int | None, version_id: int) -> None:
+    """Compare-and-set the dataset's current version from `base` to `version_id`."""
+    current = datasets.c.current_version_id
+    expected = current.is_(None) if base is None else current == base
+    moved = conn.execute(
+        sa.update(datasets)
+        .where(datasets.c.id == dataset_id, expected)
+        .values(current_version_id=version_id)
+    )
+    if moved.rowcount != 1:
+        raise ProductionChangedError(
+            "production changed since your preview (another version was committed); "
+            "validate again to see the changes against the new production data"
+        )
+
+
+def _insert_version(
+    conn: sa.Connection,
+    hub: Hub,
+    ds: Dataset,
+    recorded: Recorded,
+    *,
+    status: str,
+    base: int | None,
+    snapshot: str | None,
+    changes: Mapping[str, Any],
+    extra: Mapping[str, Any] | None = None,
+) -> int:
+    detail = {**recorded.detail, **(extra or {})}
+    return int(
+        conn.execute(
+            sa.insert(versions)
+            .values(
+                dataset_id=ds.id,
+                org_id=ds.org_id,
+                model=ds.model,
+                created_at=hub.clock(),
+                committed_by=recorded.committed_by,
+                source=recorded.source,
+                mode=recorded.mode,
+                status=status,
+                base_version_id=base,
+                restored_from=recorded.restored_from,
+                snapshot=snapshot,
+                originals=recorded.originals,
+                report=recorded.report,
+                changes=dict(changes),
+                summary=dict(recorded.summary),
+                detail=detail,
+            )
+            .returning(versions.c.id)
+        ).scalar_one()
+    )

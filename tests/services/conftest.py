@@ -1,0 +1,43 @@
+"""A Hub on each database (the `engine` fixture of tests/conftest.py) with blobs in tmp_path."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from rosterport.blobs import LocalBlobStore
+from rosterport.crypto import SecretBox
+from rosterport.services.hub import Hub
+from rosterport.services.organizations import Organization, create_org
+from rosterport.snapshots import SnapshotStore
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def hub(engine: sa.Engine, tmp_path: Path, clock: Clock) -> Iterator[Hub]:
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    return Hub(engine, blobs, SnapshotStore(blobs, SecretBox(os.urandom(32))), clock=clock)
+
+
+@pytest.fixture
+def org(hub: Hub) -> Organization:
+    return create_org(hub, "springfield", "Springfield USD")
