@@ -39,6 +39,10 @@ class BlobStore(Protocol):
 
     def delete_prefix(self, prefix: str) -> None: ...
 
+    def move_prefix(self, source: str, target: str) -> None: ...
+
+    def link(self, source: str, target: str) -> None: ...
+
     def keys(self, prefix: str) -> Iterator[str]: ...
 
 
@@ -114,6 +118,20 @@ class LocalBlobStore:
             shutil.rmtree(folder)
         elif folder.exists():
             folder.unlink()
+
+    def move_prefix(self, source: str, target: str) -> None:
+        """Move every blob under `source` to `target` (one rename: atomic, no copy)."""
+        destination = self._file(target)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self._file(source), destination)
+
+    def link(self, source: str, target: str) -> None:
+        """Make `target` hold the bytes of `source` now (a hard link: no copy; replacing
+        `source` later does not change `target`)."""
+        destination = self._file(target)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.unlink(missing_ok=True)
+        os.link(self._file(source), destination)
 
     def keys(self, prefix: str) -> Iterator[str]:
         """Keys under `prefix`, sorted."""

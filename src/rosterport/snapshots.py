@@ -15,7 +15,7 @@ import polars as pl
 from rosterport.blobs import BlobStore
 from rosterport.crypto import SecretBox
 from rosterport.domain.changes import conform_state, empty_state
-from rosterport.domain.schemas import DataModel
+from rosterport.domain.schemas import DataModel, FileSchema
 
 COMPLETE = "_complete"
 
@@ -30,20 +30,26 @@ class SnapshotStore:
     def write(self, prefix: str, model: DataModel, states: dict[str, pl.DataFrame]) -> None:
         """Write every file's state under `prefix`, then the completion marker."""
         for schema in model.files:
-            frame = conform_state(schema, states.get(schema.name, empty_state(schema)))
-            secrets = [c.name for c in schema.columns if c.secret]
-            public = frame.drop(secrets)
+            self.write_file(prefix, schema, states.get(schema.name, empty_state(schema)))
+        self.finish(prefix)
 
-            def write_public(path: Path, public: pl.DataFrame = public) -> None:
-                public.write_parquet(path, compression="lz4", statistics=False)
+    def write_file(self, prefix: str, schema: FileSchema, frame: pl.DataFrame) -> None:
+        """Write one file's state (secret columns encrypted, in their own blob)."""
+        frame = conform_state(schema, frame)
+        secrets = [c.name for c in schema.columns if c.secret]
+        public = frame.drop(secrets)
 
-            self.blobs.put_with(f"{prefix}/{schema.name}.parquet", write_public)
-            if secrets:
-                buffer = io.BytesIO()
-                frame.select(secrets).write_parquet(buffer, compression="lz4")
-                self.blobs.put(
-                    f"{prefix}/{schema.name}.secrets", self.box.encrypt(buffer.getvalue())
-                )
+        def write_public(path: Path) -> None:
+            public.write_parquet(path, compression="lz4", statistics=False)
+
+        self.blobs.put_with(f"{prefix}/{schema.name}.parquet", write_public)
+        if secrets:
+            buffer = io.BytesIO()
+            frame.select(secrets).write_parquet(buffer, compression="lz4")
+            self.blobs.put(f"{prefix}/{schema.name}.secrets", self.box.encrypt(buffer.getvalue()))
+
+    def finish(self, prefix: str) -> None:
+        """Mark the snapshot complete (written last)."""
         self.blobs.put(f"{prefix}/{COMPLETE}", b"")
 
     def read(self, prefix: str, model: DataModel) -> dict[str, pl.DataFrame]:
@@ -52,10 +58,8 @@ class SnapshotStore:
 
     def read_file(self, prefix: str, model: DataModel, name: str) -> pl.DataFrame:
         schema = model.file(name)
-        key = f"{prefix}/{name}.parquet"
-        if not self.blobs.exists(key):
-            return empty_state(schema)
-        frame = pl.read_parquet(self.blobs.path(key))
+        # every file is written, empty or not: a missing one is damage, never "no records"
+        frame = pl.read_parquet(self.blobs.path(f"{prefix}/{name}.parquet"))
         secrets_key = f"{prefix}/{name}.secrets"
         if self.blobs.exists(secrets_key):
             plain = self.box.decrypt(self.blobs.get(secrets_key))

@@ -4,6 +4,7 @@ and PostgreSQL (the `engine` fixture runs each test on both)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import polars as pl
 import pytest
@@ -335,3 +336,40 @@ def test_snapshot_keeps_passwords_encrypted(hub: Hub, org: Organization) -> None
     states = v.production_states(hub, v.get_model("passport-roster"), done.version)
     assert "eel7Thohd" in states["students.csv"].get_column("Password").to_list()
     assert isinstance(states["students.csv"], pl.DataFrame)
+
+
+def test_propagation_failure_is_visible_and_retryable(
+    hub: Hub, org: Organization, clock: Clock
+) -> None:
+    from datetime import timedelta
+    from functools import partial
+
+    from rosterport.jobs import queue
+    from rosterport.jobs.worker import Worker
+    from rosterport.services.propagation import propagate
+
+    session = uploads.start(hub, org, "passport-roster")
+    uploads.add_files(hub, org, session.id, [SourceFile.of(n, d) for n, d in district().items()])
+    uploads.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
+    version, status, _ = uploads.commit(hub, org, session.id, committed_by="a@x.org", source="api")
+    assert status == v.PENDING
+    snapshot = next(
+        k
+        for k in hub.blobs.keys("snapshots")
+        if k.endswith("/students.csv.parquet") and "/changes/" not in k
+    )
+    saved = hub.blobs.get(snapshot)
+    hub.blobs.delete_prefix(snapshot)  # the consumer cannot read the version: it fails
+
+    def later() -> datetime:
+        clock.now += timedelta(hours=2)  # past every back-off
+        return clock.now
+
+    worker = Worker(hub.engine, {v.PROPAGATE: partial(propagate, hub)}, clock=later)
+    assert worker.drain() == 5  # max_attempts
+    assert _status(hub, version) == v.PROPAGATION_FAILED
+    (failed,) = queue.list_jobs(hub.engine, state="failed")
+    hub.blobs.put(snapshot, saved)
+    queue.retry(hub.engine, failed["id"])
+    assert worker.drain() == 1
+    assert _status(hub, version) == v.IN_PRODUCTION

@@ -83,7 +83,8 @@ def next_state(
 
 @dataclass(frozen=True, slots=True)
 class FileChanges:
-    """One file's changes: whole records added and removed, field changes of updated ones.
+    """One file's changes: keys of records added, whole records removed, field changes of
+    updated ones.
 
     `updated` is long: the key columns, then `column`, `old`, `new` — one row per changed
     field, secrets masked (old and new both "••••": the detail says only that it changed).
@@ -177,7 +178,9 @@ def diff(
 ) -> FileChanges:
     """The changes from `current` to `new` (both production states of `schema`)."""
     key = state_key(schema)
-    added = new.join(current.select(key), on=key, how="anti", nulls_equal=True)
+    # added records are kept as keys only (a first version adds millions); removed ones whole
+    # (knock-on effects follow their references)
+    added = new.select(key).join(current.select(key), on=key, how="anti", nulls_equal=True)
     removed = current.join(new.select(key), on=key, how="anti", nulls_equal=True)
     others = [c for c in production_columns(schema) if c not in key]
     if not others or not current.height or not new.height:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +72,13 @@ def download(hub: Hub, org: Organization, version_id: int, what: str) -> bytes:
     key = row.originals if what == "originals" else row.report
     if key is None:
         raise InputError(f"version {version_id} has no {what} to download")
-    return hub.blobs.get(key)
+    if what == "report":
+        return hub.blobs.get(key)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for blob in hub.blobs.keys(key):
+            archive.writestr(blob.rsplit("/", 1)[-1], hub.blobs.get(blob))
+    return buffer.getvalue()
 
 
 def compare(hub: Hub, org: Organization, first: int, second: int) -> ChangeSet:
@@ -82,9 +90,14 @@ def compare(hub: Hub, org: Organization, first: int, second: int) -> ChangeSet:
         if row.snapshot is None:
             raise InputError(f"version {row.id} is {row.status}: it has no data to compare")
     model = get_model(a.model)
-    before = hub.snapshots.read(a.snapshot, model)
-    after = hub.snapshots.read(b.snapshot, model)
-    files = {s.name: diff(s, before[s.name], after[s.name]) for s in model.files}
+    files = {
+        s.name: diff(
+            s,
+            hub.snapshots.read_file(a.snapshot, model, s.name),
+            hub.snapshots.read_file(b.snapshot, model, s.name),
+        )
+        for s in model.files
+    }
     return ChangeSet(files, knock_on_effects(model, files))
 
 
@@ -104,8 +117,7 @@ def restore(
         raise InputError(f"version {version_id} is {row.status}: it has no data to restore")
     model = get_model(row.model)
     ds = v.dataset(hub, org, row.model)
-    states = hub.snapshots.read(row.snapshot, model)
-    result = v.preview(hub, org, model, ds.current_version, states)
+    result = v.preview(hub, org, model, ds.current_version, row.snapshot)  # shares the snapshot
     if dry_run:
         return None, "dry run", result
     recorded = v.Recorded(

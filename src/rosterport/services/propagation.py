@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 import sqlalchemy as sa
 
-from rosterport.domain.changes import conform_state, diff, state_key
+from rosterport.domain.changes import diff, state_key
 from rosterport.domain.schemas import get_model
 from rosterport.jobs.queue import Job
 from rosterport.services import versions as v
@@ -48,13 +48,12 @@ def propagate(hub: Hub, job: Job) -> None:
         row = conn.execute(sa.select(versions).where(versions.c.id == version_id)).one()
     model = get_model(row.model)
     try:
-        new = hub.snapshots.read(row.snapshot, model)
-        base = v.production_states(hub, model, row.base_version_id)
+        base = v.snapshot_of(hub, row.base_version_id)
         with hub.engine.begin() as conn:
-            for schema in model.files:
+            for schema in model.files:  # one file at a time: memory holds one file's states
                 key = state_key(schema)
                 secrets = {c.name for c in schema.columns if c.secret}
-                after = conform_state(schema, new[schema.name])
+                after = hub.snapshots.read_file(row.snapshot, model, schema.name)
                 if row.base_version_id is None:
                     replace_records(
                         conn,
@@ -66,7 +65,7 @@ def propagate(hub: Hub, job: Job) -> None:
                         rows_json=record_json(after, secrets),
                     )
                     continue
-                changes = diff(schema, base[schema.name], after)
+                changes = diff(schema, v.state_of(hub, model, base, schema.name), after)
                 touched = pl.concat(
                     [changes.added.select(key), changes.updated.select(key).unique()]
                 )
@@ -84,7 +83,10 @@ def propagate(hub: Hub, job: Job) -> None:
             _delivered(conn, version_id, "done", None)
             conn.execute(
                 sa.update(versions)
-                .where(versions.c.id == version_id, versions.c.status == v.PENDING)
+                .where(
+                    versions.c.id == version_id,
+                    versions.c.status.in_([v.PENDING, v.PROPAGATION_FAILED]),  # a retried job
+                )
                 .values(status=v.IN_PRODUCTION)
             )
     except Exception as error:

@@ -11,9 +11,7 @@ moves production only if it is still the version the session was validated again
 
 from __future__ import annotations
 
-import io
 import uuid
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -142,14 +140,16 @@ def run_validation(
         raise InputError("add files to the upload first")
     model = get_model(session.model)
     ds = v.dataset(hub, org, session.model)
-    current = v.production_states(hub, model, ds.current_version)
+    base = v.snapshot_of(hub, ds.current_version)
     policy = Policy(
         levels={**org.settings.levels, **(levels or {})},
         mode=Mode(session.mode),
         today=hub.clock().date(),
     )
     tables = [read_table(n, hub.blobs.get(f"sessions/{session.id}/files/{n}")) for n in names]
-    validation = validate(model, tables, policy, Production(keys=v.production_keys(current)))
+    production = Production(keys=v.LazyStates(hub, model, base))
+    validation = validate(model, tables, policy, production)
+    del tables
     report = validation.report
     originals, report_key = _keep_files(hub, session, report)
     recorded = {"originals": originals, "report": report_key, "summary": report.summary()}
@@ -167,8 +167,7 @@ def run_validation(
             base=ds.current_version,
         )
         return session, report
-    states, kept = v.staged_states(model, current, validation)
-    hub.snapshots.write(f"sessions/{session.id}/staged", model, states)
+    kept = v.write_staged(hub, model, base, validation, f"sessions/{session.id}/staged")
     session = _save(
         hub,
         session,
@@ -183,13 +182,12 @@ def changes(hub: Hub, org: Organization, session_id: str) -> v.Preview:
     """Verify Changes: what the validated upload would add, update and remove."""
     session = _open(hub, org, session_id, {VALIDATED, PREVIEWED})
     model = get_model(session.model)
-    states = hub.snapshots.read(f"sessions/{session.id}/staged", model)
     result = v.preview(
         hub,
         org,
         model,
         session.base_version,
-        states,
+        f"sessions/{session.id}/staged",
         kept=session.data.get("kept", {}),
         modes=session.data.get("modes", {}),
     )
@@ -286,13 +284,10 @@ def _save(
 
 
 def _keep_files(hub: Hub, session: Session, report: Report) -> tuple[str, str]:
-    """Store the original files (as one ZIP) and the error report for the history."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in session.data.get("files", []):
-            archive.writestr(name, hub.blobs.get(f"sessions/{session.id}/files/{name}"))
-    originals = f"uploads/{session.id}/originals.zip"
-    report_key = f"uploads/{session.id}/report.csv"
-    hub.blobs.put(originals, buffer.getvalue())
+    """Keep the original files (linked, not copied) and the error report for the history."""
+    attempt = f"uploads/{uuid.uuid4().hex}"
+    for name in session.data.get("files", []):
+        hub.blobs.link(f"sessions/{session.id}/files/{name}", f"{attempt}/files/{name}")
+    report_key = f"{attempt}/report.csv"
     hub.blobs.put(report_key, report_csv(report))
-    return originals, report_key
+    return f"{attempt}/files", report_key

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,6 @@ import sqlalchemy as sa
 
 from rosterport.domain.changes import (
     ChangeSet,
-    conform_state,
     diff,
     drop_row_column,
     empty_state,
@@ -79,7 +78,7 @@ class Preview:
 
     model: DataModel
     base_version: int | None
-    states: dict[str, pl.DataFrame]
+    snapshot: str  # where the new state is: a session's staged snapshot, or a version's
     changes: ChangeSet
     breaches: tuple[Breach, ...]
     kept: dict[str, int] = field(default_factory=dict)
@@ -142,38 +141,68 @@ def version_row(hub: Hub, org: Organization, version_id: int) -> sa.Row[Any]:
     return row
 
 
-def production_states(
-    hub: Hub, model: DataModel, version_id: int | None
-) -> dict[str, pl.DataFrame]:
-    """Every file's state in `version_id` (empty states when None)."""
+def snapshot_of(hub: Hub, version_id: int | None) -> str | None:
+    """The snapshot prefix of a version (None for "no version yet")."""
     if version_id is None:
-        return {schema.name: empty_state(schema) for schema in model.files}
+        return None
     with hub.engine.connect() as conn:
         prefix = conn.execute(
             sa.select(versions.c.snapshot).where(versions.c.id == version_id)
         ).scalar_one()
-    return hub.snapshots.read(prefix, model)
+    return str(prefix)
 
 
-def production_keys(states: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """What references may resolve against (the validator's Production.keys)."""
-    return dict(states)
+def state_of(hub: Hub, model: DataModel, prefix: str | None, name: str) -> pl.DataFrame:
+    """One file's production state in the snapshot at `prefix` (empty when None)."""
+    if prefix is None:
+        return empty_state(model.file(name))
+    return hub.snapshots.read_file(prefix, model, name)
 
 
-def staged_states(
+def production_states(
+    hub: Hub, model: DataModel, version_id: int | None
+) -> dict[str, pl.DataFrame]:
+    """Every file's state in `version_id` (empty states when None)."""
+    prefix = snapshot_of(hub, version_id)
+    return {s.name: state_of(hub, model, prefix, s.name) for s in model.files}
+
+
+class LazyStates(Mapping[str, pl.DataFrame]):
+    """Production states read from a snapshot only when a check asks for one file."""
+
+    def __init__(self, hub: Hub, model: DataModel, prefix: str | None) -> None:
+        self._hub, self._model, self._prefix = hub, model, prefix
+        self._read: dict[str, pl.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        if name not in self._read:
+            self._read[name] = state_of(self._hub, self._model, self._prefix, name)
+        return self._read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(s.name for s in self._model.files)
+
+    def __len__(self) -> int:
+        return len(self._model.files)
+
+
+def write_staged(
+    hub: Hub,
     model: DataModel,
-    current: Mapping[str, pl.DataFrame],
+    base: str | None,
     validation: Validation,
-) -> tuple[dict[str, pl.DataFrame], dict[str, int]]:
-    """Each file's state after the upload, and how many filtered records each keeps."""
-    states: dict[str, pl.DataFrame] = {}
+    prefix: str,
+) -> dict[str, int]:
+    """Write each file's state after the upload under `prefix`, one file at a time (so
+    memory holds one file's states, not the dataset's); returns how many filtered records
+    each file keeps as they were."""
     kept: dict[str, int] = {}
     for schema in model.files:
-        before = current[schema.name]
+        before = state_of(hub, model, base, schema.name)
         how = validation.modes.get(schema.name, "absent")
         records = validation.records.get(schema.name)
         if records is None:
-            states[schema.name] = before
+            hub.snapshots.write_file(prefix, schema, before)
             continue
         staged = drop_row_column(records)
         deletes = None
@@ -186,10 +215,10 @@ def staged_states(
         if filtered is not None and filtered.height:
             kept_keys = filtered.select(key).drop_nulls()
             kept[schema.name] = before.join(kept_keys.unique(), on=key, how="semi").height
-        states[schema.name] = next_state(
-            schema, before, staged, how, kept=kept_keys, deletes=deletes
-        )
-    return states, kept
+        after = next_state(schema, before, staged, how, kept=kept_keys, deletes=deletes)
+        hub.snapshots.write_file(prefix, schema, after)
+    hub.snapshots.finish(prefix)
+    return kept
 
 
 def preview(
@@ -197,36 +226,33 @@ def preview(
     org: Organization,
     model: DataModel,
     base_version: int | None,
-    states: dict[str, pl.DataFrame],
+    snapshot: str,
     *,
     kept: dict[str, int] | None = None,
-    current: Mapping[str, pl.DataFrame] | None = None,
     modes: Mapping[str, str] | None = None,
 ) -> Preview:
-    """Compare the new `states` with production at `base_version`.
+    """Compare the state in `snapshot` with production at `base_version`, file by file.
 
     Safeguards apply to files whose absent records are removals (Full mode, OneRoster bulk;
     `modes` None: every file, as for a restore); explicit deletions (delta) are not held."""
-    current = current if current is not None else production_states(hub, model, base_version)
-    files = {
-        schema.name: diff(
-            schema,
-            current[schema.name],
-            conform_state(schema, states[schema.name]),
-            kept=(kept or {}).get(schema.name, 0),
-        )
-        for schema in model.files
-    }
+    base = snapshot_of(hub, base_version)
+    files = {}
+    sizes = {}
+    for schema in model.files:
+        before = state_of(hub, model, base, schema.name)
+        after = hub.snapshots.read_file(snapshot, model, schema.name)
+        files[schema.name] = diff(schema, before, after, kept=(kept or {}).get(schema.name, 0))
+        sizes[schema.name] = before.height
     changes = ChangeSet(files, knock_on_effects(model, files))
     guarded = {n for n in files if modes is None or modes.get(n) in {"full", "bulk"}}
     breaches = tuple(
-        Breach(name, files[name].removed.height, current[name].height, org.settings.threshold(name))
+        Breach(name, files[name].removed.height, sizes[name], org.settings.threshold(name))
         for name in files
         if name in guarded
-        and current[name].height
-        and files[name].removed.height / current[name].height > org.settings.threshold(name)
+        and sizes[name]
+        and files[name].removed.height / sizes[name] > org.settings.threshold(name)
     )
-    return Preview(model, base_version, states, changes, breaches, dict(kept or {}))
+    return Preview(model, base_version, snapshot, changes, breaches, dict(kept or {}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,16 +290,10 @@ def commit(
     Returns (version id, status). ProductionChangedError when production moved since the
     preview.
     """
-    prefix = f"snapshots/{uuid.uuid4().hex}"
-    hub.snapshots.write(prefix, result.model, result.states)
-    for name, changes in result.changes.files.items():
-        detail = changes.detail()
-        if detail.height:
-
-            def write(path: Any, detail: pl.DataFrame = detail) -> None:
-                detail.write_parquet(path, compression="lz4")
-
-            hub.blobs.put_with(f"{prefix}/changes/{name}.parquet", write)
+    prefix = result.snapshot
+    if prefix.startswith("sessions/"):  # a session's staged state becomes the version's
+        prefix = f"snapshots/{uuid.uuid4().hex}"
+        hub.blobs.move_prefix(result.snapshot, prefix)
     crash_point("after-snapshot")
     counts = result.counts()
     if result.breaches and not allow_deletions:
@@ -303,7 +323,7 @@ def commit(
         )
         crash_point("after-version-insert")
         _move_pointer(conn, ds.id, result.base_version, version_id)
-        enqueue(conn, PROPAGATE, {"version_id": version_id})
+        enqueue(conn, PROPAGATE, {"version_id": version_id}, run_at=hub.clock())
         crash_point("before-transaction-commit")
     crash_point("after-commit")
     return version_id, PENDING
@@ -317,7 +337,7 @@ def approve(hub: Hub, org: Organization, version_id: int) -> int:
     with hub.engine.begin() as conn:
         _move_pointer(conn, row.dataset_id, row.base_version_id, version_id)
         conn.execute(sa.update(versions).where(versions.c.id == version_id).values(status=PENDING))
-        enqueue(conn, PROPAGATE, {"version_id": version_id})
+        enqueue(conn, PROPAGATE, {"version_id": version_id}, run_at=hub.clock())
     return version_id
 
 

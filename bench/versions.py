@@ -1,0 +1,116 @@
+"""Benchmark of versioned datasets: preview and commit against a previous version.
+
+    python bench/versions.py [--students 1000000] [--change 0.01] [--database URL]
+
+Uses the district of bench/run.py (generated when missing), commits it as version 1, then
+makes a copy where a share of the students changed (Last_name) and the same share of
+enrollments moved to another section, and times, in this one process: validation, the
+preview (diff against version 1), the commit (snapshot + database transaction) and the
+propagation to the read model. Prints wall times and the peak memory of the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import generate  # noqa: E402 - the repo root is put on the path above
+
+
+def district(students: int, data_dir: Path) -> Path:
+    folder = data_dir / str(students)
+    if not (folder / "defects.json").exists():
+        generate(folder, students)
+    return folder
+
+
+def changed_copy(source: Path, target: Path, share: float) -> dict[str, int]:
+    """The district with `share` of students renamed and of enrollments moved."""
+    target.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for file in source.glob("*.csv"):
+        frame = pl.read_csv(file, infer_schema=False)
+        every = max(1, round(1 / share))
+        pick = pl.int_range(pl.len()) % every == 0
+        if file.name == "students.csv":
+            frame = frame.with_columns(
+                pl.when(pick).then(pl.col("Last_name") + "-Changed").otherwise(pl.col("Last_name"))
+            )
+            counts["students updated"] = frame.height // every
+        elif file.name == "enrollments.csv":
+            frame = frame.filter(~pick)
+            counts["enrollments removed"] = (
+                pl.read_csv(file, infer_schema=False).height - frame.height
+            )
+        frame.write_csv(target / file.name)
+    return counts
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=1_000_000)
+    parser.add_argument("--change", type=float, default=0.01)
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "data")
+    parser.add_argument("--database", help="database URL (default: SQLite in a temp dir)")
+    options = parser.parse_args()
+
+    from rosterport.bootstrap import build_hub, build_worker
+    from rosterport.config import Settings
+    from rosterport.csvio.sources import read_source
+    from rosterport.services import uploads
+    from rosterport.services.organizations import create_org
+
+    base = district(options.students, options.data_dir)
+    work = Path(tempfile.mkdtemp(prefix="rosterport-bench-"))
+    changed = changed_copy(base, work / "v2", options.change)
+    settings = Settings(data_dir=work / "data", database_url=options.database)
+    hub = build_hub(settings)
+    org = create_org(hub, f"bench-{int(time.time())}")
+    timings: dict[str, float] = {}
+
+    def step(name: str, run: object) -> object:
+        start = time.perf_counter()
+        result = run() if callable(run) else run
+        timings[name] = time.perf_counter() - start
+        print(f"{name:<28} {timings[name]:8.2f} s   peak {peak_mb():8.0f} MB", flush=True)
+        return result
+
+    for label, folder in (("v1", base), ("v2", work / "v2")):
+        source = read_source([folder])
+        files = [f for f in source.files if f.name.endswith(".csv")]
+        session = uploads.start(hub, org, "passport-roster")
+        uploads.add_files(hub, org, session.id, files)
+        step(
+            f"{label} validate",
+            lambda s=session: uploads.run_validation(
+                hub, org, s.id, committed_by="bench", source="cli"
+            ),
+        )
+        preview = step(f"{label} preview", lambda s=session: uploads.changes(hub, org, s.id))
+        step(
+            f"{label} commit",
+            lambda s=session: uploads.commit(
+                hub, org, s.id, committed_by="bench", source="cli", allow_deletions=True
+            ),
+        )
+        step(f"{label} propagate", lambda: build_worker(hub).drain())
+        counts = preview.counts()  # type: ignore[attr-defined]  # step returns the Preview
+        print(f"  {label} changes: {counts['students.csv']} {counts['enrollments.csv']}")
+    print(f"made: {changed}; peak memory {peak_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
