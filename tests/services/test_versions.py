@@ -54,7 +54,8 @@ def upload(
     )
     if not report.valid:
         return Done(session.data["version"], v.VALIDATION_ERRORS, report, {}, None)
-    version, _, result = uploads.commit(
+    result = uploads.changes(hub, org, session.id)  # Verify Changes, then commit
+    version, _, _ = uploads.commit(
         hub,
         org,
         session.id,

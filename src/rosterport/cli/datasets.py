@@ -91,15 +91,15 @@ def upload_command(args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
     if args.dry_run:
-        result = uploads.changes(hub, org, session.id)
+        preview = uploads.changes(hub, org, session.id)
         uploads.reset(hub, org, session.id)
         _upload_output(
             args,
             None,
             status="dry run",
             report=report,
-            counts=result.counts(),
-            notes=_notes(result),
+            counts=preview.counts(),
+            notes=_notes(preview),
         )
         return EXIT_VALID
     version, status, result = uploads.commit(
@@ -118,7 +118,7 @@ def upload_command(args: argparse.Namespace) -> int:
     return EXIT_HELD if status == v.HELD else EXIT_VALID
 
 
-def _notes(result: v.Preview) -> list[str]:
+def _notes(result: v.Preview | v.Verified) -> list[str]:
     return [*result.sentences(), *(b.sentence() for b in result.breaches)]
 
 

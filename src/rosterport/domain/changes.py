@@ -180,8 +180,9 @@ def diff(
     key = state_key(schema)
     # added records are kept as keys only (a first version adds millions); removed ones whole
     # (knock-on effects follow their references)
-    added = new.select(key).join(current.select(key), on=key, how="anti", nulls_equal=True)
-    removed = current.join(new.select(key), on=key, how="anti", nulls_equal=True)
+    in_current, in_new = _matched(_fingerprints(current, key), _fingerprints(new, key))
+    added = new.select(key).filter(~in_new)
+    removed = current.filter(~in_current)
     others = [c for c in production_columns(schema) if c not in key]
     if not others or not current.height or not new.height:
         updated = _no_updates(key)
@@ -208,6 +209,31 @@ def diff(
     ]
     updated = pl.concat(long, how="vertical") if long else _no_updates(key)
     return FileChanges(schema.name, tuple(key), added, removed, updated, flagged.height, kept)
+
+
+def _fingerprints(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """Two 64-bit hashes of each record's key (independent seeds: 128 bits together).
+
+    Comparing these instead of the key strings makes finding added and removed records of
+    millions of rows several times faster. Two different keys would need to collide on both
+    hashes (about 2⁻¹²⁸ per pair) to be taken for the same. Used within one call only."""
+    keys = frame.select(key)
+    return pl.DataFrame({"h1": keys.hash_rows(seed=1), "h2": keys.hash_rows(seed=2)})
+
+
+def _matched(left: pl.DataFrame, right: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """For each row of `left` and of `right`: whether the other side has its fingerprint.
+
+    One join on the first hash finds the pairs; the second hash confirms them."""
+    pairs = (
+        left.with_row_index("__l")
+        .join(right.with_row_index("__r"), on="h1", how="inner")
+        .filter(pl.col("h2") == pl.col("h2_right"))
+    )
+    return (
+        pl.repeat(value=False, n=left.height, eager=True).scatter(pairs["__l"], True),
+        pl.repeat(value=False, n=right.height, eager=True).scatter(pairs["__r"], True),
+    )
 
 
 def _no_updates(key: Sequence[str]) -> pl.DataFrame:

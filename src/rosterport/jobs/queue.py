@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from rosterport.store.engine import immediate
 from rosterport.store.tables import jobs
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -87,7 +88,7 @@ def claim(
     query = sa.select(jobs).where(ready).order_by(jobs.c.run_at, jobs.c.id).limit(1)
     if kinds:
         query = query.where(jobs.c.kind.in_(list(kinds)))
-    with engine.begin() as conn:
+    with immediate(engine).begin() as conn:
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         row = conn.execute(query).first()

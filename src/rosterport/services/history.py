@@ -123,5 +123,7 @@ def restore(
     recorded = v.Recorded(
         committed_by, source, "full", row.originals, row.report, {}, {}, restored_from=version_id
     )
-    version, status = v.commit(hub, ds, result, recorded, allow_deletions=allow_deletions)
+    version, status = v.commit(
+        hub, ds, result.verified(), recorded, allow_deletions=allow_deletions
+    )
     return version, status, result

@@ -14,6 +14,7 @@ from rosterport.domain.policy import Mode
 from rosterport.domain.schemas import MODELS
 from rosterport.errors import InputError
 from rosterport.services.hub import Hub
+from rosterport.store.engine import immediate
 from rosterport.store.tables import organizations
 
 DEFAULT_THRESHOLD = 0.10  # Full mode: removing more than 10% of a file's records needs a yes
@@ -74,7 +75,7 @@ def create_org(hub: Hub, slug: str, name: str | None = None) -> Organization:
             f"organization slug {slug!r} must be 3–100 characters of a-z, 0-9 and '-', "
             "starting and ending with a letter or digit (e.g. springfield-usd)"
         )
-    with hub.engine.begin() as conn:
+    with immediate(hub.engine).begin() as conn:  # read, then create: one writer
         taken = conn.execute(
             sa.select(organizations.c.id).where(organizations.c.slug == slug)
         ).first()

@@ -191,7 +191,7 @@ def changes(hub: Hub, org: Organization, session_id: str) -> v.Preview:
         kept=session.data.get("kept", {}),
         modes=session.data.get("modes", {}),
     )
-    _save(hub, session, PREVIEWED, {"changes": result.counts()})
+    _save(hub, session, PREVIEWED, {"verified": result.verified().to_json()})
     return result
 
 
@@ -203,10 +203,14 @@ def commit(
     committed_by: str,
     source: str,
     allow_deletions: bool = False,
-) -> tuple[int, str, v.Preview]:
-    """Commit the session: a new version in production (or Held by a safeguard)."""
+) -> tuple[int, str, v.Verified]:
+    """Commit the session: a new version in production (or Held by a safeguard). After
+    Verify Changes it commits exactly what was shown, without comparing again."""
     session = _open(hub, org, session_id, {VALIDATED, PREVIEWED})
-    result = changes(hub, org, session_id)
+    if session.state == PREVIEWED:  # the changes were verified: commit what was shown
+        result = v.Verified.from_json(session.data["verified"])
+    else:
+        result = changes(hub, org, session_id).verified()
     ds = v.dataset(hub, org, session.model)
     recorded = v.Recorded(
         committed_by,

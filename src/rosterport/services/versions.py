@@ -35,6 +35,7 @@ from rosterport.errors import InputError, ProductionChangedError, StateError
 from rosterport.jobs.queue import enqueue
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
+from rosterport.store.engine import immediate
 from rosterport.store.tables import datasets, versions
 
 VALIDATION_ERRORS = "Validation Errors"
@@ -86,6 +87,11 @@ class Preview:
     def counts(self) -> dict[str, dict[str, int]]:
         return self.changes.counts()
 
+    def verified(self) -> Verified:
+        return Verified(
+            self.snapshot, self.base_version, self.counts(), self.breaches, tuple(self.sentences())
+        )
+
     def sentences(self) -> list[str]:
         """Knock-on effects and filtered records kept, in words."""
         out = []
@@ -106,6 +112,43 @@ class Preview:
 
 
 @dataclass(frozen=True, slots=True)
+class Verified:
+    """What a commit needs of a preview, small enough to keep in the session: the new
+    state's snapshot, the version it was compared with, change counts and safeguards."""
+
+    snapshot: str
+    base_version: int | None
+    change_counts: dict[str, dict[str, int]]
+    breaches: tuple[Breach, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return self.change_counts
+
+    def sentences(self) -> list[str]:
+        return list(self.notes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "snapshot": self.snapshot,
+            "base_version": self.base_version,
+            "counts": self.change_counts,
+            "breaches": [[b.file, b.removed, b.in_production, b.threshold] for b in self.breaches],
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Verified:
+        return cls(
+            data["snapshot"],
+            data["base_version"],
+            data["counts"],
+            tuple(Breach(f, int(r), int(n), float(t)) for f, r, n, t in data["breaches"]),
+            tuple(data["notes"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Dataset:
     id: int
     org_id: int
@@ -118,7 +161,7 @@ def dataset(hub: Hub, org: Organization, model: str) -> Dataset:
     get_model(model)
     if model not in org.settings.models:
         raise InputError(f"the data model {model} is not enabled for {org.slug}")
-    with hub.engine.begin() as conn:
+    with immediate(hub.engine).begin() as conn:  # read, then maybe create: one writer
         row = conn.execute(
             sa.select(datasets).where(datasets.c.org_id == org.id, datasets.c.model == model)
         ).first()
@@ -280,7 +323,7 @@ def record_failed(hub: Hub, ds: Dataset, recorded: Recorded) -> int:
 def commit(
     hub: Hub,
     ds: Dataset,
-    result: Preview,
+    result: Verified,
     recorded: Recorded,
     *,
     allow_deletions: bool = False,

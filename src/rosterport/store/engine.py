@@ -10,6 +10,12 @@ from alembic import command
 from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+IMMEDIATE = "sqlite_immediate"  # execution option: BEGIN IMMEDIATE on SQLite
+
+
+def immediate(engine: sa.Engine) -> sa.Engine:
+    """The engine, with transactions that take SQLite's write lock when they begin."""
+    return engine.execution_options(**{IMMEDIATE: True})
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -36,7 +42,10 @@ def create_engine(url: str) -> sa.Engine:
 
         @sa.event.listens_for(engine, "begin")
         def _begin(conn: sa.Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Readers never block in WAL mode; a transaction that must read then write
+            # atomically (claiming a job) asks for the write lock up front.
+            immediate = conn.get_execution_options().get(IMMEDIATE, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)

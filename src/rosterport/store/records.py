@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
 from rosterport.store.tables import records
@@ -77,25 +78,48 @@ def _insert(
     if conn.dialect.name == "postgresql":
         _copy(conn, target, keys, rows_json)
         return
-    t = target
-    insert = sa.text(
-        "INSERT INTO records (org_id, dataset_id, entity, key, version_id, data) "
-        "VALUES (:o, :d, :e, :k, :v, :j)"
-    )
-    for start in range(0, len(keys), _BATCH):
-        conn.execute(
-            insert,
-            [
-                {"o": t.org_id, "d": t.dataset_id, "e": t.entity, "k": k, "v": t.version_id, "j": j}
-                for k, j in zip(
-                    keys[start : start + _BATCH], rows_json[start : start + _BATCH], strict=True
-                )
-            ],
+    # SQLite: the driver's executemany over plain tuples (no per-row SQLAlchemy work), in
+    # the caller's transaction
+    raw: Any = conn.connection.driver_connection
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(
+            "INSERT INTO records (org_id, dataset_id, entity, key, version_id, data) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (target.org_id, target.dataset_id, target.entity, k, target.version_id, j)
+                for k, j in zip(keys, rows_json, strict=True)
+            ),
         )
+    finally:
+        cursor.close()
 
 
 def _copy(conn: sa.Connection, t: _Target, keys: Sequence[str], rows_json: Sequence[str]) -> None:
-    """PostgreSQL COPY through psycopg, in the transaction of `conn`."""
+    """PostgreSQL COPY through psycopg, in the transaction of `conn`, fed in large chunks of
+    tab-separated text built by polars (columnar) rather than row by row."""
+    frame = pl.DataFrame(
+        {"key": keys, "data": rows_json}, schema={"key": pl.String, "data": pl.String}
+    )
+    escaped = [
+        pl.col(c)
+        .str.replace_all("\\", "\\\\", literal=True)
+        .str.replace_all("\t", "\\t", literal=True)
+        .str.replace_all("\n", "\\n", literal=True)
+        .str.replace_all("\r", "\\r", literal=True)
+        for c in ("key", "data")
+    ]
+    lines = frame.select(
+        pl.concat_str(
+            [
+                pl.lit(f"{t.org_id}\t{t.dataset_id}\t{t.entity}\t"),
+                escaped[0],
+                pl.lit(f"\t{t.version_id}\t"),
+                escaped[1],
+                pl.lit("\n"),
+            ]
+        ).alias("line")
+    ).get_column("line")
     raw: Any = conn.connection.driver_connection
     with (
         raw.cursor() as cursor,
@@ -103,8 +127,8 @@ def _copy(conn: sa.Connection, t: _Target, keys: Sequence[str], rows_json: Seque
             "COPY records (org_id, dataset_id, entity, key, version_id, data) FROM STDIN"
         ) as copy,
     ):
-        for key, data in zip(keys, rows_json, strict=True):
-            copy.write_row((t.org_id, t.dataset_id, t.entity, key, t.version_id, data))
+        for start in range(0, lines.len(), _BATCH):
+            copy.write("".join(lines.slice(start, _BATCH).to_list()))
 
 
 def get_record(
