@@ -136,6 +136,9 @@ def _data_commands(
         held.add_argument("version", type=int, metavar="VERSION")
 
     commands.add_parser("worker", parents=[data], help="run background jobs until stopped")
+    jobs = commands.add_parser("jobs", parents=[data], help="list background jobs, or retry one")
+    jobs.add_argument("--state", choices=["queued", "running", "done", "failed"])
+    jobs.add_argument("--retry", type=int, metavar="JOB", help="queue a failed job again")
     db = commands.add_parser("db", help="database")
     db_sub = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
     db_sub.add_parser("upgrade", parents=[data], help="migrate the database to this version")
@@ -169,6 +172,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
             "approve",
             "discard",
             "worker",
+            "jobs",
             "db",
         )
     },

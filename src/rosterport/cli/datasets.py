@@ -20,6 +20,7 @@ from rosterport.config import Settings
 from rosterport.csvio.sources import read_source
 from rosterport.domain.changes import ChangeSet
 from rosterport.domain.policy import Mode
+from rosterport.jobs import queue
 from rosterport.reports.text_report import report_text
 from rosterport.services import history, uploads
 from rosterport.services import versions as v
@@ -251,6 +252,21 @@ def worker_command(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     print("worker running; stop with Ctrl-C", file=sys.stderr)
     build_worker(hub).run(stop)
+    return EXIT_VALID
+
+
+def jobs_command(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    if args.retry is not None:
+        queue.retry(hub.engine, args.retry)
+        print(f"job {args.retry} queued again; a worker (or the next upload) runs it")
+        return EXIT_VALID
+    for job in queue.list_jobs(hub.engine, state=args.state):
+        error = f"  {job['last_error']}" if job["last_error"] else ""
+        print(
+            f"{job['id']:>6}  {job['kind']:<10} {job['state']:<8} attempts {job['attempts']}/"
+            f"{job['max_attempts']}  {json.dumps(job['payload'])}{error}"
+        )
     return EXIT_VALID
 
 

@@ -180,18 +180,28 @@ def diff(
     key = state_key(schema)
     # added records are kept as keys only (a first version adds millions); removed ones whole
     # (knock-on effects follow their references)
-    in_current, in_new = _matched(_fingerprints(current, key), _fingerprints(new, key))
+    pairs = _pairs(_fingerprints(current, key), _fingerprints(new, key))
+    in_current = _marked(current.height, pairs["__l"])
+    in_new = _marked(new.height, pairs["__r"])
     added = new.select(key).filter(~in_new)
     removed = current.filter(~in_current)
     others = [c for c in production_columns(schema) if c not in key]
-    if not others or not current.height or not new.height:
+    if not others or not pairs.height:
         updated = _no_updates(key)
         return FileChanges(schema.name, tuple(key), added, removed, updated, 0, kept)
-    both = new.join(
-        current.select(*key, *(pl.col(c).alias(f"{c}__old") for c in others)),
-        on=key,
-        how="inner",
-        nulls_equal=True,
+    # the pairs align each record with its earlier self; fingerprints of the other columns
+    # find the records that changed, and only those are compared column by column
+    before, after = _fingerprints(current, others), _fingerprints(new, others)
+    differ = (before["h1"].gather(pairs["__l"]) != after["h1"].gather(pairs["__r"])) | (
+        before["h2"].gather(pairs["__l"]) != after["h2"].gather(pairs["__r"])
+    )
+    touched = pairs.filter(differ)
+    both = pl.concat(
+        [
+            new.select(pl.all().gather(touched["__r"])),
+            current.select(pl.col(c).gather(touched["__l"]).alias(f"{c}__old") for c in others),
+        ],
+        how="horizontal",
     )
     changed = [pl.col(c).ne_missing(pl.col(f"{c}__old")).alias(f"{c}__changed") for c in others]
     flagged = both.with_columns(changed).filter(
@@ -211,29 +221,32 @@ def diff(
     return FileChanges(schema.name, tuple(key), added, removed, updated, flagged.height, kept)
 
 
-def _fingerprints(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
-    """Two 64-bit hashes of each record's key (independent seeds: 128 bits together).
+def _fingerprints(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Two 64-bit hashes of each record's `columns` (independent seeds: 128 bits together).
 
-    Comparing these instead of the key strings makes finding added and removed records of
-    millions of rows several times faster. Two different keys would need to collide on both
-    hashes (about 2⁻¹²⁸ per pair) to be taken for the same. Used within one call only."""
-    keys = frame.select(key)
+    Comparing these instead of strings makes finding added, removed and updated records of
+    millions of rows several times faster. Two different values would need to collide on
+    both hashes (about 2⁻¹²⁸ per pair) to be taken for the same. Used within one call only
+    (never stored: polars may change its hashes between versions)."""
+    keys = frame.select(columns)
     return pl.DataFrame({"h1": keys.hash_rows(seed=1), "h2": keys.hash_rows(seed=2)})
 
 
-def _matched(left: pl.DataFrame, right: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-    """For each row of `left` and of `right`: whether the other side has its fingerprint.
+def _pairs(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
+    """Row numbers (`__l`, `__r`) of the records of `left` and `right` with the same key.
 
     One join on the first hash finds the pairs; the second hash confirms them."""
-    pairs = (
+    return (
         left.with_row_index("__l")
         .join(right.with_row_index("__r"), on="h1", how="inner")
         .filter(pl.col("h2") == pl.col("h2_right"))
+        .select("__l", "__r")
     )
-    return (
-        pl.repeat(value=False, n=left.height, eager=True).scatter(pairs["__l"], True),
-        pl.repeat(value=False, n=right.height, eager=True).scatter(pairs["__r"], True),
-    )
+
+
+def _marked(height: int, rows: pl.Series) -> pl.Series:
+    """A boolean column of `height` rows, true at `rows`."""
+    return pl.repeat(value=False, n=height, eager=True).scatter(rows, True)
 
 
 def _no_updates(key: Sequence[str]) -> pl.DataFrame:

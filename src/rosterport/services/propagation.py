@@ -17,10 +17,11 @@ from rosterport.domain.schemas import get_model
 from rosterport.jobs.queue import Job
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
-from rosterport.store.records import apply_record_changes, replace_records
+from rosterport.store.records import apply_record_changes, clear_records, insert_records
 from rosterport.store.tables import deliveries, versions
 
 READ_MODEL = "read-model"
+CHUNK = 250_000  # records serialized and written at a time
 
 
 def record_keys(frame: pl.DataFrame, key: list[str]) -> list[str]:
@@ -55,15 +56,18 @@ def propagate(hub: Hub, job: Job) -> None:
                 secrets = {c.name for c in schema.columns if c.secret}
                 after = hub.snapshots.read_file(row.snapshot, model, schema.name)
                 if row.base_version_id is None:
-                    replace_records(
-                        conn,
-                        org_id=row.org_id,
-                        dataset_id=row.dataset_id,
-                        entity=schema.name,
-                        version_id=version_id,
-                        keys=record_keys(after, key),
-                        rows_json=record_json(after, secrets),
-                    )
+                    clear_records(conn, dataset_id=row.dataset_id, entity=schema.name)
+                    for start in range(0, after.height, CHUNK):  # bounded memory
+                        chunk = after.slice(start, CHUNK)
+                        insert_records(
+                            conn,
+                            org_id=row.org_id,
+                            dataset_id=row.dataset_id,
+                            entity=schema.name,
+                            version_id=version_id,
+                            keys=record_keys(chunk, key),
+                            rows_json=record_json(chunk, secrets),
+                        )
                     continue
                 changes = diff(schema, v.state_of(hub, model, base, schema.name), after)
                 touched = pl.concat(

@@ -68,7 +68,8 @@ class Outcome:
 
 
 def start(hub: Hub, org: Organization, model: str, *, mode: Mode | None = None) -> Session:
-    """A new session for `model` in `org`."""
+    """A new session for `model` in `org` (abandoned sessions expire on the way)."""
+    expire(hub)
     ds = v.dataset(hub, org, model)
     now = hub.clock()
     session = Session(

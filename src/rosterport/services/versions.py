@@ -1,11 +1,11 @@
 """Versions: preview an upload against production, commit it atomically, hold it, restore.
 
-Commit protocol (DESIGN.md, "Storage"): the new snapshot is written first under a fresh
-prefix; then ONE database transaction inserts the version, moves the dataset's
-current-version pointer only if it still equals the version the preview was computed from
-(compare-and-set), and enqueues the propagation job. A crash before the transaction leaves
-an unused snapshot (production unchanged); a crash after it leaves the new version in
-production with its job queued. Never half.
+Commit protocol (DESIGN.md, "Storage"): the new snapshot is written first (validation writes
+it under the session; the commit moves it to a fresh prefix); then ONE database transaction
+inserts the version, moves the dataset's current-version pointer only if it still equals the
+version the preview was computed from (compare-and-set), and enqueues the propagation job.
+A crash before the transaction leaves an unused snapshot (production unchanged); a crash
+after it leaves the new version in production with its job queued. Never half.
 """
 
 from __future__ import annotations

@@ -31,11 +31,38 @@ def replace_records(
     rows_json: Sequence[str],
 ) -> int:
     """Replace every row of `entity` in the dataset by these records."""
+    clear_records(conn, dataset_id=dataset_id, entity=entity)
+    insert_records(
+        conn,
+        org_id=org_id,
+        dataset_id=dataset_id,
+        entity=entity,
+        version_id=version_id,
+        keys=keys,
+        rows_json=rows_json,
+    )
+    return len(keys)
+
+
+def clear_records(conn: sa.Connection, *, dataset_id: int, entity: str) -> None:
+    """Delete every row of `entity` in the dataset."""
     conn.execute(
         sa.delete(records).where(records.c.dataset_id == dataset_id, records.c.entity == entity)
     )
+
+
+def insert_records(
+    conn: sa.Connection,
+    *,
+    org_id: int,
+    dataset_id: int,
+    entity: str,
+    version_id: int,
+    keys: Sequence[str],
+    rows_json: Sequence[str],
+) -> None:
+    """Append records (callers feed large loads in chunks to bound memory)."""
     _insert(conn, _Target(org_id, dataset_id, entity, version_id), keys, rows_json)
-    return len(keys)
 
 
 def apply_record_changes(
