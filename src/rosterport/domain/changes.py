@@ -40,8 +40,14 @@ def conform_state(schema: FileSchema, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def state_key(schema: FileSchema) -> list[str]:
-    """The key a production state is unique on (every column when the file declares none)."""
-    return list(schema.key) or production_columns(schema)
+    """The columns that identify a record in production: the file's key, else its declared
+    identity, else every column that is not a secret. Key parts may be empty (null): joins
+    on them treat nulls as equal."""
+    if schema.key:
+        return list(schema.key)
+    if schema.identity:
+        return list(schema.identity)
+    return [c.name for c in schema.columns if not c.secret]
 
 
 def next_state(
@@ -67,7 +73,7 @@ def next_state(
         return current
     if how in {"full", "bulk"}:
         base = (
-            current.join(kept.select(key).unique(), on=key, how="semi")
+            current.join(kept.select(key).unique(), on=key, how="semi", nulls_equal=True)
             if kept is not None
             else None
         )
@@ -75,9 +81,9 @@ def next_state(
         base = current
     if base is None or not base.height:
         return staged
-    untouched = base.join(staged.select(key), on=key, how="anti")
+    untouched = base.join(staged.select(key), on=key, how="anti", nulls_equal=True)
     if deletes is not None and deletes.height:
-        untouched = untouched.join(deletes.select(key), on=key, how="anti")
+        untouched = untouched.join(deletes.select(key), on=key, how="anti", nulls_equal=True)
     return pl.concat([untouched, staged], how="vertical")
 
 
@@ -281,7 +287,7 @@ def knock_on_effects(model: DataModel, files: Mapping[str, FileChanges]) -> tupl
             dependent.removed.join(gone, on=list(reference.columns), how="semi")
             .group_by(list(reference.columns))
             .len()
-            .sort("len", descending=True)
+            .sort(["len", *reference.columns], descending=[True] + [False] * len(reference.columns))
         )
         for row in counts.iter_rows(named=True):
             key = " / ".join(str(row[c]) for c in reference.columns)

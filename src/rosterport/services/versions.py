@@ -256,8 +256,10 @@ def write_staged(
         key = state_key(schema)
         kept_keys = None
         if filtered is not None and filtered.height:
-            kept_keys = filtered.select(key).drop_nulls()
-            kept[schema.name] = before.join(kept_keys.unique(), on=key, how="semi").height
+            kept_keys = filtered.select(key)
+            kept[schema.name] = before.join(
+                kept_keys.unique(), on=key, how="semi", nulls_equal=True
+            ).height
         after = next_state(schema, before, staged, how, kept=kept_keys, deletes=deletes)
         hub.snapshots.write_file(prefix, schema, after)
     hub.snapshots.finish(prefix)

@@ -79,6 +79,9 @@ class FileSchema:
     aliases: tuple[str, ...] = ()  # other file names read as this file (staff.csv → admins.csv)
     description: str = ""
     entity: str = "record"  # singular noun: "student"
+    # what identifies a record in production when `key` is empty (its uniqueness is checked
+    # elsewhere, e.g. SSO credentials by their resolved account): never a secret column
+    identity: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
         for column in self.columns:

@@ -13,6 +13,7 @@ APP_CREDENTIALS = FileSchema(
     name="app_credentials.csv",
     entity="credential",
     key=(),  # (Application_id, the resolved account): checked by domain/checks/sso.py
+    identity=("School_id", "User_id", "Username", "Application_id"),
     description="One row per account and application. User_id or Username identifies the account.",
     columns=(
         Column("School_id", ID, description="Limits the account look-up to one school"),
