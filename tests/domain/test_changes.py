@@ -589,3 +589,14 @@ def test_applying_the_diff_to_current_yields_new(
     assert changes.updated_records == sum(
         1 for k in current.keys() & new.keys() if current[k] != new[k]
     )
+
+
+def test_detail_is_paged_and_filtered_by_change() -> None:
+    current = state(ENROLLMENTS, *(("1", str(n), "s1") for n in range(5)))
+    new = state(ENROLLMENTS, *(("1", str(n), "s1") for n in range(3, 8)))
+    changes = diff(ENROLLMENTS, current, new)
+    assert changes.page(0, 2).get_column("change").to_list() == ["added", "added"]
+    assert changes.page(1, 10, change="removed").get_column("key").to_list() == [
+        "1 / 1 / s1",
+        "1 / 2 / s1",
+    ]

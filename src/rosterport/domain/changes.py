@@ -111,6 +111,14 @@ class FileChanges:
             REMOVED: self.removed.height,
         }
 
+    def page(self, offset: int = 0, limit: int = 100, change: str | None = None) -> pl.DataFrame:
+        """One page of `detail()`, optionally only one kind of change (added, updated,
+        removed): what a preview table shows at a time."""
+        rows = self.detail()
+        if change is not None:
+            rows = rows.filter(pl.col(OP) == change)
+        return rows.slice(offset, limit)
+
     def detail(self) -> pl.DataFrame:
         """Every change as rows: `change`, `key`, `column`, `old`, `new` (paged by the UI)."""
         key_text = _key_text(list(self.key))
