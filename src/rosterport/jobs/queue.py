@@ -1,11 +1,30 @@
 """The job queue: jobs are rows of the `jobs` table, enqueued in the same transaction as the
-state change that causes them (transactional outbox).
+state change that causes them (transactional outbox), so a job exists if and only if its
+cause committed.
 
-Workers claim with `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL (many workers); on SQLite
-the claim runs in a `BEGIN IMMEDIATE` transaction (one writer at a time). A claim is a lease:
-a job whose worker died is claimed again once `locked_until` passes. A failed attempt goes
-back to the queue after 2^attempts seconds (capped at one hour) until `max_attempts`; then
-the job is `failed`, visible, and can be retried.
+Life of a job::
+
+    queued ──claim──▶ running ──complete──▶ done
+      ▲                 │ fail (attempts < max_attempts): queued again after a back-off
+      └─────────────────┤ fail (attempts = max_attempts): failed ──retry──▶ queued
+                        │ lease expired (worker died): claimable again, as if queued
+
+Claiming: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED LIMIT 1` then UPDATE, in one
+transaction, so any number of workers take distinct jobs without waiting on each other. On
+SQLite the same statements run in a `BEGIN IMMEDIATE` transaction: one writer at a time, the
+others wait on the busy timeout. Either way the UPDATE also re-checks the state and the
+attempt count it read, so a job is never handed to two workers for the same attempt.
+
+A claim is a lease (`locked_until`): a worker that dies leaves its job to be claimed again
+once the lease passes; a worker running a long job extends it (`extend_lease`). Only the
+worker holding the lease may complete or fail a job.
+
+Back-off: after a failed attempt number n (1, 2, …) the job waits 2**n seconds, at most one
+hour (2 s, 4 s, 8 s, … 1 h). After `max_attempts` attempts it is `failed`: visible in
+`list_jobs(state="failed")`, and `retry` puts it back with its attempts reset.
+
+Times are aware UTC datetimes; `now` parameters exist so tests (and workers with their own
+clock) can move time.
 """
 
 from __future__ import annotations
@@ -14,20 +33,31 @@ import os
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final, Literal
 
 import sqlalchemy as sa
 
 from rosterport.store.engine import immediate
-from rosterport.store.tables import jobs
+from rosterport.store.tables import jobs, utc_now
 
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-MAX_BACKOFF = timedelta(hours=1)
+QUEUED: Final = "queued"
+RUNNING: Final = "running"
+DONE: Final = "done"
+FAILED: Final = "failed"
+STATES: Final = (QUEUED, RUNNING, DONE, FAILED)
+
+MAX_BACKOFF: Final = timedelta(hours=1)
+DEFAULT_LEASE: Final = timedelta(minutes=5)
+MAX_ERROR_LENGTH: Final = 4000  # last_error keeps the start of long messages
+
+Outcome = Literal["retrying", "failed", "lost"]
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
+    """A claimed job, as its handler sees it (`attempts` counts this attempt)."""
+
     id: int
     kind: str
     payload: dict[str, Any]
@@ -35,12 +65,17 @@ class Job:
     max_attempts: int
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def worker_name() -> str:
+    """A default worker name: host and process id."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long a job waits after its `attempts`-th failed attempt: 2**attempts seconds,
+    capped at one hour."""
+    if attempts >= 12:  # 2**12 s is already past the cap; avoid huge numbers
+        return MAX_BACKOFF
+    return min(timedelta(seconds=2**attempts), MAX_BACKOFF)
 
 
 def enqueue(
@@ -51,8 +86,11 @@ def enqueue(
     run_at: datetime | None = None,
     max_attempts: int = 5,
 ) -> int:
-    """Add a job in the caller's transaction; it runs only if that transaction commits."""
-    now = _now()
+    """Add a job in the caller's transaction (it exists only if that transaction commits);
+    its id. `payload` must be JSON-serializable; the job runs from `run_at` (default now)."""
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    now = utc_now()
     return int(
         conn.execute(
             sa.insert(jobs)
@@ -75,19 +113,21 @@ def claim(
     engine: sa.Engine,
     worker: str,
     *,
-    lease: timedelta = timedelta(minutes=5),
+    lease: timedelta = DEFAULT_LEASE,
     kinds: Sequence[str] | None = None,
     now: datetime | None = None,
 ) -> Job | None:
-    """Take one ready job (queued and due, or running with an expired lease)."""
-    now = now or _now()
+    """Take one ready job — queued and due, or running with an expired lease — oldest due
+    first; None when there is none. `kinds` limits the kinds taken (None: any)."""
+    now = now or utc_now()
     ready = sa.or_(
         sa.and_(jobs.c.state == QUEUED, jobs.c.run_at <= now),
         sa.and_(jobs.c.state == RUNNING, jobs.c.locked_until < now),
     )
-    query = sa.select(jobs).where(ready).order_by(jobs.c.run_at, jobs.c.id).limit(1)
-    if kinds:
+    query = sa.select(jobs).where(ready)
+    if kinds is not None:
         query = query.where(jobs.c.kind.in_(list(kinds)))
+    query = query.order_by(jobs.c.run_at, jobs.c.id).limit(1)
     with immediate(engine).begin() as conn:
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
@@ -105,72 +145,95 @@ def claim(
                 updated_at=now,
             )
         )
-        if taken.rowcount != 1:
+        if taken.rowcount != 1:  # cannot happen under the lock; never hand out a job twice
             return None
     return Job(row.id, row.kind, dict(row.payload), row.attempts + 1, row.max_attempts)
 
 
+def _held(job_id: int, worker: str) -> sa.ColumnElement[bool]:
+    """The job is running under `worker`'s lease."""
+    return sa.and_(jobs.c.id == job_id, jobs.c.state == RUNNING, jobs.c.locked_by == worker)
+
+
 def complete(engine: sa.Engine, job_id: int, worker: str) -> None:
-    now = _now()
+    """Mark a job done (nothing happens unless `worker` holds it)."""
+    now = utc_now()
     with engine.begin() as conn:
         conn.execute(
             sa.update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.locked_by == worker)
+            .where(_held(job_id, worker))
             .values(state=DONE, finished_at=now, updated_at=now, locked_until=None)
         )
 
 
-def backoff(attempts: int) -> timedelta:
-    """How long a job waits after its `attempts`-th failure."""
-    return min(timedelta(seconds=2**attempts), MAX_BACKOFF)
-
-
 def fail(
     engine: sa.Engine, job_id: int, worker: str, error: str, *, now: datetime | None = None
-) -> str:
-    """Record a failed attempt: "retrying" (queued again, later) or "failed" (gave up)."""
-    now = now or _now()
-    with engine.begin() as conn:
-        row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).one()
+) -> Outcome:
+    """Record a failed attempt: "retrying" (queued again after `backoff`), "failed" (that
+    was the last attempt), or "lost" (`worker` no longer held the job: nothing changed)."""
+    now = now or utc_now()
+    with immediate(engine).begin() as conn:
+        row = conn.execute(
+            sa.select(jobs.c.attempts, jobs.c.max_attempts).where(_held(job_id, worker))
+        ).first()
+        if row is None:
+            return "lost"
         gave_up = row.attempts >= row.max_attempts
-        conn.execute(
-            sa.update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.locked_by == worker)
-            .values(
-                state=FAILED if gave_up else QUEUED,
-                run_at=row.run_at if gave_up else now + backoff(row.attempts),
-                last_error=error[:4000],
-                locked_until=None,
-                updated_at=now,
-                finished_at=now if gave_up else None,
-            )
-        )
+        values: dict[str, Any] = {
+            "last_error": error[:MAX_ERROR_LENGTH],
+            "locked_until": None,
+            "updated_at": now,
+        }
+        if gave_up:
+            values.update(state=FAILED, finished_at=now)
+        else:
+            values.update(state=QUEUED, run_at=now + backoff(row.attempts))
+        conn.execute(sa.update(jobs).where(_held(job_id, worker)).values(**values))
     return "failed" if gave_up else "retrying"
 
 
 def retry(engine: sa.Engine, job_id: int) -> None:
-    """Put a failed job back in the queue, with its attempts reset."""
-    now = _now()
+    """Put a failed job back in the queue now, with its attempts reset (its last error
+    stays until the next attempt ends). A job that is not failed is left alone."""
+    now = utc_now()
     with engine.begin() as conn:
         conn.execute(
             sa.update(jobs)
             .where(jobs.c.id == job_id, jobs.c.state == FAILED)
-            .values(state=QUEUED, attempts=0, run_at=now, updated_at=now, finished_at=None)
+            .values(
+                state=QUEUED,
+                attempts=0,
+                run_at=now,
+                locked_by=None,
+                locked_until=None,
+                updated_at=now,
+                finished_at=None,
+            )
         )
 
 
-def extend_lease(engine: sa.Engine, job_id: int, worker: str, lease: timedelta) -> bool:
-    now = _now()
+def extend_lease(
+    engine: sa.Engine,
+    job_id: int,
+    worker: str,
+    lease: timedelta,
+    *,
+    now: datetime | None = None,
+) -> bool:
+    """Hold a running job for `lease` more from now; False when `worker` no longer holds it
+    (its lease expired and another worker claimed it, or it ended)."""
+    now = now or utc_now()
     with engine.begin() as conn:
         done = conn.execute(
             sa.update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.locked_by == worker, jobs.c.state == RUNNING)
+            .where(_held(job_id, worker))
             .values(locked_until=now + lease, updated_at=now)
         )
     return done.rowcount == 1
 
 
 def list_jobs(engine: sa.Engine, *, state: str | None = None) -> list[dict[str, Any]]:
+    """Every job (of one state when given), oldest first, as column → value."""
     query = sa.select(jobs).order_by(jobs.c.id)
     if state is not None:
         query = query.where(jobs.c.state == state)

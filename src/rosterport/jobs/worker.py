@@ -1,23 +1,34 @@
-"""Workers: claim a job, run its handler, record the outcome; repeat."""
+"""Workers: claim a job, run its handler, record the outcome; repeat.
+
+`rosterport worker` runs `Worker.run` until stopped; `rosterport serve` on SQLite runs one
+embedded worker in a thread; CLI commands that enqueue work can `drain` in-process.
+
+While a handler runs, a heartbeat thread extends the job's lease every third of it, so a job
+that takes longer than the lease is not claimed again by another worker; only a worker that
+stops heart-beating (it died) loses its jobs. Handlers must still be idempotent: delivery is
+at-least-once.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from rosterport.jobs import queue
 from rosterport.jobs.queue import Job
+from rosterport.store.tables import utc_now
 
 Handler = Callable[[Job], None]
 log = logging.getLogger(__name__)
 
 
 class Worker:
-    """Runs jobs of the kinds it has handlers for."""
+    """Runs jobs of the kinds it has handlers for (and only those)."""
 
     def __init__(
         self,
@@ -25,9 +36,9 @@ class Worker:
         handlers: Mapping[str, Handler],
         *,
         name: str | None = None,
-        lease: timedelta = timedelta(minutes=5),
+        lease: timedelta = queue.DEFAULT_LEASE,
         poll_interval: float = 1.0,
-        clock: Callable[[], datetime] | None = None,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.engine = engine
         self.handlers = dict(handlers)
@@ -37,18 +48,23 @@ class Worker:
         self.clock = clock
 
     def run_once(self) -> bool:
-        """Claim and run at most one job; whether one ran."""
-        now = self.clock() if self.clock else None
+        """Claim and run at most one job; whether one ran. A handler's exception fails the
+        attempt with the exception's type and message (the job is retried or gives up)."""
         job = queue.claim(
-            self.engine, self.name, lease=self.lease, kinds=list(self.handlers), now=now
+            self.engine, self.name, lease=self.lease, kinds=list(self.handlers), now=self.clock()
         )
         if job is None:
             return False
         try:
-            self.handlers[job.kind](job)
-        except Exception as error:  # any handler failure is recorded on the job, then retried
-            log.warning("job %s (%s) failed: %s", job.id, job.kind, error)
-            queue.fail(self.engine, job.id, self.name, f"{type(error).__name__}: {error}", now=now)
+            with self._heartbeat(job):
+                self.handlers[job.kind](job)
+        except Exception as error:  # any handler failure is recorded on the job, not raised
+            outcome = queue.fail(
+                self.engine, job.id, self.name, f"{type(error).__name__}: {error}", now=self.clock()
+            )
+            log.warning(
+                "job %s (%s) attempt %s %s: %s", job.id, job.kind, job.attempts, outcome, error
+            )
         else:
             queue.complete(self.engine, job.id, self.name)
         return True
@@ -61,7 +77,40 @@ class Worker:
         return ran
 
     def run(self, stop: threading.Event) -> None:
-        """Run until `stop` is set, sleeping `poll_interval` when idle."""
+        """Run jobs until `stop` is set, sleeping `poll_interval` when idle. Database errors
+        (the server restarting, say) are logged and waited out, not fatal."""
         while not stop.is_set():
-            if not self.run_once():
+            try:
+                ran = self.run_once()
+            except sa.exc.DBAPIError:  # transient outage: keep the worker alive
+                log.exception("worker %s: database error; retrying", self.name)
+                ran = False
+            if not ran:
                 stop.wait(self.poll_interval)
+
+    @contextmanager
+    def _heartbeat(self, job: Job) -> Iterator[None]:
+        """Extend `job`'s lease every third of the lease until the block ends."""
+        done = threading.Event()
+        every = self.lease.total_seconds() / 3
+
+        def beat() -> None:
+            while not done.wait(every):
+                try:
+                    held = queue.extend_lease(
+                        self.engine, job.id, self.name, self.lease, now=self.clock()
+                    )
+                except sa.exc.DBAPIError:  # busy or briefly unreachable: try next beat
+                    log.warning("job %s: could not extend its lease", job.id, exc_info=True)
+                    continue
+                if not held:
+                    log.warning("job %s: lease lost to another worker", job.id)
+                    return
+
+        thread = threading.Thread(target=beat, name=f"lease-{job.id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()

@@ -1,15 +1,75 @@
-"""The metadata database's tables (SQLAlchemy Core). Migrations create exactly these."""
+"""The metadata database's tables (SQLAlchemy Core).
+
+The first migration (`migrations/versions/0001_initial.py`) creates exactly these, written
+out in full so that later changes here come with a migration of their own;
+`tests/store/test_migrations.py` checks that the migrated schema still equals this metadata.
+
+Conventions:
+- Every timestamp is a `UTCDateTime`: stored in UTC, read back timezone-aware in UTC on both
+  databases (SQLite keeps no offset; PostgreSQL answers in the session's time zone).
+- JSON columns are JSONB on PostgreSQL. Those that default to `{}` do so on the server too, so
+  bulk and raw-SQL inserts may leave them out.
+- `datasets.current_version_id` has no foreign key to `versions`: versions point at datasets,
+  and the pointer is only ever moved by compare-and-set in the commit transaction, so a
+  second (cyclic) constraint would add ordering trouble and no safety.
+"""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-metadata = sa.MetaData()
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """`DateTime(timezone=True)` that always hands back aware UTC datetimes.
+
+    Naive values are taken to be UTC already; aware ones are converted to UTC before they are
+    stored (SQLite would otherwise keep their wall-clock time and drop the offset).
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        # SQLite stores text: drop the (now always UTC) offset so values compare as text
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self,
+        value: datetime | None,
+        dialect: sa.Dialect,  # noqa: ARG002 - part of TypeDecorator's signature; same on both
+    ) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utc_now() -> datetime:
+    """Now, in UTC (the Python-side default of timestamp columns)."""
+    return datetime.now(UTC)
+
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite autoincrement wants INTEGER
-TIMESTAMP = sa.DateTime(timezone=True)
+EMPTY_OBJECT = sa.text("'{}'")  # server default of JSON columns holding an object
+
+
+def _json_object(name: str) -> sa.Column[Any]:
+    """A not-null JSON column that defaults to `{}`."""
+    return sa.Column(name, JSON, nullable=False, default=dict, server_default=EMPTY_OBJECT)
+
+
+metadata = sa.MetaData()
 
 organizations = sa.Table(
     "organizations",
@@ -17,8 +77,8 @@ organizations = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("slug", sa.String(100), nullable=False, unique=True),
     sa.Column("name", sa.String(255), nullable=False),
-    sa.Column("settings", JSON, nullable=False),
-    sa.Column("created_at", TIMESTAMP, nullable=False),
+    _json_object("settings"),  # mode, levels, thresholds, enabled models (services' business)
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
 )
 
 datasets = sa.Table(
@@ -27,9 +87,8 @@ datasets = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("org_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
     sa.Column("model", sa.String(40), nullable=False),
-    # No foreign key to versions: the pointer is moved by compare-and-set (no cycle to manage)
-    sa.Column("current_version_id", sa.Integer, nullable=True),
-    sa.Column("lock_token", sa.String(64), nullable=True),
+    sa.Column("current_version_id", sa.Integer, nullable=True),  # no FK: see the module doc
+    sa.Column("lock_token", sa.String(64), nullable=True),  # only one open commit per dataset
     sa.UniqueConstraint("org_id", "model", name="uq_datasets_org_model"),
 )
 
@@ -40,37 +99,37 @@ versions = sa.Table(
     sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id"), nullable=False),
     sa.Column("org_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
     sa.Column("model", sa.String(40), nullable=False),
-    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
     sa.Column("committed_by", sa.String(255), nullable=False),
-    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),  # cli, web, api, sftp
     sa.Column("mode", sa.String(20), nullable=False),
     sa.Column("status", sa.String(40), nullable=False),
     sa.Column("base_version_id", sa.Integer, nullable=True),
     sa.Column("restored_from", sa.Integer, nullable=True),
-    sa.Column("snapshot", sa.String(255), nullable=True),
-    sa.Column("originals", sa.String(255), nullable=True),
-    sa.Column("report", sa.String(255), nullable=True),
-    sa.Column("changes", JSON, nullable=False),
-    sa.Column("summary", JSON, nullable=False),
-    sa.Column("detail", JSON, nullable=False),
+    sa.Column("snapshot", sa.String(255), nullable=True),  # blob prefix
+    sa.Column("originals", sa.String(255), nullable=True),  # blob key
+    sa.Column("report", sa.String(255), nullable=True),  # blob key
+    _json_object("changes"),  # {file: {added, updated, removed}}
+    _json_object("summary"),  # {error, warn, info}
+    _json_object("detail"),
     sa.Index("ix_versions_org_dataset", "org_id", "dataset_id", "id"),
 )
 
 upload_sessions = sa.Table(
     "upload_sessions",
     metadata,
-    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("id", sa.String(36), primary_key=True),  # uuid4 hex
     sa.Column("org_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
     sa.Column("model", sa.String(40), nullable=False),
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("mode", sa.String(20), nullable=False),
     sa.Column("base_version_id", sa.Integer, nullable=True),
-    sa.Column("created_at", TIMESTAMP, nullable=False),
-    sa.Column("updated_at", TIMESTAMP, nullable=False),
-    sa.Column("expires_at", TIMESTAMP, nullable=False),
-    sa.Column("data", JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("updated_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    _json_object("data"),
     sa.Column("version_id", sa.Integer, nullable=True),
-    sa.Index("ix_upload_sessions_expiry", "state", "expires_at"),
+    sa.Index("ix_upload_sessions_expiry", "state", "expires_at"),  # the clean-up sweep
 )
 
 jobs = sa.Table(
@@ -79,20 +138,20 @@ jobs = sa.Table(
     sa.Column("id", BIGINT, primary_key=True, autoincrement=True),
     sa.Column("kind", sa.String(50), nullable=False),
     sa.Column("payload", JSON, nullable=False),
-    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),  # queued, running, done, failed
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("max_attempts", sa.Integer, nullable=False, server_default="5"),
-    sa.Column("run_at", TIMESTAMP, nullable=False),
+    sa.Column("run_at", UTCDateTime, nullable=False),
     sa.Column("locked_by", sa.String(100), nullable=True),
-    sa.Column("locked_until", TIMESTAMP, nullable=True),
+    sa.Column("locked_until", UTCDateTime, nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
-    sa.Column("created_at", TIMESTAMP, nullable=False),
-    sa.Column("updated_at", TIMESTAMP, nullable=False),
-    sa.Column("finished_at", TIMESTAMP, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("updated_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
     sa.Index("ix_jobs_state_run_at", "state", "run_at"),
 )
 
-records = sa.Table(
+records = sa.Table(  # the read model: one row per record of each dataset's current version
     "records",
     metadata,
     sa.Column("id", BIGINT, primary_key=True, autoincrement=True),
@@ -105,12 +164,20 @@ records = sa.Table(
     sa.Index("ux_records_key", "dataset_id", "entity", "key", unique=True),
 )
 
-deliveries = sa.Table(
+deliveries = sa.Table(  # each consumer's progress on each version
     "deliveries",
     metadata,
     sa.Column("version_id", sa.Integer, primary_key=True),
     sa.Column("consumer", sa.String(60), primary_key=True),
     sa.Column("state", sa.String(20), nullable=False),
-    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column(
+        "updated_at",
+        UTCDateTime,
+        nullable=False,
+        default=utc_now,
+        onupdate=utc_now,
+        server_default=sa.func.current_timestamp(),
+    ),
 )
