@@ -55,18 +55,6 @@ class Session:
     data: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What an upload ended as: a version (or none for a dry run), its status, the report and
-    the change counts."""
-
-    version: int | None
-    status: str
-    report: Report
-    changes: dict[str, dict[str, int]]
-    sentences: tuple[str, ...] = ()
-
-
 def start(hub: Hub, org: Organization, model: str, *, mode: Mode | None = None) -> Session:
     """A new session for `model` in `org` (abandoned sessions expire on the way)."""
     expire(hub)
