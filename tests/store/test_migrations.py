@@ -12,10 +12,16 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from rosterport.store.engine import alembic_config, create_engine, current_revision, upgrade
+from rosterport.store.engine import (
+    alembic_config,
+    create_engine,
+    current_revision,
+    head_revision,
+    upgrade,
+)
 from rosterport.store.tables import metadata
 
-HEAD = "0001"
+HEAD = head_revision()
 
 
 def ddl_type(column_type: Any, dialect: sa.Dialect) -> str:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 IMMEDIATE = "sqlite_immediate"  # execution option: BEGIN IMMEDIATE on SQLite
@@ -122,6 +123,14 @@ def upgrade(engine: sa.Engine) -> None:
     several processes start at once)."""
     with _migration_transaction(engine) as conn:
         command.upgrade(alembic_config(conn), "head")
+
+
+def head_revision() -> str:
+    """The newest revision among the packaged migrations."""
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    if head is None:
+        raise RuntimeError("the packaged migrations have no head revision (a packaging bug)")
+    return head
 
 
 def current_revision(engine: sa.Engine) -> str | None:
