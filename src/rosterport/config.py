@@ -33,9 +33,58 @@ class Settings(BaseSettings):
     session_hours: int = Field(
         default=24, description="hours after which an abandoned upload session expires"
     )
+    host: str = Field(default="127.0.0.1", description="address `serve` listens on")
+    port: int = Field(default=8000, description="port of the web UI and REST API")
+    public_url: str | None = Field(
+        default=None,
+        description="the address people use to reach the web UI (default http://<host>:<port>)",
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="send the sign-in cookie over HTTPS only (set it behind a TLS proxy)",
+    )
+    login_hours: int = Field(default=12, description="hours a sign-in lasts")
+    login_attempts: int = Field(
+        default=5,
+        description="failed sign-ins allowed per e-mail address (and per client address) in 15 "
+        "minutes before further attempts are refused",
+    )
+    max_upload_mb: int = Field(
+        default=2048, description="largest file (or ZIP) accepted by the web UI and the API, MB"
+    )
+    sftp_port: int = Field(
+        default=2222, description="port of the hosted SFTP server (0 turns it off)"
+    )
+    sftp_quiet_seconds: int = Field(
+        default=60,
+        description="a dropped file set is processed once no file changed for this long",
+    )
+    sftp_max_upload_mb: int = Field(
+        default=2048, description="largest file an SFTP account may upload, MB"
+    )
+    sftp_poll_seconds: int = Field(
+        default=10, description="how often the SFTP scheduler looks for work (drops, pulls)"
+    )
+    feed_stale_days: int = Field(
+        default=3, description="an SFTP feed with no new files for this many days is flagged"
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for e-mail notifications (default: in-app only)"
+    )
+    smtp_port: int = Field(default=587, description="SMTP port (STARTTLS is used when offered)")
+    smtp_user: str | None = Field(default=None, description="SMTP user name, if needed")
+    smtp_password: str | None = Field(default=None, description="SMTP password, if needed")
+    smtp_from: str = Field(
+        default="rosterport@localhost", description="sender address of notification e-mails"
+    )
     require_postgres: bool = Field(
         default=False,
         description="tests only: fail (instead of skip) when PostgreSQL is unreachable",
+    )
+
+    require_browser: bool = Field(
+        default=False,
+        description="tests only: fail (instead of skip) when Chromium is not installed",
     )
 
     def database(self) -> str:

@@ -8,6 +8,7 @@ safeguard.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -60,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     _offline_commands(commands)
     _data_commands(commands, data, org, fmt)
+    _server_commands(commands, data)
+    _sftp_commands(commands, data)
     return parser
 
 
@@ -144,6 +147,65 @@ def _data_commands(
     db_sub.add_parser("upgrade", parents=[data], help="migrate the database to this version")
 
 
+def _server_commands(commands: Any, data: argparse.ArgumentParser) -> None:
+    serve = commands.add_parser(
+        "serve",
+        parents=[data],
+        help="run the admin web UI, the REST API, the SFTP server and the embedded worker",
+    )
+    serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="web port (default 8000)")
+    serve.add_argument(
+        "--sftp-port", type=int, default=None, help="hosted SFTP server port (default 2222; 0: off)"
+    )
+    serve.add_argument(
+        "--demo", action="store_true", help="create a demo organization and admin on first start"
+    )
+    admin = commands.add_parser("admin", help="accounts of the admin UI")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True, parser_class=_Parser)
+    create = admin_sub.add_parser("create", parents=[data], help="create an account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", help="default: generated and printed once")
+    create.add_argument(
+        "--platform", action="store_true", help="a platform administrator (all organizations)"
+    )
+    create.add_argument("--org", metavar="SLUG", help="the organization an administrator manages")
+
+
+def _sftp_commands(commands: Any, data: argparse.ArgumentParser) -> None:
+    sftp = commands.add_parser("sftp", help="SFTP import: hosted accounts and connection tests")
+    sftp_sub = sftp.add_subparsers(dest="sftp_command", required=True, parser_class=_Parser)
+    add_user = sftp_sub.add_parser(
+        "add-user", parents=[data], help="an account on the hosted SFTP server"
+    )
+    add_user.add_argument("--org", required=True, metavar="SLUG")
+    add_user.add_argument("--username", required=True)
+    secret = add_user.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--password")
+    secret.add_argument("--public-key", type=Path, metavar="FILE")
+    add_user.add_argument("--model", choices=list(MODELS), help="data model of the drops")
+    test = sftp_sub.add_parser("test", help="test a connection to an SFTP server, step by step")
+    test.add_argument("--host", required=True)
+    test.add_argument("--port", type=int, default=22)
+    test.add_argument("--username", required=True)
+    cred = test.add_mutually_exclusive_group(required=True)
+    cred.add_argument("--password")
+    cred.add_argument("--key", type=Path, metavar="FILE", help="private key file")
+    test.add_argument("--path", default="", help="folder to list (default: the login folder)")
+
+
+def _deferred(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A command whose module is imported only when it runs (the web and SSH stacks load
+    slowly)."""
+
+    def run(args: argparse.Namespace) -> int:
+        loaded = importlib.import_module(f"rosterport.cli.{module}")
+        command: Callable[[argparse.Namespace], int] = getattr(loaded, f"{name}_command")
+        return command(args)
+
+    return run
+
+
 def _on_data(name: str) -> Callable[[argparse.Namespace], int]:
     """A data-dir command, imported when run: `validate` then starts without the database
     layer."""
@@ -176,6 +238,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
             "db",
         )
     },
+    "serve": _deferred("web", "serve"),
+    "admin": _deferred("web", "admin"),
+    "sftp": _deferred("sftp", "sftp"),
 }
 
 
