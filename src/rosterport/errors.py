@@ -3,6 +3,7 @@
     RosterportError          base of every error the product raises on purpose
     ├── InputError           unusable input or arguments: a path that does not exist, an
     │                        unknown data model, a zip that is not a zip (CLI exit status 2)
+    │   ├── NotFoundError    no such organization, version, upload session or token (HTTP 404)
     │   ├── UnknownModelError
     │   └── ArchiveError     zip entries escaping the folder, zip bombs, unreadable archives
     ├── ConfigurationError   an invalid setting
@@ -23,6 +24,10 @@ class RosterportError(Exception):
 
 class InputError(RosterportError):
     """The input cannot be used at all (as opposed to data with validation issues)."""
+
+
+class NotFoundError(InputError):
+    """Something named by id or slug does not exist (or is not visible to the caller)."""
 
 
 class UnknownModelError(InputError):

@@ -30,7 +30,7 @@ from rosterport.store.engine import upgrade
 from rosterport.store.tables import versions
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_from(args: argparse.Namespace) -> Settings:
     settings = Settings()
     if getattr(args, "data_dir", None) is not None:
         settings = settings.model_copy(update={"data_dir": args.data_dir})
@@ -38,7 +38,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _hub(args: argparse.Namespace) -> Hub:
-    return build_hub(_settings(args))
+    return build_hub(settings_from(args))
 
 
 def _who() -> str:
@@ -271,7 +271,7 @@ def jobs_command(args: argparse.Namespace) -> int:
 
 
 def db_command(args: argparse.Namespace) -> int:
-    hub = build_hub(_settings(args), migrate=False)
+    hub = build_hub(settings_from(args), migrate=False)
     upgrade(hub.engine)
     print("database is up to date")
     return EXIT_VALID

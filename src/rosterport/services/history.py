@@ -44,26 +44,42 @@ class VersionInfo:
         }
 
 
-def history(hub: Hub, org: Organization, model: str | None = None) -> list[VersionInfo]:
-    """Every version of the organization, newest first."""
+def history(
+    hub: Hub,
+    org: Organization,
+    model: str | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[VersionInfo]:
+    """Every version of the organization (or a page of them), newest first."""
     query = sa.select(versions).where(versions.c.org_id == org.id)
     if model is not None:
         query = query.where(versions.c.model == model)
+    query = query.order_by(versions.c.id.desc()).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
     with hub.engine.connect() as conn:
-        rows = conn.execute(query.order_by(versions.c.id.desc())).all()
-    return [
-        VersionInfo(
-            r.id,
-            r.created_at.isoformat(timespec="seconds"),
-            r.committed_by,
-            r.model,
-            r.mode,
-            r.status,
-            dict(r.changes or {}),
-            r.restored_from,
-        )
-        for r in rows
-    ]
+        rows = conn.execute(query).all()
+    return [_info(r) for r in rows]
+
+
+def version_info(hub: Hub, org: Organization, version_id: int) -> VersionInfo:
+    """One version of the organization; NotFoundError when it has none with that id."""
+    return _info(v.version_row(hub, org, version_id))
+
+
+def _info(row: sa.Row[Any]) -> VersionInfo:
+    return VersionInfo(
+        row.id,
+        row.created_at.isoformat(timespec="seconds"),
+        row.committed_by,
+        row.model,
+        row.mode,
+        row.status,
+        dict(row.changes or {}),
+        row.restored_from,
+    )
 
 
 def download(hub: Hub, org: Organization, version_id: int, what: str) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from rosterport.domain.issues import Level, issue_type
 from rosterport.domain.policy import Mode
 from rosterport.domain.schemas import MODELS
-from rosterport.errors import InputError
+from rosterport.errors import InputError, NotFoundError
 from rosterport.services.hub import Hub
 from rosterport.store.engine import immediate
 from rosterport.store.tables import organizations
@@ -21,7 +21,7 @@ DEFAULT_THRESHOLD = 0.10  # Full mode: removing more than 10% of a file's record
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$")
 
 
-class OrganizationNotFoundError(InputError):
+class OrganizationNotFoundError(NotFoundError):
     """No organization with that slug."""
 
 
@@ -114,3 +114,56 @@ def update_settings(hub: Hub, org: Organization, settings: OrgSettings) -> Organ
             .values(settings=settings.to_json())
         )
     return Organization(org.id, org.slug, org.name, settings)
+
+
+def list_orgs(hub: Hub) -> list[Organization]:
+    """Every organization, by slug."""
+    with hub.engine.connect() as conn:
+        rows = conn.execute(sa.select(organizations).order_by(organizations.c.slug)).all()
+    return [
+        Organization(r.id, r.slug, r.name, OrgSettings.from_json(r.settings or {})) for r in rows
+    ]
+
+
+def org_by_id(hub: Hub, org_id: int) -> Organization:
+    with hub.engine.connect() as conn:
+        row = conn.execute(sa.select(organizations).where(organizations.c.id == org_id)).first()
+    if row is None:
+        raise OrganizationNotFoundError(f"no organization with id {org_id}")
+    return Organization(row.id, row.slug, row.name, OrgSettings.from_json(row.settings or {}))
+
+
+def checked_settings(
+    *,
+    mode: str,
+    levels: Mapping[str, str],
+    default_threshold: float,
+    thresholds: Mapping[str, float],
+    models: Sequence[str],
+) -> OrgSettings:
+    """Settings from what a person typed (form or API), each value checked with a message
+    that says what to change."""
+    try:
+        chosen_mode = Mode(mode)
+    except ValueError:
+        raise InputError(f"upload mode {mode!r} is unknown; choose full or incremental") from None
+    parsed: dict[str, Level] = {}
+    for code, level in levels.items():
+        issue = issue_type(code)
+        if not issue.record:
+            raise InputError(f"the level of {code} is fixed and cannot be changed")
+        parsed[code] = Level.parse(level)
+    shares = {"default": default_threshold, **thresholds}
+    for name, share in shares.items():
+        if not 0 <= share <= 1:
+            raise InputError(
+                f"safeguard for {name} is {share:.0%}; give a share between 0% and 100%"
+            )
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise InputError(f"unknown data model(s) {', '.join(unknown)}; known: {', '.join(MODELS)}")
+    if not models:
+        raise InputError("enable at least one data model")
+    return OrgSettings(
+        chosen_mode, parsed, dict(thresholds), default_threshold, tuple(dict.fromkeys(models))
+    )

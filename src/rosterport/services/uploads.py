@@ -11,22 +11,25 @@ moves production only if it is still the version the session was validated again
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
 from rosterport.csvio.reader import read_table
-from rosterport.csvio.sources import SourceFile
+from rosterport.csvio.sources import SourceFile, read_zip
 from rosterport.domain.issues import Level
 from rosterport.domain.policy import Mode, Policy, Production
 from rosterport.domain.report import Report
 from rosterport.domain.schemas import get_model
 from rosterport.domain.validator import validate
-from rosterport.errors import InputError, StateError
+from rosterport.errors import InputError, NotFoundError, StateError
 from rosterport.reports.csv_report import report_csv
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
@@ -44,6 +47,9 @@ ADDING, VALIDATED, PREVIEWED, COMMITTED, RESET, EXPIRED, FAILED = (
 )
 
 
+BREAKDOWN_ROWS = 25  # rows listed per (file, column, issue type) in the breakdown
+
+
 @dataclass(frozen=True, slots=True)
 class Session:
     id: str
@@ -57,6 +63,12 @@ class Session:
 
 def start(hub: Hub, org: Organization, model: str, *, mode: Mode | None = None) -> Session:
     """A new session for `model` in `org` (abandoned sessions expire on the way)."""
+    if model not in org.settings.models:
+        enabled = ", ".join(org.settings.models) or "none"
+        raise InputError(
+            f"the data model {model} is not enabled for {org.slug} (enabled: {enabled}); "
+            "enable it in Settings"
+        )
     expire(hub)
     ds = v.dataset(hub, org, model)
     now = hub.clock()
@@ -95,7 +107,9 @@ def get(hub: Hub, org: Organization, session_id: str) -> Session:
             )
         ).first()
     if row is None:
-        raise InputError(f"no upload session {session_id} in {org.slug}")
+        raise NotFoundError(
+            f"no upload session {session_id} in {org.slug}; it may have expired: start a new upload"
+        )
     return Session(
         row.id, row.org_id, row.model, row.state, row.mode, row.base_version_id, dict(row.data)
     )
@@ -110,6 +124,45 @@ def add_files(hub: Hub, org: Organization, session_id: str, files: Sequence[Sour
         if file.name not in names:
             names.append(file.name)
     return _save(hub, session, ADDING, {"files": names})
+
+
+def receive_file(hub: Hub, org: Organization, session_id: str, name: str, path: Path) -> Session:
+    """Add an uploaded file that was streamed to `path` (moved into the session's storage).
+    A ZIP is unpacked (one file at a time, with the archive limits) and its files added."""
+    clean = PurePosixPath(name.replace("\\", "/")).name
+    if not clean or clean.startswith("."):
+        raise InputError(
+            f"'{name}' is not a usable file name; upload files named like students.csv"
+        )
+    try:
+        if clean.lower().endswith(".zip"):
+            return add_files(hub, org, session_id, read_zip(path).files)
+        session = _open(hub, org, session_id, {ADDING, VALIDATED, PREVIEWED, FAILED})
+        hub.blobs.put_file(f"sessions/{session.id}/files/{clean}", path)
+        names = list(session.data.get("files", []))
+        if clean not in names:
+            names.append(clean)
+        return _save(hub, session, ADDING, {"files": names})
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def remove_file(hub: Hub, org: Organization, session_id: str, name: str) -> Session:
+    """Take a file out of the session before validation (or to replace it)."""
+    session = _open(hub, org, session_id, {ADDING, VALIDATED, PREVIEWED, FAILED})
+    names = [n for n in session.data.get("files", []) if n != name]
+    hub.blobs.delete_prefix(f"sessions/{session.id}/files/{name}")
+    return _save(hub, session, ADDING, {"files": names})
+
+
+def last_report(hub: Hub, org: Organization, session_id: str) -> dict[str, Any] | None:
+    """The breakdown of the session's last validation (see `_report_json`), if any."""
+    session = get(hub, org, session_id)
+    key = f"sessions/{session.id}/report.json"
+    if not hub.blobs.exists(key):
+        return None
+    loaded: dict[str, Any] = json.loads(hub.blobs.get(key))
+    return loaded
 
 
 def run_validation(
@@ -140,6 +193,7 @@ def run_validation(
     validation = validate(model, tables, policy, production)
     del tables
     report = validation.report
+    hub.blobs.put(f"sessions/{session.id}/report.json", _report_json(report))
     originals, report_key = _keep_files(hub, session, report)
     recorded = {"originals": originals, "report": report_key, "summary": report.summary()}
     if not report.valid:
@@ -180,8 +234,45 @@ def changes(hub: Hub, org: Organization, session_id: str) -> v.Preview:
         kept=session.data.get("kept", {}),
         modes=session.data.get("modes", {}),
     )
+    for name, file_changes in result.changes.files.items():
+        _write_frame(hub, f"sessions/{session.id}/changes/{name}.parquet", file_changes.detail())
     _save(hub, session, PREVIEWED, {"verified": result.verified().to_json()})
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    """One page of a file's change detail, and how many rows match in all."""
+
+    rows: list[dict[str, Any]]
+    total: int
+
+
+def change_page(
+    hub: Hub,
+    org: Organization,
+    session_id: str,
+    file: str,
+    *,
+    change: str | None = None,
+    search: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> ChangePage:
+    """A page of the verified changes of one file (after `changes`), filtered by kind of
+    change (added, updated, removed) and by text in the record's key."""
+    session = _open(hub, org, session_id, {PREVIEWED})
+    key = f"sessions/{session.id}/changes/{file}.parquet"
+    if not hub.blobs.exists(key):
+        raise InputError(f"this upload changes nothing in {file}; pick a file from the list")
+    rows = pl.scan_parquet(hub.blobs.path(key))
+    if change:
+        rows = rows.filter(pl.col("change") == change)
+    if search:
+        rows = rows.filter(pl.col("key").str.contains(search, literal=True))
+    total = int(rows.select(pl.len()).collect().item())
+    page = rows.slice(max(offset, 0), max(1, min(limit, 500))).collect()
+    return ChangePage(page.to_dicts(), total)
 
 
 def commit(
@@ -274,6 +365,27 @@ def _save(
         )
     new_base = base if state in {VALIDATED, FAILED} else session.base_version
     return Session(session.id, session.org_id, session.model, state, session.mode, new_base, merged)
+
+
+def _write_frame(hub: Hub, key: str, frame: pl.DataFrame) -> None:
+    def write(path: Path) -> None:
+        frame.write_parquet(path)
+
+    hub.blobs.put_with(key, write)
+
+
+def _report_json(report: Report) -> bytes:
+    """What the upload tool shows of a report: per file status, and the issues grouped by
+    file, column and issue type with their first rows (the full list is the CSV report)."""
+    digest = {
+        "model": report.model,
+        "valid": report.valid,
+        "summary": report.summary(),
+        "files": [f.to_dict() for f in report.files],
+        "notes": list(report.notes),
+        "groups": report.groups(samples=BREAKDOWN_ROWS).to_dicts(),
+    }
+    return json.dumps(digest, default=str).encode()
 
 
 def _keep_files(hub: Hub, session: Session, report: Report) -> tuple[str, str]:

@@ -31,7 +31,7 @@ from rosterport.domain.changes import (
 )
 from rosterport.domain.schemas import DataModel, get_model
 from rosterport.domain.validator import Validation
-from rosterport.errors import InputError, ProductionChangedError, StateError
+from rosterport.errors import InputError, NotFoundError, ProductionChangedError, StateError
 from rosterport.jobs.queue import enqueue
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
@@ -180,7 +180,7 @@ def version_row(hub: Hub, org: Organization, version_id: int) -> sa.Row[Any]:
             sa.select(versions).where(versions.c.id == version_id, versions.c.org_id == org.id)
         ).first()
     if row is None:
-        raise InputError(f"{org.slug} has no version {version_id}; see `rosterport history`")
+        raise NotFoundError(f"{org.slug} has no version {version_id}; see the version history")
     return row
 
 

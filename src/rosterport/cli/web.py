@@ -1,0 +1,85 @@
+"""`rosterport serve` (web UI, REST API, SFTP server, embedded worker) and `rosterport admin`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+
+from rosterport.bootstrap import build_hub
+from rosterport.cli.datasets import settings_from
+from rosterport.cli.validation import EXIT_VALID
+from rosterport.errors import NotFoundError
+from rosterport.services import accounts
+from rosterport.services.hub import Hub
+from rosterport.services.organizations import create_org, get_org
+
+DEMO_ORG = "demo-district"
+DEMO_ADMIN = "admin@demo-district.example"
+
+
+def admin_command(args: argparse.Namespace) -> int:
+    hub = build_hub(settings_from(args))
+    org = get_org(hub, args.org) if args.org else None
+    password = args.password or accounts.generate_password()
+    account = accounts.create_account(hub, args.email, password, platform=args.platform, org=org)
+    role = "platform administrator" if account.is_platform else f"administrator of {org.slug}"  # type: ignore[union-attr]  # create_account refuses a non-platform account without an org
+    print(f"created {account.email}, {role}")
+    if not args.password:
+        print(f"password (shown only now): {password}")
+    return EXIT_VALID
+
+
+def _demo(hub: Hub) -> None:
+    """First start with --demo: a demo organization and a platform administrator whose
+    password is printed once."""
+    if accounts.any_account(hub):
+        print(
+            "Sign in with an existing account (its password was printed when it was created; "
+            "add another with `rosterport admin create --email E --platform`).",
+            file=sys.stderr,
+        )
+        return
+    try:
+        org = get_org(hub, DEMO_ORG)
+    except NotFoundError:
+        org = create_org(hub, DEMO_ORG, "Demo District")
+    password = accounts.generate_password()
+    accounts.create_account(hub, DEMO_ADMIN, password, platform=True)
+    print(
+        "\n".join(
+            [
+                "",
+                "  rosterport is ready. Sign in as",
+                f"    e-mail:   {DEMO_ADMIN}",
+                f"    password: {password}   (shown only now)",
+                f"  then open {org.name} and upload the demo district (the README says where).",
+                "",
+            ]
+        ),
+        flush=True,
+    )
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    import uvicorn  # noqa: PLC0415 - the web stack loads only for `serve`
+
+    from rosterport.web.app import create_app  # noqa: PLC0415 - same
+
+    base = settings_from(args)
+    given = {k: getattr(args, k) for k in ("host", "port", "sftp_port")}
+    settings = base.model_copy(update={k: v for k, v in given.items() if v is not None})
+    hub = build_hub(settings)
+    if args.demo:
+        _demo(hub)
+    on_start = on_stop = None
+    if settings.sftp_port and importlib.util.find_spec("rosterport.sftp.runtime") is not None:
+        from rosterport.sftp.runtime import SftpRuntime  # noqa: PLC0415 - optional part
+
+        runtime = SftpRuntime(hub, settings, host=settings.host, port=settings.sftp_port)
+        on_start, on_stop = runtime.start, runtime.stop
+    app = create_app(hub, settings, on_start=on_start, on_stop=on_stop)
+    url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    print(f"rosterport: admin UI at {url}/  ·  API docs at {url}/api/docs", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    return EXIT_VALID

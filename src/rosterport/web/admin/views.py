@@ -1,0 +1,399 @@
+"""Admin pages. Each handler checks who is signed in, calls services, renders a template.
+
+Forms post back with the session's CSRF token; the upload tool's script calls the REST API
+with the same token in a header. Pages for another organization answer 404, as the API does.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from rosterport.domain.issues import CATALOGUE, RECORD_ISSUES
+from rosterport.domain.schemas import MODELS
+from rosterport.errors import RosterportError
+from rosterport.services import accounts, history
+from rosterport.services import versions as v
+from rosterport.services.organizations import (
+    checked_settings,
+    create_org,
+    update_settings,
+)
+from rosterport.web.api.versions import compare_json
+from rosterport.web.auth import COOKIE, CSRF_FIELD, Caller, caller_of, check_csrf
+from rosterport.web.deps import HubDep, SettingsDep
+from rosterport.web.errors import HttpProblem, classify
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+LOGIN_CSRF = "rosterport_login_csrf"
+HISTORY_PAGE = 50
+
+
+class SignInNeeded(Exception):
+    """Raised by pages when nobody is signed in: they redirect to the sign-in page."""
+
+
+def _caller(request: Request, hub: Any) -> Caller:
+    caller = caller_of(request, hub)
+    if caller is None or caller.via != "web":
+        raise HttpProblem(303, "sign_in", "/login?next=" + quote(request.url.path))
+    return caller
+
+
+def _render(request: Request, name: str, caller: Caller | None, **context: Any) -> HTMLResponse:
+    hub = request.app.state.hub
+    orgs = caller.orgs(hub) if caller else []
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "caller": caller,
+            "orgs": orgs,
+            "csrf": caller.csrf if caller else None,
+            "csrf_field": CSRF_FIELD,
+            **context,
+        },
+    )
+
+
+def error_page(request: Request, problem: HttpProblem) -> Response:
+    """The page for an error on an admin page (sign-in redirects are errors too)."""
+    if problem.code == "sign_in":
+        return RedirectResponse(problem.message, status_code=303)
+    caller = caller_of(request, request.app.state.hub)
+    response = _render(
+        request, "error.html", caller if caller and caller.via == "web" else None, problem=problem
+    )
+    response.status_code = problem.status
+    return response
+
+
+async def _checked_form(request: Request, caller: Caller) -> dict[str, Any]:
+    form = await request.form()
+    presented = form.get(CSRF_FIELD)
+    check_csrf(caller, presented if isinstance(presented, str) else None)
+    return dict(form)
+
+
+def _back(url: str, message: str | None = None, error: str | None = None) -> RedirectResponse:
+    sep = "&" if "?" in url else "?"
+    if message:
+        url += f"{sep}notice={quote(message)}"
+    elif error:
+        url += f"{sep}error={quote(error)}"
+    return RedirectResponse(url, status_code=303)
+
+
+# -- signing in ---------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/", error: str | None = None) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = _render(request, "login.html", None, next=next, error=error, login_csrf=token)
+    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", max_age=3600)
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    hub: HubDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    login_csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF, "")
+    if not expected or not secrets.compare_digest(expected, login_csrf):
+        return _back("/login", error="The sign-in form expired; please try again.")
+    address = request.client.host if request.client else "unknown"
+    try:
+        token = accounts.sign_in(
+            hub,
+            email,
+            password,
+            address=address,
+            limit=settings.login_attempts,
+            hours=settings.login_hours,
+        )
+    except (accounts.SignInError, accounts.RateLimitedError) as error:
+        response = _back(f"/login?next={quote(next)}", error=str(error).capitalize() + ".")
+        if isinstance(error, accounts.RateLimitedError):
+            response.status_code = 303
+        return response
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        max_age=settings.login_hours * 3600,
+    )
+    response.delete_cookie(LOGIN_CSRF)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, hub: HubDep) -> Response:
+    caller = _caller(request, hub)
+    await _checked_form(request, caller)
+    token = request.cookies.get(COOKIE)
+    if token:
+        accounts.sign_out(hub, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/")
+def home(request: Request, hub: HubDep) -> Response:
+    caller = _caller(request, hub)
+    orgs = caller.orgs(hub)
+    if caller.is_platform or len(orgs) != 1:
+        return RedirectResponse("/orgs", status_code=303)
+    return RedirectResponse(f"/orgs/{orgs[0].slug}/upload", status_code=303)
+
+
+# -- organizations (platform administrators) ------------------------------------------------
+
+
+@router.get("/orgs", response_class=HTMLResponse)
+def orgs_page(
+    request: Request,
+    hub: HubDep,
+    go: str | None = None,
+    notice: str | None = None,
+    error: str | None = None,
+) -> Response:
+    caller = _caller(request, hub)
+    if go:  # the organization switcher
+        return RedirectResponse(f"/orgs/{caller.org(hub, go).slug}/upload", status_code=303)
+    admins = {o.slug: accounts.list_accounts(hub, o) for o in caller.orgs(hub)}
+    return _render(request, "orgs.html", caller, admins=admins, notice=notice, error=error)
+
+
+@router.post("/orgs")
+async def orgs_create(request: Request, hub: HubDep) -> Response:
+    caller = _caller(request, hub)
+    form = await _checked_form(request, caller)
+    caller.require_platform()
+    try:
+        org = create_org(hub, str(form.get("slug", "")).strip(), str(form.get("name", "")) or None)
+    except RosterportError as error:
+        return _back("/orgs", error=str(error))
+    return _back("/orgs", message=f"Organization {org.name} created.")
+
+
+@router.post("/admins")
+async def admins_create(request: Request, hub: HubDep) -> Response:
+    caller = _caller(request, hub)
+    form = await _checked_form(request, caller)
+    org = caller.org(hub, str(form.get("org", "")))
+    caller.require_platform()
+    password = str(form.get("password", "")) or accounts.generate_password()
+    try:
+        account = accounts.create_account(hub, str(form.get("email", "")), password, org=org)
+    except RosterportError as error:
+        return _back("/orgs", error=str(error))
+    shown = "" if form.get("password") else f" Their password (shown only now): {password}"
+    return _back("/orgs", message=f"Administrator {account.email} created for {org.name}.{shown}")
+
+
+# -- the CSV upload tool ------------------------------------------------------------------
+
+
+@router.get("/orgs/{slug}/upload", response_class=HTMLResponse)
+def upload_page(slug: str, request: Request, hub: HubDep, settings: SettingsDep) -> Response:
+    caller = _caller(request, hub)
+    org = caller.org(hub, slug)
+    models = [MODELS[m] for m in org.settings.models if m in MODELS]
+    return _render(
+        request,
+        "upload.html",
+        caller,
+        org=org,
+        models=models,
+        max_upload_mb=settings.max_upload_mb,
+        page="upload",
+    )
+
+
+# -- version history ----------------------------------------------------------------------
+
+
+@router.get("/orgs/{slug}/history", response_class=HTMLResponse)
+def history_page(
+    slug: str,
+    request: Request,
+    hub: HubDep,
+    page: int = 1,
+    notice: str | None = None,
+    error: str | None = None,
+) -> Response:
+    caller = _caller(request, hub)
+    org = caller.org(hub, slug)
+    page = max(page, 1)
+    rows = history.history(hub, org, limit=HISTORY_PAGE + 1, offset=(page - 1) * HISTORY_PAGE)
+    return _render(
+        request,
+        "history.html",
+        caller,
+        org=org,
+        rows=rows[:HISTORY_PAGE],
+        more=len(rows) > HISTORY_PAGE,
+        page_no=page,
+        notice=notice,
+        error=error,
+        held=v.HELD,
+        page="history",
+    )
+
+
+@router.post("/orgs/{slug}/versions/{version_id}/{action}")
+async def version_action(
+    slug: str, version_id: int, action: str, request: Request, hub: HubDep
+) -> Response:
+    caller = _caller(request, hub)
+    form = await _checked_form(request, caller)
+    org = caller.org(hub, slug)
+    back = f"/orgs/{org.slug}/history"
+    try:
+        if action == "approve":
+            v.approve(hub, org, version_id)
+            return _back(back, message=f"Version {version_id} approved: it is being committed.")
+        if action == "discard":
+            v.discard(hub, org, version_id)
+            return _back(back, message=f"Version {version_id} discarded.")
+        if action == "restore":
+            version, status, _ = history.restore(
+                hub,
+                org,
+                version_id,
+                committed_by=caller.who,
+                source="web",
+                allow_deletions=form.get("allow_deletions") == "yes",
+            )
+            return _back(
+                back, message=f"Version {version_id} restored as version {version}: {status}."
+            )
+    except RosterportError as error:
+        return _back(back, error=str(error))
+    raise HttpProblem(404, "not_found", "there is nothing at this address; check the link")
+
+
+@router.get("/orgs/{slug}/compare", response_class=HTMLResponse)
+def compare_page(slug: str, request: Request, hub: HubDep, first: int, second: int) -> Response:
+    caller = _caller(request, hub)
+    org = caller.org(hub, slug)
+    result = compare_json(history.compare(hub, org, first, second), first, second)
+    return _render(request, "compare.html", caller, org=org, result=result, page="history")
+
+
+# -- settings and API tokens --------------------------------------------------------------
+
+
+@router.get("/orgs/{slug}/settings", response_class=HTMLResponse)
+def settings_page(
+    slug: str, request: Request, hub: HubDep, notice: str | None = None, error: str | None = None
+) -> Response:
+    caller = _caller(request, hub)
+    org = caller.org(hub, slug)
+    return _render(
+        request,
+        "settings.html",
+        caller,
+        org=org,
+        issue_types=[CATALOGUE[c] for c in RECORD_ISSUES],
+        models=list(MODELS.values()),
+        notice=notice,
+        error=error,
+        page="settings",
+    )
+
+
+def _share(text: Any, name: str) -> float:
+    try:
+        return float(str(text).strip().rstrip("%")) / 100
+    except ValueError:
+        raise HttpProblem(
+            400, "invalid_input", f"the safeguard for {name} must be a number of percent, e.g. 10"
+        ) from None
+
+
+@router.post("/orgs/{slug}/settings")
+async def settings_save(slug: str, request: Request, hub: HubDep) -> Response:
+    caller = _caller(request, hub)
+    form = await _checked_form(request, caller)
+    org = caller.org(hub, slug)
+    back = f"/orgs/{org.slug}/settings"
+    try:
+        settings = checked_settings(
+            mode=str(form.get("mode", "full")),
+            levels={
+                code: str(form[f"level-{code}"])
+                for code in RECORD_ISSUES
+                if form.get(f"level-{code}") not in {None, "", CATALOGUE[code].level.value}
+            },
+            default_threshold=_share(form.get("default_threshold", "10"), "every file"),
+            thresholds={
+                key.removeprefix("threshold-"): _share(value, key.removeprefix("threshold-"))
+                for key, value in form.items()
+                if key.startswith("threshold-") and str(value).strip()
+            },
+            models=[m for m in MODELS if form.get(f"model-{m}") == "on"],
+        )
+        update_settings(hub, org, settings)
+    except (RosterportError, HttpProblem) as error:
+        return _back(back, error=classify(error).message)
+    return _back(back, message="Settings saved.")
+
+
+@router.get("/orgs/{slug}/tokens", response_class=HTMLResponse)
+def tokens_page(
+    slug: str, request: Request, hub: HubDep, notice: str | None = None, error: str | None = None
+) -> Response:
+    caller = _caller(request, hub)
+    org = caller.org(hub, slug)
+    return _render(
+        request,
+        "tokens.html",
+        caller,
+        org=org,
+        tokens=accounts.list_tokens(hub, org),
+        notice=notice,
+        error=error,
+        page="tokens",
+    )
+
+
+@router.post("/orgs/{slug}/tokens")
+async def tokens_create(slug: str, request: Request, hub: HubDep) -> Response:
+    caller = _caller(request, hub)
+    form = await _checked_form(request, caller)
+    org = caller.org(hub, slug)
+    back = f"/orgs/{org.slug}/tokens"
+    try:
+        token = accounts.create_token(hub, org, caller.account, str(form.get("name", "")))
+    except RosterportError as error:
+        return _back(back, error=str(error))
+    return _back(back, message=f"New token (copy it now; it is not shown again): {token}")
+
+
+@router.post("/orgs/{slug}/tokens/{token_id}/revoke")
+async def tokens_revoke(slug: str, token_id: int, request: Request, hub: HubDep) -> Response:
+    caller = _caller(request, hub)
+    await _checked_form(request, caller)
+    org = caller.org(hub, slug)
+    accounts.revoke_token(hub, org, token_id)
+    return _back(f"/orgs/{org.slug}/tokens", message="Token revoked.")

@@ -1,0 +1,16 @@
+"""The REST API, `/api/v1`, assembled from its parts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from rosterport.web.api import orgs, uploads, versions
+
+PREFIX = "/api/v1"
+
+
+def router() -> APIRouter:
+    api = APIRouter(prefix=PREFIX)
+    for module in (orgs, uploads, versions):
+        api.include_router(module.router)
+    return api

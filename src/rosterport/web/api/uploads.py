@@ -1,0 +1,292 @@
+"""API: upload sessions, the four steps of the CSV upload tool.
+
+POST   /orgs/{slug}/uploads                          start (model, mode)
+PUT    /orgs/{slug}/uploads/{id}/files/{name}        add one file, streamed (or a ZIP)
+POST   /orgs/{slug}/uploads/{id}/files               add files (multipart form)
+POST   /orgs/{slug}/uploads/{id}/validate            Upload and validate
+POST   /orgs/{slug}/uploads/{id}/changes             Verify Changes (counts, safeguards)
+GET    /orgs/{slug}/uploads/{id}/changes/{file}      the detail of one file, paged
+POST   /orgs/{slug}/uploads/{id}/commit              Commit
+POST   /orgs/{slug}/uploads/{id}/reset               Reset
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from fastapi import APIRouter, Request, UploadFile
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from rosterport.domain.issues import Level
+from rosterport.domain.policy import Mode
+from rosterport.domain.schemas import get_model
+from rosterport.services import uploads
+from rosterport.services import versions as v
+from rosterport.services.hub import Hub
+from rosterport.services.organizations import Organization
+from rosterport.web.deps import CallerDep, HubDep, SettingsDep
+from rosterport.web.errors import HttpProblem
+
+router = APIRouter(tags=["uploads"])
+CHUNK = 1 << 20
+
+
+class NewUpload(BaseModel):
+    model: str = Field(description="data model, e.g. passport-roster or oneroster-1.1")
+    mode: str | None = Field(default=None, description="full or incremental (default: settings)")
+
+
+class ValidateBody(BaseModel):
+    levels: dict[str, str] = Field(
+        default_factory=dict, description="this upload only: record issue code → level"
+    )
+
+
+class CommitBody(BaseModel):
+    allow_deletions: bool = Field(
+        default=False,
+        description="confirm removals past the safeguards; without it such an upload is Held",
+    )
+
+
+def session_json(hub: Hub, org: Organization, session: uploads.Session) -> dict[str, Any]:
+    """A session as the upload tool sees it: files present and still needed, the last
+    validation's breakdown, and the commit's outcome."""
+    model = get_model(session.model)
+    present = {n.lower() for n in session.data.get("files", [])}
+    files = []
+    for schema in model.files:
+        names = {schema.name.lower(), *(a.lower() for a in schema.aliases)}
+        files.append(
+            {
+                "name": schema.name,
+                "required": schema.required,
+                "description": schema.description,
+                "present": bool(names & present),
+            }
+        )
+    return {
+        "id": session.id,
+        "model": session.model,
+        "mode": session.mode,
+        "state": session.state,
+        "files": session.data.get("files", []),
+        "model_files": files,
+        "ready": all(f["present"] for f in files if f["required"]),
+        "report": uploads.last_report(hub, org, session.id)
+        if session.state in {uploads.VALIDATED, uploads.PREVIEWED, uploads.FAILED}
+        else None,
+        "version": session.data.get("version"),
+        "status": session.data.get("status"),
+    }
+
+
+def preview_json(result: v.Preview | v.Verified) -> dict[str, Any]:
+    return {
+        "changes": result.counts(),
+        "notes": result.sentences(),
+        "safeguards": [
+            {
+                "file": b.file,
+                "removed": b.removed,
+                "in_production": b.in_production,
+                "threshold": b.threshold,
+                "message": b.sentence(),
+            }
+            for b in result.breaches
+        ],
+    }
+
+
+@router.post("/orgs/{slug}/uploads", status_code=201, summary="Start an upload")
+def start(slug: str, body: NewUpload, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    mode = Mode(body.mode) if body.mode in {m.value for m in Mode} else None
+    if body.mode and mode is None:
+        raise HttpProblem(400, "invalid_input", "mode must be full or incremental")
+    session = uploads.start(hub, org, get_model(body.model).name, mode=mode)
+    return session_json(hub, org, session)
+
+
+@router.get("/orgs/{slug}/uploads/{session_id}", summary="An upload's state")
+def show(slug: str, session_id: str, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    return session_json(hub, org, uploads.get(hub, org, session_id))
+
+
+def _incoming(settings_dir: Path) -> Path:
+    folder = settings_dir / "incoming"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _too_large(name: str, limit_mb: int) -> HttpProblem:
+    return HttpProblem(
+        413,
+        "too_large",
+        f"{name} is larger than {limit_mb} MB, the largest upload allowed "
+        "(ROSTERPORT_MAX_UPLOAD_MB); split it or ask your operator to raise the limit",
+    )
+
+
+@router.put(
+    "/orgs/{slug}/uploads/{session_id}/files/{name}",
+    summary="Add one file (the request body is the file; streamed to storage)",
+)
+async def put_file(
+    slug: str,
+    session_id: str,
+    name: str,
+    request: Request,
+    caller: CallerDep,
+    hub: HubDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    uploads.get(hub, org, session_id)  # 404 before reading a byte
+    limit = settings.max_upload_mb * 1024 * 1024
+    handle, temp = tempfile.mkstemp(dir=_incoming(settings.data_dir), suffix=".part")
+    size = 0
+    try:
+        with os.fdopen(handle, "wb") as out:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(name, settings.max_upload_mb)
+                out.write(chunk)
+        session = await run_in_threadpool(
+            uploads.receive_file, hub, org, session_id, name, Path(temp)
+        )
+    finally:
+        Path(temp).unlink(missing_ok=True)
+    return session_json(hub, org, session)
+
+
+def _spool(source: BinaryIO, folder: Path, name: str, limit_mb: int) -> Path:
+    handle, temp = tempfile.mkstemp(dir=folder, suffix=".part")
+    size = 0
+    with os.fdopen(handle, "wb") as out:
+        while chunk := source.read(CHUNK):
+            size += len(chunk)
+            if size > limit_mb * 1024 * 1024:
+                out.close()
+                Path(temp).unlink(missing_ok=True)
+                raise _too_large(name, limit_mb)
+            out.write(chunk)
+    return Path(temp)
+
+
+@router.post(
+    "/orgs/{slug}/uploads/{session_id}/files",
+    summary="Add files (multipart form field 'files': CSV files or ZIP archives)",
+)
+def post_files(
+    slug: str,
+    session_id: str,
+    files: list[UploadFile],
+    caller: CallerDep,
+    hub: HubDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    session = uploads.get(hub, org, session_id)
+    folder = _incoming(settings.data_dir)
+    for upload in files:
+        name = upload.filename or "upload.csv"
+        temp = _spool(upload.file, folder, name, settings.max_upload_mb)
+        session = uploads.receive_file(hub, org, session_id, name, temp)
+    return session_json(hub, org, session)
+
+
+@router.delete(
+    "/orgs/{slug}/uploads/{session_id}/files/{name}", summary="Take a file out of the upload"
+)
+def delete_file(
+    slug: str, session_id: str, name: str, caller: CallerDep, hub: HubDep
+) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    return session_json(hub, org, uploads.remove_file(hub, org, session_id, name))
+
+
+@router.post(
+    "/orgs/{slug}/uploads/{session_id}/validate",
+    summary="Upload and validate: per file status and the grouped breakdown of issues",
+)
+def validate(
+    slug: str,
+    session_id: str,
+    caller: CallerDep,
+    hub: HubDep,
+    body: ValidateBody | None = None,
+) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    levels = {code: Level.parse(level) for code, level in (body.levels if body else {}).items()}
+    session, _ = uploads.run_validation(
+        hub, org, session_id, levels=levels, committed_by=caller.who, source=caller.via
+    )
+    return session_json(hub, org, session)
+
+
+@router.post(
+    "/orgs/{slug}/uploads/{session_id}/changes",
+    summary="Verify Changes: records added, updated and removed per file; safeguards",
+)
+def changes(slug: str, session_id: str, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    return preview_json(uploads.changes(hub, org, session_id))
+
+
+@router.get(
+    "/orgs/{slug}/uploads/{session_id}/changes/{file}",
+    summary="The detail of one file's changes, paged: change, key, column, old, new",
+)
+def change_detail(
+    slug: str,
+    session_id: str,
+    file: str,
+    caller: CallerDep,
+    hub: HubDep,
+    change: str | None = None,
+    q: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    page = uploads.change_page(
+        hub, org, session_id, file, change=change, search=q, offset=offset, limit=limit
+    )
+    return {"file": file, "total": page.total, "offset": offset, "rows": page.rows}
+
+
+@router.post(
+    "/orgs/{slug}/uploads/{session_id}/commit",
+    summary="Commit: a new version (or Held by a safeguard without allow_deletions)",
+)
+def commit(
+    slug: str,
+    session_id: str,
+    caller: CallerDep,
+    hub: HubDep,
+    body: CommitBody | None = None,
+) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    version, status, result = uploads.commit(
+        hub,
+        org,
+        session_id,
+        committed_by=caller.who,
+        source=caller.via,
+        allow_deletions=bool(body and body.allow_deletions),
+    )
+    return {"version": version, "status": status, **preview_json(result)}
+
+
+@router.post("/orgs/{slug}/uploads/{session_id}/reset", summary="Reset: start over")
+def reset(slug: str, session_id: str, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    uploads.reset(hub, org, session_id)
+    return session_json(hub, org, uploads.get(hub, org, session_id))

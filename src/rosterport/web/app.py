@@ -1,0 +1,149 @@
+"""`create_app`: the web application — admin pages, REST API, static files, error handling —
+and, when asked, the embedded worker that propagates committed versions."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rosterport import __version__
+from rosterport.bootstrap import build_worker
+from rosterport.config import Settings
+from rosterport.errors import RosterportError
+from rosterport.services.hub import Hub
+from rosterport.web.admin import views
+from rosterport.web.api.routes import PREFIX, router
+from rosterport.web.errors import HttpProblem, classify, envelope
+
+STATIC = Path(__file__).parent / "admin" / "static"
+Hook = Callable[[], Awaitable[None]]
+
+# the pages load nothing from elsewhere: scripts and styles are the app's own files
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def create_app(
+    hub: Hub,
+    settings: Settings,
+    *,
+    worker: bool = True,
+    on_start: Hook | None = None,
+    on_stop: Hook | None = None,
+) -> FastAPI:
+    """The web application on `hub`. With `worker`, a background thread runs the job queue
+    while the app runs (embedded mode); `on_start`/`on_stop` run other services beside it
+    (the SFTP server)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        thread = None
+        if worker:
+            thread = threading.Thread(
+                target=build_worker(hub, name="web").run, args=(stop,), daemon=True
+            )
+            thread.start()
+        if on_start is not None:
+            await on_start()
+        try:
+            yield
+        finally:
+            if on_stop is not None:
+                await on_stop()
+            stop.set()
+            if thread is not None:
+                thread.join(timeout=30)
+
+    app = FastAPI(
+        title="rosterport",
+        version=__version__,
+        description="Roster data hub for school districts: upload, validate, preview, commit "
+        "and propagate roster CSV files. Authenticate with `Authorization: Bearer <token>` "
+        "(create tokens in the admin UI under API tokens). Every error answers "
+        '`{"error": {"status", "code", "message"}}`.',
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        swagger_ui_parameters={"syntaxHighlight": False},
+    )
+    app.state.hub = hub
+    app.state.settings = settings
+    app.include_router(router())
+    app.include_router(views.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _install_errors(app)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            if request.url.path.startswith("/api/docs"):
+                break  # the API docs page loads its own scripts
+            response.headers.setdefault(name, value)
+        return response
+
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(PREFIX)
+
+
+def _install_errors(app: FastAPI) -> None:
+    async def problem(request: Request, error: Exception) -> Response:
+        found = classify(error)
+        if _is_api(request):
+            return JSONResponse(envelope(found), status_code=found.status)
+        return views.error_page(request, found)
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        status = error.status_code
+        message = (
+            "there is nothing at this address; check the link"
+            if status == 404
+            else str(error.detail)
+        )
+        found = HttpProblem(status, "not_found" if status == 404 else "http_error", message)
+        if _is_api(request):
+            return JSONResponse(envelope(found), status_code=status)
+        return views.error_page(request, found)
+
+    async def invalid_request(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        details: list[dict[str, Any]] = [
+            {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg")}
+            for e in error.errors()
+        ]
+        where = "; ".join(f"{d['where']}: {d['problem']}" for d in details)
+        found = HttpProblem(
+            422, "invalid_request", f"the request is not as this endpoint expects ({where})"
+        )
+        if _is_api(request):
+            return JSONResponse(envelope(found, details), status_code=422)
+        return views.error_page(request, found)
+
+    app.add_exception_handler(Exception, problem)
+    app.add_exception_handler(RosterportError, problem)
+    app.add_exception_handler(ValueError, problem)
+    app.add_exception_handler(HttpProblem, problem)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)

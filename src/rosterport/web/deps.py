@@ -1,0 +1,44 @@
+"""FastAPI dependencies shared by the API and the admin pages: the hub, the settings, the
+caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from rosterport.config import Settings
+from rosterport.services.hub import Hub
+from rosterport.web.auth import CSRF_HEADER, SAFE_METHODS, Caller, caller_of, check_csrf
+from rosterport.web.errors import HttpProblem
+
+
+def hub_of(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def api_caller(request: Request, hub: Annotated[Hub, Depends(hub_of)]) -> Caller:
+    """The API's caller: a bearer token, or a signed-in browser sending its CSRF token with
+    every state-changing request (the upload tool's script calls the API that way)."""
+    caller = caller_of(request, hub)
+    if caller is None:
+        raise HttpProblem(
+            401,
+            "unauthenticated",
+            "sign in, or send an API token as 'Authorization: Bearer <token>' "
+            "(create one under Settings › API tokens)",
+        )
+    if request.method not in SAFE_METHODS:
+        check_csrf(caller, request.headers.get(CSRF_HEADER))
+    return caller
+
+
+HubDep = Annotated[Hub, Depends(hub_of)]
+SettingsDep = Annotated[Settings, Depends(settings_of)]
+CallerDep = Annotated[Caller, Depends(api_caller)]
