@@ -30,11 +30,15 @@ class Site:
     home: Organization  # the organization of admin@springfield.example
     other: Organization  # another district, managed by admin@shelbyville.example
 
-    def token(self, org: Organization | None = None, email: str = "admin@springfield.example") -> dict[str, str]:
+    def token(
+        self, org: Organization | None = None, email: str = "admin@springfield.example"
+    ) -> dict[str, str]:
         """Bearer headers for a new API token of `org` (default: the home organization)."""
         target = org or self.home
         account = next(a for a in accounts.list_accounts(self.hub) if a.email == email)
-        return {"Authorization": f"Bearer {accounts.create_token(self.hub, target, account, 'tests')}"}
+        return {
+            "Authorization": f"Bearer {accounts.create_token(self.hub, target, account, 'tests')}"
+        }
 
 
 def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:

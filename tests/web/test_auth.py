@@ -51,7 +51,7 @@ def test_sign_ins_are_rate_limited(site: Site) -> None:
     for _ in range(site.settings.login_attempts):
         assert "Wrong" in _login(site, "admin@springfield.example", "bad password!")
     # now even the right password is refused until the window has passed
-    assert "too%20many" in _login(site, "admin@springfield.example", PASSWORD)
+    assert "Too%20many" in _login(site, "admin@springfield.example", PASSWORD)
 
 
 def test_the_login_form_needs_its_own_token(site: Site) -> None:
@@ -66,7 +66,9 @@ def test_the_login_form_needs_its_own_token(site: Site) -> None:
 
 def test_state_changes_need_the_csrf_token(site: Site) -> None:
     csrf = sign_in(site.client, "admin@springfield.example")
-    refused = site.client.post("/api/v1/orgs/springfield/uploads", json={"model": "passport-roster"})
+    refused = site.client.post(
+        "/api/v1/orgs/springfield/uploads", json={"model": "passport-roster"}
+    )
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "csrf_failed"
     form = site.client.post("/orgs/springfield/tokens", data={"name": "x"})
@@ -134,6 +136,10 @@ def test_openapi_document_lists_the_api(site: Site) -> None:
     assert "/api/v1/orgs/{slug}/uploads/{session_id}/validate" in paths
     assert "/api/v1/orgs/{slug}/versions/{version_id}/originals" in paths
     assert not any(p.startswith("/orgs") or p == "/login" for p in paths)
+    docs = site.client.get("/api/docs")
+    assert docs.status_code == 200
+    assert "/api/v1/orgs/{slug}/uploads" in docs.text
+    assert "https://" not in docs.text
 
 
 def test_pages_load_nothing_from_elsewhere(site: Site) -> None:
@@ -142,4 +148,5 @@ def test_pages_load_nothing_from_elsewhere(site: Site) -> None:
         answer = site.client.get(f"/orgs/springfield/{page}")
         assert answer.status_code == 200, page
         assert "default-src 'self'" in answer.headers["content-security-policy"]
-        assert "http://" not in answer.text and "https://" not in answer.text
+        assert "http://" not in answer.text
+        assert "https://" not in answer.text

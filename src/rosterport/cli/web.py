@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import shutil
 import sys
+from pathlib import Path
 
 from rosterport.bootstrap import build_hub
 from rosterport.cli.datasets import settings_from
-from rosterport.cli.validation import EXIT_VALID
+from rosterport.cli.validation import EXIT_VALID, demo_path
 from rosterport.errors import NotFoundError
 from rosterport.services import accounts
 from rosterport.services.hub import Hub
@@ -30,7 +32,17 @@ def admin_command(args: argparse.Namespace) -> int:
     return EXIT_VALID
 
 
-def _demo(hub: Hub) -> None:
+def _demo_files(data_dir: Path) -> Path:
+    """A copy of the bundled demo district in the data dir, for the first upload."""
+    target = data_dir / "demo-district"
+    target.mkdir(parents=True, exist_ok=True)
+    for source in demo_path().glob("*.csv"):
+        if not target.joinpath(source.name).exists():
+            shutil.copyfile(source, target / source.name)
+    return target.resolve()
+
+
+def _demo(hub: Hub, data_dir: Path) -> None:
     """First start with --demo: a demo organization and a platform administrator whose
     password is printed once."""
     if accounts.any_account(hub):
@@ -46,6 +58,7 @@ def _demo(hub: Hub) -> None:
         org = create_org(hub, DEMO_ORG, "Demo District")
     password = accounts.generate_password()
     accounts.create_account(hub, DEMO_ADMIN, password, platform=True)
+    files = _demo_files(data_dir)
     print(
         "\n".join(
             [
@@ -53,7 +66,9 @@ def _demo(hub: Hub) -> None:
                 "  rosterport is ready. Sign in as",
                 f"    e-mail:   {DEMO_ADMIN}",
                 f"    password: {password}   (shown only now)",
-                f"  then open {org.name} and upload the demo district (the README says where).",
+                f"  then open {org.name} › CSV Upload and add the files of the demo district:",
+                f"    {files}",
+                "  (real sample data with one real error to fix: a date of birth of 02/29/2005)",
                 "",
             ]
         ),
@@ -71,7 +86,7 @@ def serve_command(args: argparse.Namespace) -> int:
     settings = base.model_copy(update={k: v for k, v in given.items() if v is not None})
     hub = build_hub(settings)
     if args.demo:
-        _demo(hub)
+        _demo(hub, settings.data_dir)
     on_start = on_stop = None
     if settings.sftp_port and importlib.util.find_spec("rosterport.sftp.runtime") is not None:
         from rosterport.sftp.runtime import SftpRuntime  # noqa: PLC0415 - optional part

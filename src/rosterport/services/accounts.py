@@ -168,7 +168,7 @@ def sign_in(hub: Hub, email: str, password: str, *, address: str, limit: int, ho
         if failures >= limit:
             raise RateLimitedError(
                 "too many failed sign-ins for this account or from this address; "
-                "wait 15 minutes and try again, or ask an administrator to reset the password"
+                "wait 15 minutes and try again"
             )
         row = conn.execute(sa.select(accounts).where(accounts.c.email == who)).first()
     if row is None or not _password_matches(row.password_hash, password):

@@ -140,7 +140,10 @@ def test_a_failed_file_has_a_grouped_breakdown_and_a_recorded_attempt(site: Site
     statuses = {f["name"]: f["status"] for f in report["files"]}
     assert statuses["students.csv"] == "failed"
     group = next(g for g in report["groups"] if g["file"] == "students.csv")
-    assert group["column"] and group["code"] and group["count"] >= 1 and group["rows"]
+    assert group["column"] == "DOB"
+    assert group["code"] == "invalid-format"
+    assert group["count"] >= 1
+    assert group["rows"]
     version = body["version"]
     listed = site.client.get(f"/api/v1/orgs/springfield/versions/{version}", headers=headers)
     assert listed.json()["status"] == "Validation Errors"

@@ -81,9 +81,7 @@ def test_the_upload_tool_end_to_end(server: Server, browser: Any, tmp_path: Path
     shot(page, "05-verify-changes")
 
     page.get_by_role("button", name="Commit").click()
-    page.locator("#commit-status").get_by_text("Successfully in production").wait_for(
-        timeout=30000
-    )
+    page.locator("#commit-status").get_by_text("Successfully in production").wait_for(timeout=30000)
     version = re.search(r"Version (\d+)", page.locator("#commit-status").inner_text())
     assert version is not None
     shot(page, "06-committed")

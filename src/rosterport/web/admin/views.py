@@ -91,6 +91,25 @@ def _back(url: str, message: str | None = None, error: str | None = None) -> Red
     return RedirectResponse(url, status_code=303)
 
 
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> Response:
+    """A readable page of the OpenAPI document, rendered here (no scripts from elsewhere)."""
+    spec = request.app.openapi()
+    operations = [
+        {"method": method.upper(), "path": path, **operation}
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+    ]
+    caller = caller_of(request, request.app.state.hub)
+    return _render(
+        request,
+        "api_docs.html",
+        caller if caller and caller.via == "web" else None,
+        spec=spec,
+        operations=operations,
+    )
+
+
 # -- signing in ---------------------------------------------------------------------------
 
 
