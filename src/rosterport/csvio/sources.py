@@ -9,12 +9,15 @@ dotfiles are skipped.
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from rosterport.errors import ArchiveError, InputError
 
@@ -35,11 +38,22 @@ class SourceFile:
 
     name: str
     load: Callable[[], bytes]
+    # streams the bytes instead of loading them (zip entries): copying a large file to
+    # storage then never holds it whole in memory
+    opener: Callable[[], AbstractContextManager[BinaryIO]] | None = None
 
     @property
     def data(self) -> bytes:
         """The file's bytes (read again at each call: keep them only as long as needed)."""
         return self.load()
+
+    def copy_into(self, target: Path) -> None:
+        """Write the file's bytes to `target`, streaming them when the source can."""
+        if self.opener is None:
+            target.write_bytes(self.data)
+            return
+        with self.opener() as source, target.open("wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
 
     @classmethod
     def of(cls, name: str, data: bytes) -> SourceFile:
@@ -112,7 +126,13 @@ def read_zip(path: Path, limits: ZipLimits | None = None) -> Source:
                 notes.append(f"{path.name}: skipped {info.filename} (files must be at the root)")
                 continue
             _refuse_encrypted(path.name, info)
-            files.append(SourceFile(name, partial(_unpack, path, info.filename, limits)))
+            files.append(
+                SourceFile(
+                    name,
+                    partial(_unpack, path, info.filename, limits),
+                    partial(_open_entry, path, info.filename),
+                )
+            )
     if not files:
         raise ArchiveError(f"{path.name} contains no files; put the CSV files at its root")
     return Source(tuple(files), tuple(notes))
@@ -130,6 +150,18 @@ def _unpack(path: Path, entry: str, limits: ZipLimits) -> bytes:
     try:
         with zipfile.ZipFile(path) as archive, archive.open(entry) as handle:
             return handle.read(limits.total_bytes + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, KeyError) as error:
+        raise ArchiveError(
+            f"{path.name}: entry {entry} cannot be unpacked ({error}); create the zip again"
+        ) from None
+
+
+@contextmanager
+def _open_entry(path: Path, entry: str) -> Iterator[BinaryIO]:
+    """One entry as a stream; a damaged or oddly compressed entry is an ArchiveError."""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(entry) as handle:
+            yield handle  # type: ignore[misc]  # ZipExtFile is a readable binary stream
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, KeyError) as error:
         raise ArchiveError(
             f"{path.name}: entry {entry} cannot be unpacked ({error}); create the zip again"

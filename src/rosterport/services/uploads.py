@@ -120,7 +120,7 @@ def add_files(hub: Hub, org: Organization, session_id: str, files: Sequence[Sour
     session = _open(hub, org, session_id, {ADDING, VALIDATED, PREVIEWED, FAILED})
     names = list(session.data.get("files", []))
     for file in files:
-        hub.blobs.put(f"sessions/{session.id}/files/{file.name}", file.data)
+        hub.blobs.put_with(f"sessions/{session.id}/files/{file.name}", file.copy_into)
         if file.name not in names:
             names.append(file.name)
     return _save(hub, session, ADDING, {"files": names})

@@ -1,0 +1,121 @@
+"""Streamed uploads: PUT a large file to a running `rosterport serve` and measure the server's
+peak memory (VmHWM) before and after, to show the file never sits whole in memory.
+
+    python bench/web_upload.py --mb 500
+
+Starts the server in a subprocess on a free port with a fresh data dir, signs in through an
+API token made with the services, streams a generated CSV of the given size from a generator
+(so the client holds no copy either), then reads /proc/<pid>/status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+ROW = b"02M800,%09d,Lastname,Firstname,Middle,01/02/2010,F,Hispanic or Latino,5,N\n"
+HEADER = b"School_id,Student_id,Last_name,First_name,Middle_name,DOB,Gender,Race,Grade,ELL\n"
+
+
+def rows(total: int) -> Iterator[bytes]:
+    yield HEADER
+    sent, n, chunk = len(HEADER), 0, []
+    while sent < total:
+        line = ROW % n
+        chunk.append(line)
+        sent += len(line)
+        n += 1
+        if len(chunk) == 10000:
+            yield b"".join(chunk)
+            chunk = []
+    if chunk:
+        yield b"".join(chunk)
+
+
+def peak_kb(pid: int) -> tuple[int, int]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    values = {
+        line.split(":")[0]: int(line.split()[1])
+        for line in status.splitlines()
+        if line.startswith(("VmHWM", "VmRSS"))
+    }
+    return values["VmHWM"], values["VmRSS"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mb", type=int, default=500)
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="rp-bench-"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "ROSTERPORT_DATA_DIR": str(data)}
+    subprocess.run(
+        [sys.executable, "-m", "rosterport", "org", "create", "bench"], env=env, check=True
+    )
+    token = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from rosterport.bootstrap import build_hub; from rosterport.config import Settings;"
+            "from rosterport.services import accounts; from rosterport.services.organizations "
+            "import get_org; h = build_hub(Settings()); o = get_org(h, 'bench');"
+            "a = accounts.create_account(h, 'b@bench.example', 'benchmark-pw', org=o);"
+            "print(accounts.create_token(h, o, a, 'bench'))",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "rosterport", "serve", "--port", str(port), "--sftp-port", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1/orgs/bench"
+        headers = {"Authorization": f"Bearer {token}"}
+        for _ in range(200):
+            try:
+                httpx.get(base, headers=headers)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        before = peak_kb(server.pid)
+        session = httpx.post(
+            base + "/uploads", json={"model": "passport-roster"}, headers=headers
+        ).json()["id"]
+        started = time.perf_counter()
+        answer = httpx.put(
+            f"{base}/uploads/{session}/files/students.csv",
+            content=rows(args.mb * 1024 * 1024),
+            headers=headers,
+            timeout=600,
+        )
+        elapsed = time.perf_counter() - started
+        answer.raise_for_status()
+        after = peak_kb(server.pid)
+        stored = data / "blobs" / "sessions" / session / "files" / "students.csv"
+        size = stored.stat().st_size / 1024**2
+        print(f"uploaded and stored {size:,.0f} MB in {elapsed:.1f} s ({size / elapsed:,.0f} MB/s)")
+        print(f"server peak memory before: {before[0] / 1024:,.0f} MB, ", end="")
+        print(f"after: {after[0] / 1024:,.0f} MB")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
