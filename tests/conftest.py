@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,77 @@ def engine(db_url: str) -> Iterator[Any]:
     upgrade(built)
     yield built
     built.dispose()
+
+
+# -- servers -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve_demo(data_dir: Path) -> Iterator[dict[str, str]]:
+    """`rosterport serve --demo` in a subprocess, as the README runs it: yields the URL and
+    what it printed (the demo login and the folder of the demo district's files)."""
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rosterport",
+            "serve",
+            "--demo",
+            "--port",
+            str(port),
+            "--sftp-port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "ROSTERPORT_DATA_DIR": str(data_dir)},
+    )
+    try:
+        assert process.stdout is not None
+        printed = ""
+        for line in process.stdout:
+            printed += line
+            if "admin UI at" in line:
+                break
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(url + "/login")
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        found = {"url": url, "printed": printed}
+        for name, pattern in (
+            ("email", r"e-mail:\s+(\S+)"),
+            ("password", r"password:\s+(\S+)"),
+            ("files", r"demo district:\s+(\S+)"),
+        ):
+            match = re.search(pattern, printed)
+            assert match is not None, printed
+            found[name] = match.group(1)
+        yield found
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from rosterport.config import Settings
 from rosterport.services import accounts
 from rosterport.services.organizations import create_org
 from rosterport.web.app import create_app
+from tests.conftest import free_port
 from tests.web.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -39,12 +39,6 @@ class Server:
     data_dir: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     settings = Settings(data_dir=tmp_path / "data", sftp_port=0)
@@ -53,7 +47,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
     other = create_org(hub, "shelbyville", "Shelbyville USD")
     accounts.create_account(hub, "admin@springfield.example", PASSWORD, org=home)
     accounts.create_account(hub, "admin@shelbyville.example", PASSWORD, org=other)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(hub, settings), host="127.0.0.1", port=port, log_level="warning"
     )

@@ -4,74 +4,21 @@ and see the version in production."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.conftest import serve_demo
 from tests.web.browser.conftest import artifacts
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[dict[str, str]]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rosterport",
-            "serve",
-            "--demo",
-            "--port",
-            str(port),
-            "--sftp-port",
-            "0",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "ROSTERPORT_DATA_DIR": str(tmp_path / "data")},
-    )
-    assert process.stdout is not None
-    printed = ""
-    for line in process.stdout:
-        printed += line
-        if "admin UI at" in line:
-            break
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(url + "/login")
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-    found = {
-        "url": url,
-        "email": re.search(r"e-mail:\s+(\S+)", printed).group(1),  # type: ignore[union-attr]
-        "password": re.search(r"password:\s+(\S+)", printed).group(1),  # type: ignore[union-attr]
-        "files": re.search(r"demo district:\s+(\S+)", printed).group(1),  # type: ignore[union-attr]
-    }
-    yield found
-    process.send_signal(signal.SIGINT)
-    process.wait(timeout=30)
+    with serve_demo(tmp_path / "data") as found:
+        yield found
 
 
 def test_a_new_user_follows_the_readme(demo: dict[str, str], browser: Any) -> None:
