@@ -227,3 +227,66 @@ login_failures = sa.Table(  # recent failed sign-ins, for rate limiting
     sa.Index("ix_login_failures_email_at", "email", "at"),
     sa.Index("ix_login_failures_address_at", "address", "at"),
 )
+
+integrations = sa.Table(  # SFTP feeds: a hosted account (kind "hosted") or a pull ("pull")
+    "integrations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("org_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # hosted, pull
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("model", sa.String(40), nullable=False),
+    sa.Column("login", sa.String(100), nullable=True, unique=True),  # hosted account's user name
+    sa.Column("password_hash", sa.String(255), nullable=True),  # hosted: argon2id
+    sa.Column("authorized_keys", sa.Text, nullable=True),  # hosted: OpenSSH public keys
+    sa.Column("host", sa.String(255), nullable=True),  # pull: the custom server
+    sa.Column("port", sa.Integer, nullable=True),
+    sa.Column("username", sa.String(100), nullable=True),  # pull: user on the custom server
+    sa.Column("secret", sa.LargeBinary, nullable=True),  # pull: password or key, encrypted
+    sa.Column("host_key", sa.Text, nullable=True),  # pull: pinned server key (OpenSSH format)
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    _json_object("settings"),  # mode, levels, safeguards, schedule, pattern, after-processing
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("last_file_at", UTCDateTime, nullable=True),  # a delivery last arrived
+    sa.Column("last_pull_at", UTCDateTime, nullable=True),
+    sa.Column("stale_since", UTCDateTime, nullable=True),  # flagged: no files for too long
+    sa.Index("ix_integrations_org", "org_id"),
+)
+
+integration_files = sa.Table(  # files seen on a custom server (what changed since last pull)
+    "integration_files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("integration_id", sa.Integer, sa.ForeignKey("integrations.id"), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("size", BIGINT, nullable=False),
+    sa.Column("mtime", BIGINT, nullable=False),  # seconds since the epoch, as the server says
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("seen_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.UniqueConstraint("integration_id", "name", name="uq_integration_files_name"),
+)
+
+integration_runs = sa.Table(  # each delivery processed (or recognised as already processed)
+    "integration_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("integration_id", sa.Integer, sa.ForeignKey("integrations.id"), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),  # sha256 over names and contents
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("version_id", sa.Integer, nullable=True),
+    _json_object("detail"),  # files, change counts, summary, notes
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Index("ix_integration_runs_integration", "integration_id", "id"),
+)
+
+notifications = sa.Table(  # in-app notices for an organization's administrators
+    "notifications",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("org_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("read_at", UTCDateTime, nullable=True),
+    sa.Index("ix_notifications_org", "org_id", "id"),
+)

@@ -1,0 +1,313 @@
+"""Unattended processing of an SFTP delivery: the upload steps, with no one to click.
+
+    files → same content as the last delivery? → "Duplicate", nothing else happens
+          → start → add files → validate → commit (deletions past a safeguard never allowed)
+          → Validation Errors | Held | Pending propagation (→ settled by the caller's worker)
+          → an in-app notification (and an e-mail when a mailer is given)
+
+A delivery is the same content as an earlier one when the SHA-256 over its file names and
+contents equals that of the integration's last delivery: redelivering a file set changes
+nothing, while going back to an older file set (a real change) is processed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from rosterport.csvio.sources import SourceFile
+from rosterport.domain.policy import Mode
+from rosterport.domain.schemas import get_model
+from rosterport.errors import InputError, ProductionChangedError
+from rosterport.services import uploads
+from rosterport.services import versions as v
+from rosterport.services.hub import Hub
+from rosterport.services.integrations import Integration, integration_by_id, list_integrations
+from rosterport.services.notifications import DELIVERY, STALE_FEED, Mailer, notify
+from rosterport.services.organizations import org_by_id
+from rosterport.store.tables import integration_runs, integrations
+
+DUPLICATE = "Duplicate"
+REFUSED = "Refused"  # unusable input: not a ZIP, a model the organization has not enabled
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    """What became of a delivery; `to_json` is the result file's content."""
+
+    status: str
+    content_hash: str
+    files: tuple[str, ...]
+    version: int | None = None
+    committed_by: str = ""
+    changes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    summary: Mapping[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    report: str | None = None  # blob key of the error report CSV
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "version": self.version,
+            "committed_by": self.committed_by,
+            "files": list(self.files),
+            "changes": {name: dict(c) for name, c in self.changes.items()},
+            "issues": dict(self.summary),
+            "notes": list(self.notes),
+            "content_sha256": self.content_hash,
+        }
+
+    def sentence(self, integration: Integration) -> str:
+        """One line for people: what happened and what to do."""
+        who = f"SFTP delivery from {integration.committed_by} ({len(self.files)} files)"
+        totals = {
+            k: sum(c.get(k, 0) for c in self.changes.values())
+            for k in ("added", "updated", "removed")
+        }
+        counted = f"{totals['added']:,} added, {totals['updated']:,} updated, " + (
+            f"{totals['removed']:,} removed"
+        )
+        if self.status == DUPLICATE:
+            return f"{who} is identical to the last one; nothing was processed."
+        if self.status == REFUSED:
+            return f"{who} was refused: {' '.join(self.notes)}"
+        if self.status == v.VALIDATION_ERRORS:
+            errors = self.summary.get("error", 0)
+            return (
+                f"{who} failed validation with {errors:,} errors; production is unchanged. "
+                f"Download the error report of version {self.version} in the version history, "
+                "fix the export and deliver again."
+            )
+        if self.status == v.HELD:
+            return (
+                f"{who} was held by a safeguard ({' '.join(self.notes)}); approve or discard "
+                f"version {self.version} in the version history."
+            )
+        return f"{who} was committed as version {self.version} ({counted}): {self.status}."
+
+
+def content_hash(files: Sequence[SourceFile]) -> str:
+    """SHA-256 over the files' names and contents, independent of their order."""
+    digest = hashlib.sha256()
+    for file in sorted(files, key=lambda f: f.name):
+        digest.update(file.name.encode() + b"\0")
+        digest.update(hashlib.sha256(file.data).digest())
+    return digest.hexdigest()
+
+
+def last_hash(hub: Hub, integration: Integration) -> str | None:
+    with hub.engine.connect() as conn:
+        found: str | None = conn.execute(
+            sa.select(integration_runs.c.content_hash)
+            .where(
+                integration_runs.c.integration_id == integration.id,
+                integration_runs.c.status != REFUSED,  # refused input may be usable later
+            )
+            .order_by(integration_runs.c.id.desc())
+            .limit(1)
+        ).scalar()
+    return found
+
+
+def complete(model: str, names: Sequence[str], mode: Mode) -> bool:
+    """Whether `names` hold every file the model requires (any model file in Incremental
+    mode, where a delivery may carry just the files that changed)."""
+    schema = get_model(model)
+    present = {n.lower() for n in names}
+
+    def has(f: Any) -> bool:
+        return any(n.lower() in present for n in (f.name, *f.aliases))
+
+    if mode == Mode.INCREMENTAL:
+        return any(has(f) for f in schema.files)
+    return all(has(f) for f in schema.files if f.required)
+
+
+def process_delivery(
+    hub: Hub,
+    integration: Integration,
+    files: Sequence[SourceFile],
+    *,
+    settle: Callable[[int], str] | None = None,
+    mailer: Mailer | None = None,
+) -> DeliveryResult:
+    """Validate and commit a delivery unattended (see the module doc). `settle` runs the
+    queued jobs of a committed version and returns its final status (embedded mode)."""
+    names = tuple(f.name for f in files)
+    digest = content_hash(files)
+    _arrived(hub, integration)
+    if digest == last_hash(hub, integration):
+        return DeliveryResult(DUPLICATE, digest, names, committed_by=integration.committed_by)
+    try:
+        result = _run(hub, integration, files, digest)
+    except ProductionChangedError:  # another commit won the race: validate against it
+        result = _run(hub, integration, files, digest)
+    except InputError as error:
+        result = DeliveryResult(
+            REFUSED, digest, names, committed_by=integration.committed_by, notes=(str(error),)
+        )
+    if result.status == v.PENDING and result.version is not None and settle is not None:
+        result = _replace_status(result, settle(result.version))
+    _record(hub, integration, result)
+    notify(
+        hub,
+        integration.org_id,
+        DELIVERY,
+        result.sentence(integration),
+        mailer=mailer,
+        to=integration.settings.notify,
+    )
+    return result
+
+
+def refuse_delivery(
+    hub: Hub,
+    integration: Integration,
+    paths: Sequence[Path],
+    reason: str,
+    *,
+    mailer: Mailer | None = None,
+) -> DeliveryResult:
+    """A delivery that cannot be read at all (a ZIP that is not one): recorded, notified."""
+    files = [SourceFile(p.name, p.read_bytes) for p in paths]
+    result = DeliveryResult(
+        REFUSED,
+        content_hash(files),
+        tuple(p.name for p in paths),
+        committed_by=integration.committed_by,
+        notes=(reason,),
+    )
+    _arrived(hub, integration)
+    _record(hub, integration, result)
+    notify(
+        hub,
+        integration.org_id,
+        DELIVERY,
+        result.sentence(integration),
+        mailer=mailer,
+        to=integration.settings.notify,
+    )
+    return result
+
+
+def _run(
+    hub: Hub, integration: Integration, files: Sequence[SourceFile], digest: str
+) -> DeliveryResult:
+    org = integration.org_settings(org_by_id(hub, integration.org_id))
+    who = integration.committed_by
+    names = tuple(f.name for f in files)
+    session = uploads.start(hub, org, integration.model, mode=org.settings.mode)
+    uploads.add_files(hub, org, session.id, files)
+    session, report = uploads.run_validation(hub, org, session.id, committed_by=who, source="sftp")
+    report_key = session.data.get("report")
+    if not report.valid:
+        return DeliveryResult(
+            v.VALIDATION_ERRORS,
+            digest,
+            names,
+            session.data.get("version"),
+            who,
+            summary=report.summary(),
+            report=report_key,
+        )
+    version, status, verified = uploads.commit(
+        hub, org, session.id, committed_by=who, source="sftp", allow_deletions=False
+    )
+    return DeliveryResult(
+        status,
+        digest,
+        names,
+        version,
+        who,
+        verified.counts(),
+        report.summary(),
+        (*verified.sentences(), *(b.sentence() for b in verified.breaches)),
+        report_key,
+    )
+
+
+def _replace_status(result: DeliveryResult, status: str) -> DeliveryResult:
+    return DeliveryResult(
+        status,
+        result.content_hash,
+        result.files,
+        result.version,
+        result.committed_by,
+        result.changes,
+        result.summary,
+        result.notes,
+        result.report,
+    )
+
+
+def _arrived(hub: Hub, integration: Integration) -> None:
+    """A delivery arrived: the feed is alive (a stale flag is cleared)."""
+    with hub.engine.begin() as conn:
+        conn.execute(
+            sa.update(integrations)
+            .where(integrations.c.id == integration.id)
+            .values(last_file_at=hub.clock(), stale_since=None)
+        )
+
+
+def _record(hub: Hub, integration: Integration, result: DeliveryResult) -> None:
+    with hub.engine.begin() as conn:
+        conn.execute(
+            sa.insert(integration_runs).values(
+                integration_id=integration.id,
+                content_hash=result.content_hash,
+                status=result.status,
+                version_id=result.version,
+                detail=result.to_json(),
+                created_at=hub.clock(),
+            )
+        )
+
+
+def report_csv(hub: Hub, result: DeliveryResult) -> bytes | None:
+    """The delivery's error report (CSV), if it was validated."""
+    if result.report and hub.blobs.exists(result.report):
+        return hub.blobs.get(result.report)
+    return None
+
+
+def flag_stale_feeds(hub: Hub, days: int, *, mailer: Mailer | None = None) -> list[Integration]:
+    """The enabled integrations with no delivery for `days` days (counted from their
+    creation when nothing ever arrived). Each newly stale feed is flagged (`stale_since`)
+    and notified once; a delivery clears the flag."""
+    now = hub.clock()
+    cutoff = now - timedelta(days=days)
+    stale: list[Integration] = []
+    for integration in list_integrations(hub):
+        last = integration.last_file_at or integration.created_at
+        if not integration.enabled or last > cutoff:
+            continue
+        if integration.stale_since is None:
+            with hub.engine.begin() as conn:
+                conn.execute(
+                    sa.update(integrations)
+                    .where(integrations.c.id == integration.id)
+                    .values(stale_since=now)
+                )
+            since = (
+                "ever" if integration.last_file_at is None else f"since {last:%Y-%m-%d %H:%M} UTC"
+            )
+            notify(
+                hub,
+                integration.org_id,
+                STALE_FEED,
+                f"The SFTP feed {integration.committed_by} has delivered no files {since} "
+                f"(more than {days} days). Check the export job on the sending side.",
+                mailer=mailer,
+                to=integration.settings.notify,
+            )
+            stale.append(integration_by_id(hub, integration.id))
+        else:
+            stale.append(integration)
+    return stale
