@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from rosterport.domain.schemas.model import DataModel
-from rosterport.domain.tables import RawTable, position
+from rosterport.domain.tables import FileProblem, RawTable, position
 
 CREATE = ""  # a schools-mapping target meaning "create the school as it is"
 
@@ -167,3 +167,29 @@ def _mapped(column: pl.Expr, replace: Mapping[str, str], separator: str | None) 
         .otherwise(items.list.join(separator))
         .alias(column.meta.output_name())
     )
+
+
+def apply_mappings(
+    model: DataModel,
+    tables: Sequence[RawTable | FileProblem],
+    *,
+    columns: Mapping[str, Mapping[str, str]],
+    schools: Mapping[str, str],
+) -> tuple[list[RawTable | FileProblem], list[str]]:
+    """An integration's attributes mapping, then its schools mapping (unreadable files pass
+    through untouched: the validator reports them)."""
+    renamed = [
+        rename_columns(t, _for_file(columns, t.name)) if isinstance(t, RawTable) else t
+        for t in tables
+    ]
+    readable = [t for t in renamed if isinstance(t, RawTable)]
+    mapped, notes = map_schools(model, readable, schools)
+    by_name = {t.name: t for t in mapped}
+    return [by_name.get(t.name, t) if isinstance(t, RawTable) else t for t in renamed], notes
+
+
+def _for_file(columns: Mapping[str, Mapping[str, str]], name: str) -> Mapping[str, str]:
+    for file, renames in columns.items():
+        if file.lower() == name.lower():
+            return renames
+    return {}

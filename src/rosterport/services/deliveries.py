@@ -16,12 +16,14 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from rosterport.csvio.sources import SourceFile
+from rosterport.domain.mappings import apply_mappings
 from rosterport.domain.policy import Mode
 from rosterport.domain.schemas import get_model
 from rosterport.errors import InputError, ProductionChangedError
@@ -204,7 +206,19 @@ def _run(
     names = tuple(f.name for f in files)
     session = uploads.start(hub, org, integration.model, mode=org.settings.mode)
     uploads.add_files(hub, org, session.id, files)
-    session, report = uploads.run_validation(hub, org, session.id, committed_by=who, source="sftp")
+    session, report = uploads.run_validation(
+        hub,
+        org,
+        session.id,
+        requirements=integration.settings.requirement_map(),
+        prepare=partial(
+            apply_mappings,
+            columns=integration.settings.columns,
+            schools=integration.settings.schools,
+        ),
+        committed_by=who,
+        source="sftp",
+    )
     report_key = session.data.get("report")
     if not report.valid:
         return DeliveryResult(
@@ -214,6 +228,7 @@ def _run(
             session.data.get("version"),
             who,
             summary=report.summary(),
+            notes=report.notes,
             report=report_key,
         )
     version, status, verified = uploads.commit(
@@ -227,7 +242,7 @@ def _run(
         who,
         verified.counts(),
         report.summary(),
-        (*verified.sentences(), *(b.sentence() for b in verified.breaches)),
+        (*report.notes, *verified.sentences(), *(b.sentence() for b in verified.breaches)),
         report_key,
     )
 

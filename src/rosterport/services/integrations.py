@@ -25,7 +25,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from rosterport.domain.issues import Level, issue_type
-from rosterport.domain.policy import Mode
+from rosterport.domain.policy import Mode, Requirement
 from rosterport.domain.schemas import MODELS
 from rosterport.errors import InputError, NotFoundError
 from rosterport.services.hub import Hub
@@ -56,6 +56,20 @@ class IntegrationSettings:
     move_to: str = "processed"  # pulls, after=move: folder (relative to `path`)
     path: str = ""  # pulls: folder on the server; "" is the login (home) folder
     notify: tuple[str, ...] = ()  # e-mail addresses; default: the organization's admins
+    # the SFTP app's mappings (domain/mappings.py) and data requirements (spec/validation.md)
+    schools: Mapping[str, str] = field(default_factory=dict)  # source school → school ("": new)
+    source_schools: Mapping[str, str] = field(default_factory=dict)  # source school → its name
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # file → source → attr
+    requirements: Mapping[str, Requirement] = field(default_factory=dict)  # "file/column" → …
+    configured: bool = True  # False while the admin UI's setup steps are not finished
+
+    def requirement_map(self) -> dict[tuple[str, str], Requirement]:
+        """Data requirements as the validator takes them: (file, column) → requirement."""
+        return {
+            (key.split("/", 1)[0], key.split("/", 1)[1]): req
+            for key, req in self.requirements.items()
+            if "/" in key
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> IntegrationSettings:
@@ -72,6 +86,14 @@ class IntegrationSettings:
             move_to=str(data.get("move_to", "processed")),
             path=str(data.get("path", "")),
             notify=tuple(data.get("notify", ())),
+            schools={str(k): str(v) for k, v in data.get("schools", {}).items()},
+            source_schools={str(k): str(v) for k, v in data.get("source_schools", {}).items()},
+            columns={
+                str(f): {str(k): str(v) for k, v in renames.items()}
+                for f, renames in data.get("columns", {}).items()
+            },
+            requirements={k: Requirement(v) for k, v in data.get("requirements", {}).items()},
+            configured=bool(data.get("configured", True)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -86,6 +108,11 @@ class IntegrationSettings:
             "move_to": self.move_to,
             "path": self.path,
             "notify": list(self.notify),
+            "schools": dict(self.schools),
+            "source_schools": dict(self.source_schools),
+            "columns": {f: dict(renames) for f, renames in self.columns.items()},
+            "requirements": {k: r.value for k, r in self.requirements.items()},
+            "configured": self.configured,
         }
 
     def checked(self) -> IntegrationSettings:

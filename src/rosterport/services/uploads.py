@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -25,9 +25,11 @@ import sqlalchemy as sa
 from rosterport.csvio.reader import read_table
 from rosterport.csvio.sources import SourceFile, read_zip
 from rosterport.domain.issues import Level
-from rosterport.domain.policy import Mode, Policy, Production
+from rosterport.domain.policy import Mode, Policy, Production, Requirement
 from rosterport.domain.report import Report
 from rosterport.domain.schemas import get_model
+from rosterport.domain.schemas.model import DataModel
+from rosterport.domain.tables import FileProblem, RawTable
 from rosterport.domain.validator import validate
 from rosterport.errors import InputError, NotFoundError, StateError
 from rosterport.reports.csv_report import report_csv
@@ -47,6 +49,11 @@ ADDING, VALIDATED, PREVIEWED, COMMITTED, RESET, EXPIRED, FAILED = (
 )
 
 
+# turns the raw tables of an upload into what is validated (an integration's mappings),
+# with sentences saying what it did
+Prepare = Callable[
+    [DataModel, list[RawTable | FileProblem]], tuple[list[RawTable | FileProblem], list[str]]
+]
 BREAKDOWN_ROWS = 25  # rows listed per (file, column, issue type) in the breakdown
 
 
@@ -171,6 +178,8 @@ def run_validation(
     session_id: str,
     *,
     levels: Mapping[str, Level] | None = None,
+    requirements: Mapping[tuple[str, str], Requirement] | None = None,
+    prepare: Prepare | None = None,
     committed_by: str,
     source: str,
 ) -> tuple[Session, Report]:
@@ -185,14 +194,20 @@ def run_validation(
     base = v.snapshot_of(hub, ds.current_version)
     policy = Policy(
         levels={**org.settings.levels, **(levels or {})},
+        requirements=requirements or {},
         mode=Mode(session.mode),
         today=hub.clock().date(),
     )
     tables = [read_table(n, hub.blobs.get(f"sessions/{session.id}/files/{n}")) for n in names]
+    notes: list[str] = []
+    if prepare is not None:  # an integration's mappings
+        tables, notes = prepare(model, tables)
     production = Production(keys=v.LazyStates(hub, model, base))
     validation = validate(model, tables, policy, production)
     del tables
     report = validation.report
+    if notes:
+        report = replace(report, notes=(*report.notes, *notes))
     hub.blobs.put(f"sessions/{session.id}/report.json", _report_json(report))
     originals, report_key = _keep_files(hub, session, report)
     recorded = {"originals": originals, "report": report_key, "summary": report.summary()}
