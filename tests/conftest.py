@@ -190,6 +190,7 @@ def serve_demo(data_dir: Path) -> Iterator[dict[str, str]]:
     import signal
     import subprocess
     import sys
+    import threading
     import time
 
     import httpx
@@ -219,6 +220,8 @@ def serve_demo(data_dir: Path) -> Iterator[dict[str, str]]:
             printed += line
             if "admin UI at" in line:
                 break
+        # keep reading what the server prints, or a full pipe would block it
+        threading.Thread(target=process.stdout.read, daemon=True).start()
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20
         while True:

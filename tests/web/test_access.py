@@ -10,6 +10,7 @@ import pytest
 
 from rosterport.csvio.sources import SourceFile
 from rosterport.services import accounts, uploads
+from rosterport.services import integrations as ints
 from tests.conftest import DATA
 from tests.web.conftest import Site, routes_of, sign_in
 
@@ -28,6 +29,7 @@ def _other_org_ids(site: Site) -> dict[str, str]:
     accounts.create_token(site.hub, org, owner, "theirs")
     token_id = accounts.list_tokens(site.hub, org)[0].id
     pending = uploads.start(site.hub, org, "passport-roster")
+    theirs = ints.add_hosted_account(site.hub, org, login="theirs", password="their-password")
     return {
         "slug": org.slug,
         "session_id": pending.id,
@@ -36,6 +38,8 @@ def _other_org_ids(site: Site) -> dict[str, str]:
         "file": "students.csv",
         "name": "students.csv",
         "action": "restore",
+        "integration_id": str(theirs.id),
+        "step": "schools",
     }
 
 
@@ -45,7 +49,20 @@ def _org_routes(site: Site) -> list[tuple[str, str]]:
 
 
 # a body every endpoint accepts, so that only access control can answer
-BODY = {"model": "passport-roster", "email": "a@b.example", "slug": "x-y-z", "name": "n"}
+BODY = {
+    "model": "passport-roster",
+    "email": "a@b.example",
+    "slug": "x-y-z",
+    "name": "n",
+    "server": "hosted",
+    "username": "someone",
+    "host": "127.0.0.1",
+    "fingerprint": "SHA256:x",
+    "mapping": {},
+    "columns": {},
+    "requirements": {},
+    "ids": [],
+}
 
 
 def _fill(path: str, ids: dict[str, str]) -> str:
@@ -65,7 +82,7 @@ def test_an_org_admin_gets_404_for_every_route_of_another_org(site: Site) -> Non
     refused = []
     for method, path in _org_routes(site):
         url = _fill(path, ids)
-        multipart = method == "POST" and path.endswith("/files")
+        multipart = method == "POST" and path.endswith(("/files", "/source"))
         params = {"first": ids["version_id"], "second": ids["version_id"]}
         answer = site.client.request(
             method,
@@ -76,7 +93,9 @@ def test_an_org_admin_gets_404_for_every_route_of_another_org(site: Site) -> Non
             json=BODY
             if path.startswith("/api/") and method in {"POST", "PUT"} and not multipart
             else None,
-            files={"files": ("students.csv", b"x")} if multipart else None,
+            files={"files": ("students.csv", b"x"), "file": ("orgs.csv", b"x")}
+            if multipart
+            else None,
             follow_redirects=False,
         )
         if answer.status_code != 404:
@@ -96,8 +115,12 @@ def test_an_api_token_reaches_only_its_own_organization(site: Site) -> None:
             method,
             _fill(path, ids),
             params={"first": 1, "second": 1} if path.endswith("/compare") else None,
-            json=BODY if method in {"POST", "PUT"} and not path.endswith("/files") else None,
-            files={"files": ("a.csv", b"x")} if path.endswith("/files") else None,
+            json=BODY
+            if method in {"POST", "PUT"} and not path.endswith(("/files", "/source"))
+            else None,
+            files={"files": ("a.csv", b"x"), "file": ("orgs.csv", b"x")}
+            if path.endswith(("/files", "/source"))
+            else None,
             headers=headers,
         )
         assert answer.status_code == 404, (method, path, answer.text)

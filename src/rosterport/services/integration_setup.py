@@ -20,8 +20,16 @@ from rosterport.domain.tables import FileProblem
 from rosterport.errors import InputError
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
-from rosterport.services.integrations import Integration, update_integration
+from rosterport.services.integrations import (
+    PULL,
+    Integration,
+    integration_by_id,
+    pin_host_key,
+    pull_credentials,
+    update_integration,
+)
 from rosterport.services.organizations import Organization
+from rosterport.sftp.client import ConnectionReport, check_connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,3 +167,40 @@ def finish(hub: Hub, integration: Integration) -> Integration:
     """Finish Configuration: the integration is enabled and takes deliveries."""
     settings = replace(integration.settings, configured=True)
     return update_integration(hub, integration, settings=settings, enabled=True)
+
+
+async def test_connection(hub: Hub, integration: Integration) -> ConnectionReport:
+    """Test Connection for a saved pull: its stored credentials, against its pinned key."""
+    if integration.kind != PULL or integration.host is None or integration.username is None:
+        raise InputError("Test Connection is for a custom server; the hosted server is ours")
+    return await check_connection(
+        integration.host,
+        integration.port or 22,
+        integration.username,
+        pull_credentials(hub, integration),
+        path=integration.settings.path,
+        pinned=integration.host_key,
+    )
+
+
+async def trust_host_key(hub: Hub, integration: Integration, fingerprint: str) -> Integration:
+    """Pin the server's host key after a person compared its fingerprint (first use, or a
+    key the district changed on purpose). The server is asked again: its key must still
+    have the fingerprint that was confirmed."""
+    if integration.kind != PULL or integration.host is None or integration.username is None:
+        raise InputError("only a custom server's host key can be trusted")
+    report = await check_connection(
+        integration.host,
+        integration.port or 22,
+        integration.username,
+        pull_credentials(hub, integration),
+        path=integration.settings.path,
+    )
+    if report.host_key is None or report.fingerprint != fingerprint.strip():
+        seen = report.fingerprint or "no key (the server could not be reached)"
+        raise InputError(
+            f"the server's host key is now {seen}, not the {fingerprint} you confirmed; "
+            "test the connection again and compare the fingerprint with the server's admin"
+        )
+    pin_host_key(hub, integration, report.host_key)
+    return integration_by_id(hub, integration.id)

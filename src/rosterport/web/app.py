@@ -20,7 +20,7 @@ from rosterport.bootstrap import build_worker
 from rosterport.config import Settings
 from rosterport.errors import RosterportError
 from rosterport.services.hub import Hub
-from rosterport.web.admin import views
+from rosterport.web.admin import apps, views
 from rosterport.web.api.routes import PREFIX, router
 from rosterport.web.errors import HttpProblem, classify, envelope
 
@@ -85,6 +85,7 @@ def create_app(
     app.state.settings = settings
     app.include_router(router())
     app.include_router(views.router)
+    app.include_router(apps.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _install_errors(app)
 

@@ -1,0 +1,306 @@
+"""Admin pages of the Application Gallery and its SFTP app:
+
+    Activate → Sync Mode (Import) + Delivery Config → Schools Mapping → Attributes Mapping
+    → Data Requirements → Finish Configuration
+
+Each step is a form that saves through the same services as the API
+(`web/api/integrations.py`); Test Connection is done by the page's script through the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+
+from rosterport.domain.issues import CATALOGUE, RECORD_ISSUES
+from rosterport.domain.mappings import CREATE
+from rosterport.domain.schemas import MODELS
+from rosterport.errors import RosterportError
+from rosterport.services import integration_setup as setup
+from rosterport.services import integrations as ints
+from rosterport.services.notifications import list_notifications
+from rosterport.web.admin.views import _back, _caller, _checked_form, _render, _share
+from rosterport.web.api.integrations import (
+    Advanced,
+    Delivery,
+    create_integration,
+    hosted_address,
+    settings_from,
+)
+from rosterport.web.deps import HubDep, SettingsDep
+from rosterport.web.errors import HttpProblem, classify
+
+router = APIRouter(include_in_schema=False)
+STEPS = (
+    ("delivery", "Delivery Config"),
+    ("schools", "Schools Mapping"),
+    ("attributes", "Attributes Mapping"),
+    ("requirements", "Data Requirements"),
+    ("finish", "Finish Configuration"),
+)
+
+
+def _base(slug: str, integration_id: int) -> str:
+    return f"/orgs/{slug}/apps/sftp/{integration_id}"
+
+
+@router.get("/orgs/{slug}/apps", response_class=HTMLResponse)
+def gallery(
+    slug: str,
+    request: Request,
+    hub: HubDep,
+    settings: SettingsDep,
+    notice: str | None = None,
+    error: str | None = None,
+) -> Response:
+    caller = _caller(request, hub)
+    org = caller.org(hub, slug)
+    return _render(
+        request,
+        "apps.html",
+        caller,
+        org=org,
+        integrations=ints.list_integrations(hub, org),
+        notifications=list_notifications(hub, org, limit=20),
+        hosted=hosted_address(settings),
+        notice=notice,
+        error=error,
+        page="apps",
+    )
+
+
+def _delivery_context(integration: ints.Integration | None) -> dict[str, Any]:
+    return {
+        "integration": integration,
+        "models": list(MODELS.values()),
+        "issue_types": [CATALOGUE[c] for c in RECORD_ISSUES],
+        "steps": STEPS,
+        "step": "delivery",
+    }
+
+
+@router.get("/orgs/{slug}/apps/sftp/new", response_class=HTMLResponse)
+def new_page(
+    slug: str, request: Request, hub: HubDep, settings: SettingsDep, error: str | None = None
+) -> Response:
+    caller = _caller(request, hub)
+    org = caller.org(hub, slug)
+    return _render(
+        request,
+        "sftp_delivery.html",
+        caller,
+        org=org,
+        hosted=hosted_address(settings),
+        error=error,
+        page="apps",
+        **_delivery_context(None),
+    )
+
+
+def _advanced(form: dict[str, Any]) -> Advanced:
+    threshold = str(form.get("default_threshold", "")).strip()
+    return Advanced(
+        mode=str(form.get("mode") or "") or None,
+        levels={
+            code: str(form[f"level-{code}"]) for code in RECORD_ISSUES if form.get(f"level-{code}")
+        },
+        default_threshold=_share(threshold, "every file") if threshold else None,
+        interval_minutes=int(str(form.get("interval_minutes") or 1440)),
+        pattern=str(form.get("pattern") or "*").strip(),
+        after=str(form.get("after") or "keep"),
+        move_to=str(form.get("move_to") or "processed").strip(),
+        notify=[a.strip() for a in str(form.get("notify", "")).split(",") if a.strip()],
+    )
+
+
+def _delivery(form: dict[str, Any]) -> Delivery:
+    use_home = form.get("use_home") == "on"
+    try:
+        port = int(str(form.get("port") or 22))
+    except ValueError:
+        raise HttpProblem(400, "invalid_input", "the port must be a number, e.g. 22") from None
+    return Delivery(
+        server=str(form.get("server", "hosted")),
+        model=str(form.get("model", "passport-roster")),
+        username=str(form.get("username", "")).strip(),
+        auth=str(form.get("auth", "password")),
+        password=str(form.get("password") or "") or None,
+        public_key=str(form.get("public_key") or "") or None,
+        private_key=str(form.get("private_key") or "") or None,
+        host=str(form.get("host") or "").strip() or None,
+        port=port,
+        path="" if use_home else str(form.get("path", "")).strip(),
+        advanced=_advanced(form),
+    )
+
+
+@router.post("/orgs/{slug}/apps/sftp/new")
+async def create(slug: str, request: Request, hub: HubDep) -> Response:
+    caller = _caller(request, hub)
+    form = await _checked_form(request, caller)
+    org = caller.org(hub, slug)
+    try:
+        made = create_integration(hub, org, _delivery(form))
+    except (RosterportError, HttpProblem, ValueError) as error:
+        return _back(f"/orgs/{org.slug}/apps/sftp/new", error=classify(error).message)
+    return _back(f"{_base(org.slug, made.id)}/schools", message="Delivery Config saved.")
+
+
+@router.get("/orgs/{slug}/apps/sftp/{integration_id}", response_class=HTMLResponse)
+def delivery_page(
+    slug: str,
+    integration_id: int,
+    request: Request,
+    hub: HubDep,
+    settings: SettingsDep,
+    notice: str | None = None,
+    error: str | None = None,
+) -> Response:
+    caller = _caller(request, hub)
+    org = caller.org(hub, slug)
+    integration = ints.get_integration(hub, org, integration_id)
+    return _render(
+        request,
+        "sftp_delivery.html",
+        caller,
+        org=org,
+        hosted=hosted_address(settings),
+        notice=notice,
+        error=error,
+        page="apps",
+        **_delivery_context(integration),
+    )
+
+
+@router.post("/orgs/{slug}/apps/sftp/{integration_id}")
+async def delivery_save(slug: str, integration_id: int, request: Request, hub: HubDep) -> Response:
+    caller = _caller(request, hub)
+    form = await _checked_form(request, caller)
+    org = caller.org(hub, slug)
+    integration = ints.get_integration(hub, org, integration_id)
+    base = _base(org.slug, integration.id)
+    try:
+        body = _delivery(form)
+        settings = settings_from(body, configured=integration.settings.configured)
+        kept = integration.settings
+        ints.update_integration(hub, integration, settings=_with_mappings(settings, kept))
+        if integration.kind == ints.HOSTED and (body.password or body.public_key):
+            ints.set_hosted_credentials(
+                hub, integration, password=body.password, public_keys=body.public_key
+            )
+        if integration.kind == ints.PULL and (body.password or body.private_key):
+            ints.update_integration(
+                hub,
+                integration,
+                credentials=ints.Credentials(body.password, body.private_key),
+            )
+    except (RosterportError, HttpProblem, ValueError) as error:
+        return _back(base, error=classify(error).message)
+    return _back(base, message="Delivery Config saved.")
+
+
+def _with_mappings(
+    settings: ints.IntegrationSettings, kept: ints.IntegrationSettings
+) -> ints.IntegrationSettings:
+    """New delivery settings that keep the mappings and requirements made in later steps."""
+    return replace(
+        settings,
+        schools=kept.schools,
+        source_schools=kept.source_schools,
+        columns=kept.columns,
+        requirements=kept.requirements,
+    )
+
+
+@router.get("/orgs/{slug}/apps/sftp/{integration_id}/{step}", response_class=HTMLResponse)
+def step_page(
+    slug: str,
+    integration_id: int,
+    step: str,
+    request: Request,
+    hub: HubDep,
+    notice: str | None = None,
+    error: str | None = None,
+) -> Response:
+    caller = _caller(request, hub)
+    org = caller.org(hub, slug)
+    integration = ints.get_integration(hub, org, integration_id)
+    if step not in {s for s, _ in STEPS[1:]}:
+        raise HttpProblem(404, "not_found", "there is nothing at this address; check the link")
+    context: dict[str, Any] = {
+        "org": org,
+        "integration": integration,
+        "steps": STEPS,
+        "step": step,
+        "notice": notice,
+        "error": error,
+        "page": "apps",
+        "create": CREATE,
+    }
+    if step == "schools":
+        context["rows"] = setup.school_rows(integration)
+        context["schools"] = setup.existing_schools(hub, org, integration.model)
+    elif step == "attributes":
+        context["files"] = setup.attribute_files(integration)
+    elif step == "requirements":
+        context["optional"] = setup.optional_attributes(integration)
+    return _render(request, f"sftp_{step}.html", caller, **context)
+
+
+@router.post("/orgs/{slug}/apps/sftp/{integration_id}/{step}")
+async def step_save(
+    slug: str, integration_id: int, step: str, request: Request, hub: HubDep
+) -> Response:
+    caller = _caller(request, hub)
+    form = await _checked_form(request, caller)
+    org = caller.org(hub, slug)
+    integration = ints.get_integration(hub, org, integration_id)
+    base = _base(org.slug, integration.id)
+    nexts = {s: STEPS[i + 1][0] for i, (s, _) in enumerate(STEPS[:-1])}
+    try:
+        if step == "schools" and "source" in form:
+            upload = form["source"]
+            data = await upload.read() if hasattr(upload, "read") else b""
+            setup.load_source_schools(hub, org, integration, upload.filename or "orgs.csv", data)
+            return _back(f"{base}/schools", message="Schools read and mapped automatically.")
+        if step == "schools":
+            mapping = {
+                key.removeprefix("school-"): str(value)
+                for key, value in form.items()
+                if key.startswith("school-")
+            }
+            setup.save_schools(hub, org, integration, mapping)
+        elif step == "attributes":
+            columns: dict[str, dict[str, str]] = {}
+            for key, value in form.items():
+                if key.startswith("attr/") and str(value).strip():
+                    _, file, attribute = key.split("/", 2)
+                    columns.setdefault(file, {})[str(value).strip()] = attribute
+            setup.save_attributes(hub, integration, columns)
+        elif step == "requirements":
+            setup.save_requirements(
+                hub,
+                integration,
+                {
+                    key.removeprefix("req/"): str(value)
+                    for key, value in form.items()
+                    if key.startswith("req/")
+                },
+            )
+        elif step == "trust":
+            await setup.trust_host_key(hub, integration, str(form.get("fingerprint", "")))
+            return _back(base, message="Host key trusted: later connections must show it.")
+        elif step == "finish":
+            setup.finish(hub, integration)
+            return _back(
+                f"/orgs/{org.slug}/apps",
+                message=f"{integration.name} is configured and takes deliveries.",
+            )
+        else:
+            raise HttpProblem(404, "not_found", "there is nothing at this address")
+    except (RosterportError, ValueError) as error:
+        return _back(f"{base}/{step}", error=classify(error).message)
+    return _back(f"{base}/{nexts[step]}", message="Saved.")

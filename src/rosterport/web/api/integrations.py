@@ -1,0 +1,366 @@
+"""API: the SFTP app — integrations (Delivery Config, Test Connection, Schools Mapping,
+Attributes Mapping, Data Requirements, Finish Configuration) and notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, UploadFile
+from pydantic import BaseModel, Field
+
+from rosterport.config import Settings
+from rosterport.domain.issues import Level
+from rosterport.domain.policy import Mode
+from rosterport.services import integration_setup as setup
+from rosterport.services import integrations as ints
+from rosterport.services.hub import Hub
+from rosterport.services.notifications import list_notifications, mark_read
+from rosterport.services.organizations import Organization
+from rosterport.sftp.client import check_connection
+from rosterport.web.deps import CallerDep, HubDep, SettingsDep
+
+router = APIRouter(tags=["sftp"])
+
+
+class Advanced(BaseModel):
+    mode: str | None = Field(default=None, description="full or incremental (default: settings)")
+    levels: dict[str, str] = Field(default_factory=dict, description="record issue → level")
+    default_threshold: float | None = Field(default=None, description="safeguard share, 0–1")
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    interval_minutes: int = Field(default=1440, description="custom server: pull every …")
+    pattern: str = Field(default="*", description="file names taken (glob)")
+    after: str = Field(default="keep", description="custom server: keep, move or delete")
+    move_to: str = Field(default="processed")
+    notify: list[str] = Field(default_factory=list, description="e-mail addresses")
+
+
+class Delivery(BaseModel):
+    server: str = Field(description="hosted (rosterport's SFTP server) or custom")
+    model: str = Field(default="passport-roster", description="Data Schema")
+    username: str
+    auth: str = Field(default="password", description="password or key")
+    password: str | None = None
+    public_key: str | None = Field(default=None, description="hosted, key-based: OpenSSH .pub")
+    private_key: str | None = Field(default=None, description="custom, key-based")
+    host: str | None = None
+    port: int = 22
+    path: str = Field(default="", description="custom: the folder; empty = home folder")
+    advanced: Advanced = Field(default_factory=Advanced)
+
+
+class Probe(BaseModel):
+    host: str
+    port: int = 22
+    username: str
+    password: str | None = None
+    private_key: str | None = None
+    path: str = ""
+
+
+class Trust(BaseModel):
+    fingerprint: str = Field(description="the SHA256 fingerprint you compared with the server's")
+
+
+class SchoolsBody(BaseModel):
+    mapping: dict[str, str] = Field(description="source school → school id, or '' to create it")
+
+
+class AttributesBody(BaseModel):
+    columns: dict[str, dict[str, str]] = Field(description="file → source column → attribute")
+
+
+class RequirementsBody(BaseModel):
+    requirements: dict[str, str] = Field(description="'file/column' → none, report or skip")
+
+
+class ReadBody(BaseModel):
+    ids: list[int]
+
+
+def hosted_address(settings: Settings) -> str:
+    """Where districts connect to the hosted SFTP server."""
+    if not settings.sftp_port:
+        return "off on this server (ROSTERPORT_SFTP_PORT=0)"
+    host = urlsplit(settings.public_url).hostname if settings.public_url else settings.host
+    return f"{host}:{settings.sftp_port}"
+
+
+def integration_json(integration: ints.Integration, settings: Settings) -> dict[str, Any]:
+    s = integration.settings
+    return {
+        "id": integration.id,
+        "server": "hosted" if integration.kind == ints.HOSTED else "custom",
+        "name": integration.name,
+        "model": integration.model,
+        "username": integration.login or integration.username,
+        "address": hosted_address(settings)
+        if integration.kind == ints.HOSTED
+        else f"{integration.host}:{integration.port}",
+        "host_key_pinned": integration.host_key is not None,
+        "enabled": integration.enabled,
+        "configured": s.configured,
+        "committed_by": integration.committed_by,
+        "settings": {
+            k: v
+            for k, v in s.to_json().items()
+            if k not in {"schools", "source_schools", "columns", "requirements", "configured"}
+        },
+        "created_at": integration.created_at.isoformat(timespec="seconds"),
+        "last_file_at": _when(integration.last_file_at),
+        "last_pull_at": _when(integration.last_pull_at),
+        "stale_since": _when(integration.stale_since),
+    }
+
+
+def _when(value: Any) -> str | None:
+    return None if value is None else str(value.isoformat(timespec="seconds"))
+
+
+def settings_from(body: Delivery, *, configured: bool) -> ints.IntegrationSettings:
+    a = body.advanced
+    return ints.IntegrationSettings(
+        mode=Mode(a.mode) if a.mode else None,
+        levels={code: Level.parse(level) for code, level in a.levels.items()},
+        thresholds=a.thresholds,
+        default_threshold=a.default_threshold,
+        interval_minutes=a.interval_minutes,
+        pattern=a.pattern,
+        after=a.after,
+        move_to=a.move_to,
+        path=body.path.strip(),
+        notify=tuple(a.notify),
+        configured=configured,
+    ).checked()
+
+
+def create_integration(hub: Hub, org: Organization, body: Delivery) -> ints.Integration:
+    """Delivery Config → a new integration, disabled until Finish Configuration."""
+    settings = settings_from(body, configured=False)
+    if body.server == "hosted":
+        made = ints.add_hosted_account(
+            hub,
+            org,
+            login=body.username.strip(),
+            password=body.password if body.auth == "password" else None,
+            public_keys=body.public_key if body.auth == "key" else None,
+            model=body.model,
+            settings=settings,
+        )
+    else:
+        made = ints.add_pull(
+            hub,
+            org,
+            name=f"{body.username}@{body.host}",
+            host=body.host or "",
+            username=body.username,
+            credentials=_credentials(body.auth, body.password, body.private_key),
+            port=body.port,
+            model=body.model,
+            settings=settings,
+        )
+    return ints.update_integration(hub, made, enabled=False)
+
+
+def _credentials(auth: str, password: str | None, key: str | None) -> ints.Credentials:
+    if auth == "key":
+        return ints.Credentials(private_key=key)
+    return ints.Credentials(password=password)
+
+
+@router.get("/orgs/{slug}/integrations", summary="The organization's SFTP integrations")
+def list_all(
+    slug: str, caller: CallerDep, hub: HubDep, settings: SettingsDep
+) -> list[dict[str, Any]]:
+    org = caller.org(hub, slug)
+    return [integration_json(i, settings) for i in ints.list_integrations(hub, org)]
+
+
+@router.post(
+    "/orgs/{slug}/integrations",
+    status_code=201,
+    summary="Activate the SFTP app: Delivery Config (disabled until Finish Configuration)",
+)
+def create(
+    slug: str, body: Delivery, caller: CallerDep, hub: HubDep, settings: SettingsDep
+) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    return integration_json(create_integration(hub, org, body), settings)
+
+
+@router.get("/orgs/{slug}/integrations/{integration_id}", summary="One integration")
+def one(
+    slug: str, integration_id: int, caller: CallerDep, hub: HubDep, settings: SettingsDep
+) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    return integration_json(ints.get_integration(hub, org, integration_id), settings)
+
+
+@router.post(
+    "/orgs/{slug}/integrations/test",
+    summary="Test Connection to a custom server before saving: each step in plain words",
+)
+async def probe(slug: str, body: Probe, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+    caller.org(hub, slug)
+    report = await check_connection(
+        body.host.strip(),
+        body.port,
+        body.username.strip(),
+        ints.Credentials(body.password or None, body.private_key or None),
+        path=body.path,
+    )
+    return report.to_json()
+
+
+@router.post(
+    "/orgs/{slug}/integrations/{integration_id}/test",
+    summary="Test Connection of a saved custom server (against its pinned host key)",
+)
+async def test_saved(
+    slug: str, integration_id: int, caller: CallerDep, hub: HubDep
+) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    report = await setup.test_connection(hub, ints.get_integration(hub, org, integration_id))
+    return report.to_json()
+
+
+@router.post(
+    "/orgs/{slug}/integrations/{integration_id}/trust",
+    summary="Pin the custom server's host key, after comparing its fingerprint",
+)
+async def trust(
+    slug: str,
+    integration_id: int,
+    body: Trust,
+    caller: CallerDep,
+    hub: HubDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    integration = ints.get_integration(hub, org, integration_id)
+    return integration_json(
+        await setup.trust_host_key(hub, integration, body.fingerprint), settings
+    )
+
+
+@router.post(
+    "/orgs/{slug}/integrations/{integration_id}/schools/source",
+    summary="Schools Mapping: upload the source system's school file; schools are auto-mapped",
+)
+def schools_source(
+    slug: str, integration_id: int, file: UploadFile, caller: CallerDep, hub: HubDep
+) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    integration = ints.get_integration(hub, org, integration_id)
+    data = file.file.read(64 * 1024 * 1024)
+    updated = setup.load_source_schools(hub, org, integration, file.filename or "orgs.csv", data)
+    return _schools_json(hub, org, updated)
+
+
+def _schools_json(hub: Hub, org: Organization, integration: ints.Integration) -> dict[str, Any]:
+    return {
+        "rows": [
+            {"source": r.source.id, "name": r.source.name, "target": r.target}
+            for r in setup.school_rows(integration)
+        ],
+        "schools": [
+            {"id": s.id, "name": s.name}
+            for s in setup.existing_schools(hub, org, integration.model)
+        ],
+    }
+
+
+@router.get("/orgs/{slug}/integrations/{integration_id}/schools", summary="Schools Mapping")
+def schools(slug: str, integration_id: int, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    return _schools_json(hub, org, ints.get_integration(hub, org, integration_id))
+
+
+@router.put(
+    "/orgs/{slug}/integrations/{integration_id}/schools", summary="Save the Schools Mapping"
+)
+def save_schools(
+    slug: str, integration_id: int, body: SchoolsBody, caller: CallerDep, hub: HubDep
+) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    integration = ints.get_integration(hub, org, integration_id)
+    return _schools_json(hub, org, setup.save_schools(hub, org, integration, body.mapping))
+
+
+@router.get("/orgs/{slug}/integrations/{integration_id}/attributes", summary="Attributes Mapping")
+def attributes(slug: str, integration_id: int, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+    integration = ints.get_integration(hub, caller.org(hub, slug), integration_id)
+    return {
+        "files": setup.attribute_files(integration),
+        "columns": integration.settings.columns,
+    }
+
+
+@router.put(
+    "/orgs/{slug}/integrations/{integration_id}/attributes",
+    summary="Save the Attributes Mapping",
+)
+def save_attributes(
+    slug: str, integration_id: int, body: AttributesBody, caller: CallerDep, hub: HubDep
+) -> dict[str, Any]:
+    integration = ints.get_integration(hub, caller.org(hub, slug), integration_id)
+    saved = setup.save_attributes(hub, integration, body.columns)
+    return {"files": setup.attribute_files(saved), "columns": saved.settings.columns}
+
+
+@router.get("/orgs/{slug}/integrations/{integration_id}/requirements", summary="Data Requirements")
+def requirements(slug: str, integration_id: int, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+    integration = ints.get_integration(hub, caller.org(hub, slug), integration_id)
+    return {
+        "optional": setup.optional_attributes(integration),
+        "requirements": {k: r.value for k, r in integration.settings.requirements.items()},
+    }
+
+
+@router.put(
+    "/orgs/{slug}/integrations/{integration_id}/requirements",
+    summary="Save Data Requirements",
+)
+def save_requirements(
+    slug: str, integration_id: int, body: RequirementsBody, caller: CallerDep, hub: HubDep
+) -> dict[str, Any]:
+    integration = ints.get_integration(hub, caller.org(hub, slug), integration_id)
+    saved = setup.save_requirements(hub, integration, body.requirements)
+    return {
+        "optional": setup.optional_attributes(saved),
+        "requirements": {k: r.value for k, r in saved.settings.requirements.items()},
+    }
+
+
+@router.post(
+    "/orgs/{slug}/integrations/{integration_id}/finish",
+    summary="Finish Configuration: the integration takes deliveries",
+)
+def finish(
+    slug: str, integration_id: int, caller: CallerDep, hub: HubDep, settings: SettingsDep
+) -> dict[str, Any]:
+    integration = ints.get_integration(hub, caller.org(hub, slug), integration_id)
+    return integration_json(setup.finish(hub, integration), settings)
+
+
+@router.get("/orgs/{slug}/notifications", summary="Notifications (SFTP deliveries, feeds)")
+def notifications(
+    slug: str, caller: CallerDep, hub: HubDep, unread: bool = False
+) -> list[dict[str, Any]]:
+    org = caller.org(hub, slug)
+    return [
+        {
+            "id": n.id,
+            "kind": n.kind,
+            "message": n.message,
+            "created_at": n.created_at.isoformat(timespec="seconds"),
+            "read": n.read_at is not None,
+        }
+        for n in list_notifications(hub, org, unread=unread)
+    ]
+
+
+@router.post("/orgs/{slug}/notifications/read", summary="Mark notifications as read")
+def read(slug: str, body: ReadBody, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+    mark_read(hub, caller.org(hub, slug), body.ids)
+    return {"read": body.ids}
