@@ -30,6 +30,7 @@ def test_a_new_user_follows_the_readme(demo: dict[str, str], browser: Any) -> No
     page.get_by_role("heading", name="Organizations").wait_for()
     page.get_by_role("link", name="Demo District").first.click()
     page.get_by_role("heading", name=re.compile("CSV Upload")).wait_for()
+    page.locator("#tool[data-ready]").wait_for(state="attached")
 
     folder = Path(demo["files"])
     page.set_input_files("#add-files", sorted(str(p) for p in folder.glob("*.csv")))

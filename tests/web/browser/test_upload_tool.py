@@ -36,6 +36,7 @@ def test_the_upload_tool_end_to_end(server: Server, browser: Any, tmp_path: Path
     page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     sign_in(page, server, "admin@springfield.example")
     page.get_by_role("heading", name=re.compile("CSV Upload")).wait_for()
+    page.locator("#tool[data-ready]").wait_for(state="attached")
     upload = page.get_by_role("button", name="Upload and validate")
     assert upload.is_disabled()
 

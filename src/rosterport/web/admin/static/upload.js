@@ -12,7 +12,6 @@
   const modelSelect = $("model");
   const chosen = new Map(); // upload name → File
   let session = null;
-  let sessionFiles = [];
   let breaches = [];
   const fmt = (n) => Number(n).toLocaleString("en-US");
 
@@ -311,5 +310,11 @@
     renderChosen();
   }));
 
+  // files chosen before this script ran (a quick hand, or a browser restoring the form)
+  for (const file of $("add-files").files) addFile(file);
+  document.querySelectorAll("input[data-for]").forEach((input) => {
+    if (input.files[0]) addFile(input.files[0], input.dataset.for);
+  });
   renderChosen();
+  tool.dataset.ready = "yes";
 })();
