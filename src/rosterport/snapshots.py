@@ -48,6 +48,14 @@ class SnapshotStore:
             frame.select(secrets).write_parquet(buffer, compression="lz4")
             self.blobs.put(f"{prefix}/{schema.name}.secrets", self.box.encrypt(buffer.getvalue()))
 
+    def copy_file(self, source: str, target: str, name: str) -> None:
+        """Make file `name` of snapshot `target` the same as in `source`, without decoding it
+        (snapshot files never change once written, so they are linked, not copied)."""
+        for suffix in (".parquet", ".secrets"):
+            key = f"{source}/{name}{suffix}"
+            if self.blobs.exists(key):
+                self.blobs.link(key, f"{target}/{name}{suffix}")
+
     def finish(self, prefix: str) -> None:
         """Mark the snapshot complete (written last)."""
         self.blobs.put(f"{prefix}/{COMPLETE}", b"")

@@ -195,10 +195,8 @@ def diff(
     # added records are kept as keys only (a first version adds millions); removed ones whole
     # (knock-on effects follow their references)
     pairs = _pairs(_fingerprints(current, key), _fingerprints(new, key))
-    in_current = _marked(current.height, pairs["__l"])
-    in_new = _marked(new.height, pairs["__r"])
-    added = new.select(key).filter(~in_new)
-    removed = current.filter(~in_current)
+    added = _unpaired(new.select(key), pairs["__r"])
+    removed = _unpaired(current, pairs["__l"])
     others = [c for c in production_columns(schema) if c not in key]
     if not others or not pairs.height:
         updated = _no_updates(key)
@@ -249,18 +247,29 @@ def _fingerprints(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 def _pairs(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
     """Row numbers (`__l`, `__r`) of the records of `left` and `right` with the same key.
 
-    One join on the first hash finds the pairs; the second hash confirms them."""
-    return (
-        left.with_row_index("__l")
-        .join(right.with_row_index("__r"), on="h1", how="inner")
-        .filter(pl.col("h2") == pl.col("h2_right"))
+    A join on the first hash alone finds the candidates; the second hash, gathered by row
+    number, confirms them. Carrying the second hash through the join instead makes it build
+    and move twice the data: at 8M rows about 0.3 s slower."""
+    pairs = (
+        left.lazy()
+        .select("h1")
+        .with_row_index("__l")
+        .join(right.lazy().select("h1").with_row_index("__r"), on="h1", how="inner")
         .select("__l", "__r")
+        .collect()
     )
+    same = left["h2"].gather(pairs["__l"]) == right["h2"].gather(pairs["__r"])
+    return pairs if same.all() else pairs.filter(same)
 
 
-def _marked(height: int, rows: pl.Series) -> pl.Series:
-    """A boolean column of `height` rows, true at `rows`."""
-    return pl.repeat(value=False, n=height, eager=True).scatter(rows, True)
+def _unpaired(frame: pl.DataFrame, paired: pl.Series) -> pl.DataFrame:
+    """The rows of `frame` whose row number is not in `paired`.
+
+    Nothing paired (a first version: every record is added) returns `frame` itself, sharing
+    its buffers rather than copying millions of rows."""
+    if not paired.len():
+        return frame
+    return frame.filter(~pl.repeat(value=False, n=frame.height, eager=True).scatter(paired, True))
 
 
 def _no_updates(key: Sequence[str]) -> pl.DataFrame:

@@ -249,8 +249,6 @@ def changes(hub: Hub, org: Organization, session_id: str) -> v.Preview:
         kept=session.data.get("kept", {}),
         modes=session.data.get("modes", {}),
     )
-    for name, file_changes in result.changes.files.items():
-        _write_frame(hub, f"sessions/{session.id}/changes/{name}.parquet", file_changes.detail())
     _save(hub, session, PREVIEWED, {"verified": result.verified().to_json()})
     return result
 
@@ -275,11 +273,25 @@ def change_page(
     limit: int = 50,
 ) -> ChangePage:
     """A page of the verified changes of one file (after `changes`), filtered by kind of
-    change (added, updated, removed) and by text in the record's key."""
+    change (added, updated, removed) and by text in the record's key. The file's detail is
+    computed when its first page is asked for (not at Verify Changes: most files are never
+    opened, and a first upload's detail is every record)."""
     session = _open(hub, org, session_id, {PREVIEWED})
+    model = get_model(session.model)
+    if file not in {f.name for f in model.files}:
+        raise NotFoundError(f"{file} is not a file of {model.title}; pick a file from the list")
     key = f"sessions/{session.id}/changes/{file}.parquet"
-    if not hub.blobs.exists(key):
-        raise InputError(f"this upload changes nothing in {file}; pick a file from the list")
+    if not hub.blobs.exists(key):  # the first page of this file: its detail, kept for the next
+        changed = v.file_changes(
+            hub,
+            model,
+            session.base_version,
+            f"sessions/{session.id}/staged",
+            file,
+            kept=session.data.get("kept", {}).get(file, 0),
+        )
+        _write_frame(hub, key, changed.detail())
+        del changed
     rows = pl.scan_parquet(hub.blobs.path(key))
     if change:
         rows = rows.filter(pl.col("change") == change)

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from rosterport.domain.changes import (
     ChangeSet,
+    FileChanges,
     diff,
     drop_row_column,
     empty_state,
@@ -236,34 +237,73 @@ def write_staged(
     validation: Validation,
     prefix: str,
 ) -> dict[str, int]:
-    """Write each file's state after the upload under `prefix`, one file at a time (so
-    memory holds one file's states, not the dataset's); returns how many filtered records
-    each file keeps as they were."""
+    """Write each file's state after the upload under `prefix`, one file at a time; returns
+    how many filtered records each file keeps as they were.
+
+    Each file's validated records are taken out of `validation` once used: the caller has no
+    further use for them, and dropping them as we go means the largest file is written while
+    the smaller ones are already gone (at 1M students: the students' records are freed
+    before the enrollments are written)."""
     kept: dict[str, int] = {}
     for schema in model.files:
-        before = state_of(hub, model, base, schema.name)
-        how = validation.modes.get(schema.name, "absent")
-        records = validation.records.get(schema.name)
-        if records is None:
-            hub.snapshots.write_file(prefix, schema, before)
+        records = validation.records.pop(schema.name, None)
+        filtered = validation.filtered.pop(schema.name, None)
+        if records is None:  # not in the upload: production's file carries over, bytes as they are
+            _carry_over(hub, model, base, prefix, schema.name)
             continue
-        staged = drop_row_column(records)
-        deletes = None
-        if how == "delta" and "status" in staged.columns:
-            deletes = staged.filter(pl.col("status") == "tobedeleted")
-            staged = staged.filter(pl.col("status") != "tobedeleted")
-        filtered = validation.filtered.get(schema.name)
-        key = state_key(schema)
-        kept_keys = None
-        if filtered is not None and filtered.height:
-            kept_keys = filtered.select(key)
-            kept[schema.name] = before.join(
-                kept_keys.unique(), on=key, how="semi", nulls_equal=True
-            ).height
-        after = next_state(schema, before, staged, how, kept=kept_keys, deletes=deletes)
-        hub.snapshots.write_file(prefix, schema, after)
+        how = validation.modes.get(schema.name, "absent")
+        count = _write_staged_file(
+            hub, model, (base, prefix), schema.name, how=how, records=records, filtered=filtered
+        )
+        del records, filtered
+        if count is not None:
+            kept[schema.name] = count
     hub.snapshots.finish(prefix)
     return kept
+
+
+def _carry_over(hub: Hub, model: DataModel, base: str | None, prefix: str, name: str) -> None:
+    if base is None:
+        hub.snapshots.write_file(prefix, model.file(name), empty_state(model.file(name)))
+    else:  # snapshots are immutable and read back conformed: a link is the same state
+        hub.snapshots.copy_file(base, prefix, name)
+
+
+def _write_staged_file(
+    hub: Hub,
+    model: DataModel,
+    snapshots: tuple[str | None, str],
+    name: str,
+    *,
+    how: str,
+    records: pl.DataFrame,
+    filtered: pl.DataFrame | None,
+) -> int | None:
+    """Write one file's next state from production's (`snapshots`: where production is,
+    where the staged state goes); returns how many filtered records it keeps (None when
+    validation filtered none). Production is read only when the next state depends on it:
+    a Full upload with nothing filtered replaces the file whole."""
+    base, prefix = snapshots
+    schema = model.file(name)
+    staged = drop_row_column(records)
+    deletes = None
+    if how == "delta" and "status" in staged.columns:
+        deletes = staged.filter(pl.col("status") == "tobedeleted")
+        staged = staged.filter(pl.col("status") != "tobedeleted")
+    key = state_key(schema)
+    kept_keys = filtered.select(key) if filtered is not None and filtered.height else None
+    if how in {"full", "bulk"} and kept_keys is None:
+        after = next_state(schema, empty_state(schema), staged, how)
+        hub.snapshots.write_file(prefix, schema, after)
+        return None
+    before = state_of(hub, model, base, name)
+    count = None
+    if kept_keys is not None:
+        count = before.join(kept_keys.unique(), on=key, how="semi", nulls_equal=True).height
+    after = next_state(schema, before, staged, how, kept=kept_keys, deletes=deletes)
+    del before
+    hub.snapshots.write_file(prefix, schema, after)
+    return count
 
 
 def preview(
@@ -284,10 +324,9 @@ def preview(
     files = {}
     sizes = {}
     for schema in model.files:
-        before = state_of(hub, model, base, schema.name)
-        after = hub.snapshots.read_file(snapshot, model, schema.name)
-        files[schema.name] = diff(schema, before, after, kept=(kept or {}).get(schema.name, 0))
-        sizes[schema.name] = before.height
+        files[schema.name], sizes[schema.name] = _file_changes(
+            hub, model, (base, snapshot), schema.name, kept=(kept or {}).get(schema.name, 0)
+        )
     changes = ChangeSet(files, knock_on_effects(model, files))
     guarded = {n for n in files if modes is None or modes.get(n) in {"full", "bulk"}}
     breaches = tuple(
@@ -298,6 +337,25 @@ def preview(
         and files[name].removed.height / sizes[name] > org.settings.threshold(name)
     )
     return Preview(model, base_version, snapshot, changes, breaches, dict(kept or {}))
+
+
+def file_changes(
+    hub: Hub, model: DataModel, base_version: int | None, snapshot: str, name: str, *, kept: int
+) -> FileChanges:
+    """One file's changes, alone (the change detail pages of one file)."""
+    return _file_changes(hub, model, (snapshot_of(hub, base_version), snapshot), name, kept=kept)[0]
+
+
+def _file_changes(
+    hub: Hub, model: DataModel, snapshots: tuple[str | None, str], name: str, *, kept: int
+) -> tuple[FileChanges, int]:
+    """One file's changes from production to the new state (`snapshots`: where each is) and
+    its production size. Its own function so that both states are freed before the next
+    file is read: memory holds one file's states at a time."""
+    base, snapshot = snapshots
+    before = state_of(hub, model, base, name)
+    after = hub.snapshots.read_file(snapshot, model, name)
+    return diff(model.file(name), before, after, kept=kept), before.height
 
 
 @dataclass(frozen=True, slots=True)
