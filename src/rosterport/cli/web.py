@@ -95,6 +95,7 @@ def serve_command(args: argparse.Namespace) -> int:
         on_start, on_stop = runtime.start, runtime.stop
     app = create_app(hub, settings, on_start=on_start, on_stop=on_stop)
     url = settings.public_url or f"http://{settings.host}:{settings.port}"
-    print(f"rosterport: admin UI at {url}/  ·  API docs at {url}/api/docs", flush=True)
+    sftp = f"  ·  SFTP on port {settings.sftp_port}" if on_start is not None else ""
+    print(f"rosterport: admin UI at {url}/  ·  API docs at {url}/api/docs{sftp}", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return EXIT_VALID

@@ -103,3 +103,17 @@ def test_activate_the_sftp_app_and_finish_its_configuration(site: Site) -> None:
     again = ints.get_integration(site.hub, site.home, made.id)
     assert again.settings.pattern == "*"
     assert again.settings.schools == final.settings.schools
+
+
+def test_delivery_notifications_show_on_the_history_until_read(site: Site) -> None:
+    from rosterport.services.notifications import list_notifications, notify
+
+    notify(site.hub, site.home.id, "sftp-delivery", "springfield-sis: Held (removes too much)")
+    csrf = sign_in(site.client, "admin@springfield.example")
+    page = site.client.get("/orgs/springfield/history")
+    assert "springfield-sis: Held (removes too much)" in page.text
+    [unread] = list_notifications(site.hub, site.home, unread=True)
+    site.client.post(
+        "/orgs/springfield/notifications/read", data={"csrf_token": csrf, "ids": str(unread.id)}
+    )
+    assert "New since you last looked" not in site.client.get("/orgs/springfield/history").text

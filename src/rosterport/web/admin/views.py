@@ -20,6 +20,7 @@ from rosterport.domain.schemas import MODELS
 from rosterport.errors import RosterportError
 from rosterport.services import accounts, history
 from rosterport.services import versions as v
+from rosterport.services.notifications import list_notifications, mark_read
 from rosterport.services.organizations import (
     checked_settings,
     create_org,
@@ -264,6 +265,7 @@ def history_page(
     org = caller.org(hub, slug)
     page = max(page, 1)
     rows = history.history(hub, org, limit=HISTORY_PAGE + 1, offset=(page - 1) * HISTORY_PAGE)
+    unread = list_notifications(hub, org, unread=True, limit=20)
     return _render(
         request,
         "history.html",
@@ -275,6 +277,7 @@ def history_page(
         notice=notice,
         error=error,
         held=v.HELD,
+        unread=unread,
         page="history",
     )
 
@@ -309,6 +312,16 @@ async def version_action(
     except RosterportError as error:
         return _back(back, error=str(error))
     raise HttpProblem(404, "not_found", "there is nothing at this address; check the link")
+
+
+@router.post("/orgs/{slug}/notifications/read")
+async def notifications_read(slug: str, request: Request, hub: HubDep) -> Response:
+    caller = _caller(request, hub)
+    form = await _checked_form(request, caller)
+    org = caller.org(hub, slug)
+    ids = [int(i) for i in str(form.get("ids", "")).split(",") if i.strip().isdigit()]
+    mark_read(hub, org, ids)
+    return _back(f"/orgs/{org.slug}/history")
 
 
 @router.get("/orgs/{slug}/compare", response_class=HTMLResponse)
