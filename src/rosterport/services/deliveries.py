@@ -156,16 +156,7 @@ def process_delivery(
         )
     if result.status == v.PENDING and result.version is not None and settle is not None:
         result = _replace_status(result, settle(result.version))
-    _record(hub, integration, result)
-    notify(
-        hub,
-        integration.org_id,
-        DELIVERY,
-        result.sentence(integration),
-        mailer=mailer,
-        to=integration.settings.notify,
-    )
-    return result
+    return _recorded(hub, integration, result, mailer)
 
 
 def refuse_delivery(
@@ -186,6 +177,13 @@ def refuse_delivery(
         notes=(reason,),
     )
     _arrived(hub, integration)
+    return _recorded(hub, integration, result, mailer)
+
+
+def _recorded(
+    hub: Hub, integration: Integration, result: DeliveryResult, mailer: Mailer | None
+) -> DeliveryResult:
+    """Keep the delivery's result and tell the organization about it."""
     _record(hub, integration, result)
     notify(
         hub,

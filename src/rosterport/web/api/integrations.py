@@ -289,11 +289,11 @@ def save_schools(
 
 @router.get("/orgs/{slug}/integrations/{integration_id}/attributes", summary="Attributes Mapping")
 def attributes(slug: str, integration_id: int, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
-    integration = ints.get_integration(hub, caller.org(hub, slug), integration_id)
-    return {
-        "files": setup.attribute_files(integration),
-        "columns": integration.settings.columns,
-    }
+    return _attributes_json(ints.get_integration(hub, caller.org(hub, slug), integration_id))
+
+
+def _attributes_json(integration: ints.Integration) -> dict[str, Any]:
+    return {"files": setup.attribute_files(integration), "columns": integration.settings.columns}
 
 
 @router.put(
@@ -304,13 +304,15 @@ def save_attributes(
     slug: str, integration_id: int, body: AttributesBody, caller: CallerDep, hub: HubDep
 ) -> dict[str, Any]:
     integration = ints.get_integration(hub, caller.org(hub, slug), integration_id)
-    saved = setup.save_attributes(hub, integration, body.columns)
-    return {"files": setup.attribute_files(saved), "columns": saved.settings.columns}
+    return _attributes_json(setup.save_attributes(hub, integration, body.columns))
 
 
 @router.get("/orgs/{slug}/integrations/{integration_id}/requirements", summary="Data Requirements")
 def requirements(slug: str, integration_id: int, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
-    integration = ints.get_integration(hub, caller.org(hub, slug), integration_id)
+    return _requirements_json(ints.get_integration(hub, caller.org(hub, slug), integration_id))
+
+
+def _requirements_json(integration: ints.Integration) -> dict[str, Any]:
     return {
         "optional": setup.optional_attributes(integration),
         "requirements": {k: r.value for k, r in integration.settings.requirements.items()},
@@ -325,11 +327,7 @@ def save_requirements(
     slug: str, integration_id: int, body: RequirementsBody, caller: CallerDep, hub: HubDep
 ) -> dict[str, Any]:
     integration = ints.get_integration(hub, caller.org(hub, slug), integration_id)
-    saved = setup.save_requirements(hub, integration, body.requirements)
-    return {
-        "optional": setup.optional_attributes(saved),
-        "requirements": {k: r.value for k, r in saved.settings.requirements.items()},
-    }
+    return _requirements_json(setup.save_requirements(hub, integration, body.requirements))
 
 
 @router.post(
