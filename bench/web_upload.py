@@ -1,7 +1,12 @@
-"""Streamed uploads: PUT a large file to a running `rosterport serve` and measure the server's
-peak memory (VmHWM) before and after, to show the file never sits whole in memory.
+"""The upload tool's API against a running `rosterport serve`:
 
-    python bench/web_upload.py --mb 500
+1. streamed uploads: PUT a large file and measure the server's peak memory (VmHWM) before
+   and after, to show the file never sits whole in memory;
+2. with `--students N`: a synthetic district of N students (bench/generate.py) through
+   every step — upload, validate, Verify Changes, the first and the last page of the
+   students' change detail, commit — timed as a client sees them.
+
+    python bench/web_upload.py --mb 500 --students 100000
 
 Starts the server in a subprocess on a free port with a fresh data dir, signs in through an
 API token made with the services, streams a generated CSV of the given size from a generator
@@ -51,9 +56,50 @@ def peak_kb(pid: int) -> tuple[int, int]:
     return values["VmHWM"], values["VmRSS"]
 
 
+def district(base: str, headers: dict[str, str], students: int, folder: Path) -> None:
+    """Every step of the upload tool for a generated district, timed."""
+    subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("generate.py")),
+            str(folder),
+            "--students",
+            str(students),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    client = httpx.Client(headers=headers, timeout=600)
+
+    def timed(label: str, method: str, url: str, **kwargs: object) -> httpx.Response:
+        started = time.perf_counter()
+        answer = client.request(method, url, **kwargs)  # type: ignore[arg-type]
+        answer.raise_for_status()
+        print(f"  {label}: {time.perf_counter() - started:.2f} s")
+        return answer
+
+    print(f"district of {students:,} students:")
+    session = timed("start", "POST", base + "/uploads", json={"model": "passport-roster"})
+    one = f"{base}/uploads/{session.json()['id']}"
+    started = time.perf_counter()
+    for path in sorted(folder.glob("*.csv")):
+        with path.open("rb") as handle:
+            client.put(f"{one}/files/{path.name}", content=handle).raise_for_status()
+    print(f"  upload every file: {time.perf_counter() - started:.2f} s")
+    timed("validate", "POST", one + "/validate")
+    counts = timed("Verify Changes", "POST", one + "/changes").json()["changes"]
+    total = counts["students.csv"]["added"]
+    timed("first page of students.csv", "GET", one + "/changes/students.csv")
+    timed("next page", "GET", one + "/changes/students.csv", params={"offset": 50})
+    timed("last page", "GET", one + "/changes/students.csv", params={"offset": total - 50})
+    timed("a search", "GET", one + "/changes/students.csv", params={"q": "S0009999"})
+    timed("commit", "POST", one + "/commit", json={})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mb", type=int, default=500)
+    parser.add_argument("--students", type=int, default=0, help="also time a district's steps")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="rp-bench-"))
     with socket.socket() as sock:
@@ -112,6 +158,8 @@ def main() -> None:
         print(f"uploaded and stored {size:,.0f} MB in {elapsed:.1f} s ({size / elapsed:,.0f} MB/s)")
         print(f"server peak memory before: {before[0] / 1024:,.0f} MB, ", end="")
         print(f"after: {after[0] / 1024:,.0f} MB")
+        if args.students:
+            district(base, headers, args.students, data / "district")
     finally:
         server.terminate()
         server.wait(timeout=30)
