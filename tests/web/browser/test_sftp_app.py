@@ -4,6 +4,7 @@ steps, Finish Configuration."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import free_port
@@ -11,7 +12,7 @@ from tests.web.browser.conftest import Server
 from tests.web.browser.test_upload_tool import shot, sign_in
 
 
-def test_activate_and_configure_the_sftp_app(server: Server, browser: Any) -> None:
+def test_activate_and_configure_the_sftp_app(server: Server, browser: Any, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in(page, server, "admin@springfield.example")
     page.get_by_role("link", name="Application Gallery").click()
@@ -30,9 +31,17 @@ def test_activate_and_configure_the_sftp_app(server: Server, browser: Any) -> No
     assert "refused" in failed.inner_text()
     shot(page, "09-sftp-test-connection")
 
-    # the hosted server instead
+    # the hosted server instead; a public key can be picked from a file
     page.get_by_label("rosterport's SFTP server (recommended)").check()
     assert page.get_by_role("button", name="Test Connection").is_hidden()
+    page.get_by_label("Key-based").check()
+    key = tmp_path / "sis.pub"
+    key.write_text(
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKNRR5uC6ncJtiOSpdvHS5gF7SbldGFmudYRYzbXoc9P sis\n"
+    )
+    page.set_input_files("#public_key_file", str(key))
+    page.wait_for_function("document.getElementById('public_key').value.startsWith('ssh-ed25519')")
+    page.get_by_label("Password-based").check()
     page.get_by_label("Username").fill("springfield-sis")
     page.get_by_label("Password", exact=True).fill("nightly-export-1")
     page.get_by_role("button", name="Save and continue").click()

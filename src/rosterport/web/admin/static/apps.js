@@ -15,6 +15,10 @@
     show("[data-auth-key]", auth === "key");
   }
   form.querySelectorAll("[data-server], [data-auth]").forEach((input) => input.addEventListener("change", refresh));
+  // a key file chosen with the file picker is read into its text box (nothing is sent until Save)
+  form.querySelectorAll("input[data-fills]").forEach((input) => input.addEventListener("change", async () => {
+    if (input.files[0]) document.getElementById(input.dataset.fills).value = (await input.files[0].text()).trim();
+  }));
   refresh();
 
   const button = document.getElementById("test-connection");
