@@ -300,14 +300,17 @@
   // -- reset, at every step ---------------------------------------------------------------
   document.querySelectorAll("#tool .reset").forEach((button) => button.addEventListener("click", async () => {
     clearFail();
-    if (session && !["committed", "reset"].includes(session.state) && $("committed").hidden) {
-      try { await call("POST", `/uploads/${session.id}/reset`); } catch (_) { /* expired already */ }
-    }
+    // the page starts over at once; the server's session is reset in the background (files
+    // chosen meanwhile belong to the next upload)
+    const previous = session && !["committed", "reset"].includes(session.state) && $("committed").hidden ? session : null;
     session = null; chosen.clear();
     ["progress", "validated", "changes", "committed"].forEach((id) => { $(id).hidden = true; });
     $("choose").hidden = false;
     showStep("choose");
     renderChosen();
+    if (previous) {
+      try { await call("POST", `/uploads/${previous.id}/reset`); } catch (_) { /* expired already */ }
+    }
   }));
 
   // files chosen before this script ran (a quick hand, or a browser restoring the form)
