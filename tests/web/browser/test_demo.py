@@ -53,6 +53,7 @@ def test_a_new_user_follows_the_readme(demo: dict[str, str], browser: Any) -> No
     page.locator("#commit-status").get_by_text("Successfully in production").wait_for(timeout=60000)
     page.get_by_role("link", name="See the Version History").click()
     rows = page.locator("#history tbody tr")
+    rows.nth(1).wait_for()
     assert rows.count() == 2  # the failed attempt and the committed version
     assert "Successfully in production" in rows.nth(0).inner_text()
     assert "Validation Errors" in rows.nth(1).inner_text()

@@ -46,16 +46,16 @@ def test_activate_and_configure_the_sftp_app(server: Server, browser: Any, tmp_p
     page.get_by_label("Password", exact=True).fill("nightly-export-1")
     page.get_by_role("button", name="Save and continue").click()
     page.get_by_text("Delivery Config saved.").wait_for()
-    assert page.locator(".steps li.current").inner_text().strip() == "Schools Mapping"
+    page.locator(".steps li.current", has_text="Schools Mapping").wait_for()
     page.get_by_role("button", name=re.compile("Skip: no mapping")).click()
     page.get_by_role("heading", name=re.compile("SFTP")).wait_for()
-    assert page.locator(".steps li.current").inner_text().strip() == "Attributes Mapping"
+    page.locator(".steps li.current", has_text="Attributes Mapping").wait_for()
     page.get_by_role("button", name="Save and continue").click()
-    assert page.locator(".steps li.current").inner_text().strip() == "Data Requirements"
+    page.locator(".steps li.current", has_text="Data Requirements").wait_for()
     page.locator("summary", has_text="students.csv").click()
     page.get_by_label("Student_email").select_option("skip")
     page.get_by_role("button", name="Save and continue").click()
-    assert page.locator(".steps li.current").inner_text().strip() == "Finish Configuration"
+    page.locator(".steps li.current", has_text="Finish Configuration").wait_for()
     shot(page, "10-sftp-finish")
     page.get_by_role("button", name="Finish Configuration").click()
     row = page.locator("#integrations tr", has_text="springfield-sis")

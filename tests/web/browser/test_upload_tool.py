@@ -47,7 +47,7 @@ def test_the_upload_tool_end_to_end(server: Server, browser: Any, tmp_path: Path
         data = BAD_DOB.read_bytes() if path.name == "students.csv" else path.read_bytes()
         broken.joinpath(path.name).write_bytes(data)
     page.set_input_files("#add-files", sorted(str(p) for p in broken.glob("*.csv")))
-    assert upload.is_enabled()
+    page.wait_for_function("!document.getElementById('upload').disabled")
     shot(page, "02-files-chosen")
     upload.click()
     page.get_by_text("Validation failed:").wait_for()
