@@ -60,6 +60,14 @@ class SourceFile:
         """A file already in memory."""
         return cls(name, lambda: data)
 
+    @classmethod
+    def at(cls, name: str, path: Path) -> SourceFile:
+        """A file on disk, read or streamed from `path` when asked."""
+        def opener() -> BinaryIO:
+            return path.open("rb")
+
+        return cls(name, path.read_bytes, opener)
+
 
 @dataclass(frozen=True, slots=True)
 class Source:

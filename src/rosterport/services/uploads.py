@@ -142,14 +142,12 @@ def receive_file(hub: Hub, org: Organization, session_id: str, name: str, path: 
             f"'{name}' is not a usable file name; upload files named like students.csv"
         )
     try:
-        if clean.lower().endswith(".zip"):
-            return add_files(hub, org, session_id, read_zip(path).files)
-        session = _open(hub, org, session_id, {ADDING, VALIDATED, PREVIEWED, FAILED})
-        hub.blobs.put_file(f"sessions/{session.id}/files/{clean}", path)
-        names = list(session.data.get("files", []))
-        if clean not in names:
-            names.append(clean)
-        return _save(hub, session, ADDING, {"files": names})
+        files = (
+            read_zip(path).files
+            if clean.lower().endswith(".zip")
+            else (SourceFile.at(clean, path),)
+        )
+        return add_files(hub, org, session_id, files)
     finally:
         path.unlink(missing_ok=True)
 
