@@ -20,7 +20,7 @@ from rosterport.bootstrap import build_worker
 from rosterport.config import Settings
 from rosterport.errors import RosterportError
 from rosterport.services.hub import Hub
-from rosterport.web.admin import apps, views
+from rosterport.web.admin import apps, pages, views
 from rosterport.web.api.routes import PREFIX, router
 from rosterport.web.errors import HttpProblem, classify, envelope
 
@@ -110,7 +110,7 @@ def _install_errors(app: FastAPI) -> None:
         found = classify(error)
         if _is_api(request):
             return JSONResponse(envelope(found), status_code=found.status)
-        return views.error_page(request, found)
+        return pages.error_page(request, found)
 
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
@@ -123,7 +123,7 @@ def _install_errors(app: FastAPI) -> None:
         found = HttpProblem(status, "not_found" if status == 404 else "http_error", message)
         if _is_api(request):
             return JSONResponse(envelope(found), status_code=status)
-        return views.error_page(request, found)
+        return pages.error_page(request, found)
 
     async def invalid_request(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
@@ -137,7 +137,7 @@ def _install_errors(app: FastAPI) -> None:
         )
         if _is_api(request):
             return JSONResponse(envelope(found, details), status_code=422)
-        return views.error_page(request, found)
+        return pages.error_page(request, found)
 
     app.add_exception_handler(Exception, problem)
     app.add_exception_handler(RosterportError, problem)

@@ -22,7 +22,7 @@ from rosterport.errors import RosterportError
 from rosterport.services import integration_setup as setup
 from rosterport.services import integrations as ints
 from rosterport.services.notifications import list_notifications
-from rosterport.web.admin.views import _back, _caller, _checked_form, _render, _share
+from rosterport.web.admin.pages import checked_form, go_back, percent, render, signed_in
 from rosterport.web.api.integrations import (
     Advanced,
     Delivery,
@@ -56,9 +56,9 @@ def gallery(
     notice: str | None = None,
     error: str | None = None,
 ) -> Response:
-    caller = _caller(request, hub)
+    caller = signed_in(request, hub)
     org = caller.org(hub, slug)
-    return _render(
+    return render(
         request,
         "apps.html",
         caller,
@@ -86,9 +86,9 @@ def _delivery_context(integration: ints.Integration | None) -> dict[str, Any]:
 def new_page(
     slug: str, request: Request, hub: HubDep, settings: SettingsDep, error: str | None = None
 ) -> Response:
-    caller = _caller(request, hub)
+    caller = signed_in(request, hub)
     org = caller.org(hub, slug)
-    return _render(
+    return render(
         request,
         "sftp_delivery.html",
         caller,
@@ -107,7 +107,7 @@ def _advanced(form: dict[str, Any]) -> Advanced:
         levels={
             code: str(form[f"level-{code}"]) for code in RECORD_ISSUES if form.get(f"level-{code}")
         },
-        default_threshold=_share(threshold, "every file") if threshold else None,
+        default_threshold=percent(threshold, "every file") if threshold else None,
         interval_minutes=int(str(form.get("interval_minutes") or 1440)),
         pattern=str(form.get("pattern") or "*").strip(),
         after=str(form.get("after") or "keep"),
@@ -139,14 +139,14 @@ def _delivery(form: dict[str, Any]) -> Delivery:
 
 @router.post("/orgs/{slug}/apps/sftp/new")
 async def create(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = _caller(request, hub)
-    form = await _checked_form(request, caller)
+    caller = signed_in(request, hub)
+    form = await checked_form(request, caller)
     org = caller.org(hub, slug)
     try:
         made = create_integration(hub, org, _delivery(form))
     except (RosterportError, HttpProblem, ValueError) as error:
-        return _back(f"/orgs/{org.slug}/apps/sftp/new", error=classify(error).message)
-    return _back(f"{_base(org.slug, made.id)}/schools", message="Delivery Config saved.")
+        return go_back(f"/orgs/{org.slug}/apps/sftp/new", error=classify(error).message)
+    return go_back(f"{_base(org.slug, made.id)}/schools", message="Delivery Config saved.")
 
 
 @router.get("/orgs/{slug}/apps/sftp/{integration_id}", response_class=HTMLResponse)
@@ -159,10 +159,10 @@ def delivery_page(
     notice: str | None = None,
     error: str | None = None,
 ) -> Response:
-    caller = _caller(request, hub)
+    caller = signed_in(request, hub)
     org = caller.org(hub, slug)
     integration = ints.get_integration(hub, org, integration_id)
-    return _render(
+    return render(
         request,
         "sftp_delivery.html",
         caller,
@@ -177,8 +177,8 @@ def delivery_page(
 
 @router.post("/orgs/{slug}/apps/sftp/{integration_id}")
 async def delivery_save(slug: str, integration_id: int, request: Request, hub: HubDep) -> Response:
-    caller = _caller(request, hub)
-    form = await _checked_form(request, caller)
+    caller = signed_in(request, hub)
+    form = await checked_form(request, caller)
     org = caller.org(hub, slug)
     integration = ints.get_integration(hub, org, integration_id)
     base = _base(org.slug, integration.id)
@@ -198,8 +198,8 @@ async def delivery_save(slug: str, integration_id: int, request: Request, hub: H
                 credentials=ints.Credentials(body.password, body.private_key),
             )
     except (RosterportError, HttpProblem, ValueError) as error:
-        return _back(base, error=classify(error).message)
-    return _back(base, message="Delivery Config saved.")
+        return go_back(base, error=classify(error).message)
+    return go_back(base, message="Delivery Config saved.")
 
 
 def _with_mappings(
@@ -225,7 +225,7 @@ def step_page(
     notice: str | None = None,
     error: str | None = None,
 ) -> Response:
-    caller = _caller(request, hub)
+    caller = signed_in(request, hub)
     org = caller.org(hub, slug)
     integration = ints.get_integration(hub, org, integration_id)
     if step not in {s for s, _ in STEPS[1:]}:
@@ -247,15 +247,15 @@ def step_page(
         context["files"] = setup.attribute_files(integration)
     elif step == "requirements":
         context["optional"] = setup.optional_attributes(integration)
-    return _render(request, f"sftp_{step}.html", caller, **context)
+    return render(request, f"sftp_{step}.html", caller, **context)
 
 
 @router.post("/orgs/{slug}/apps/sftp/{integration_id}/{step}")
 async def step_save(
     slug: str, integration_id: int, step: str, request: Request, hub: HubDep
 ) -> Response:
-    caller = _caller(request, hub)
-    form = await _checked_form(request, caller)
+    caller = signed_in(request, hub)
+    form = await checked_form(request, caller)
     org = caller.org(hub, slug)
     integration = ints.get_integration(hub, org, integration_id)
     base = _base(org.slug, integration.id)
@@ -265,7 +265,7 @@ async def step_save(
             upload = form["source"]
             data = await upload.read() if hasattr(upload, "read") else b""
             setup.load_source_schools(hub, org, integration, upload.filename or "orgs.csv", data)
-            return _back(f"{base}/schools", message="Schools read and mapped automatically.")
+            return go_back(f"{base}/schools", message="Schools read and mapped automatically.")
         if step == "schools":
             mapping = {
                 key.removeprefix("school-"): str(value)
@@ -292,15 +292,15 @@ async def step_save(
             )
         elif step == "trust":
             await setup.trust_host_key(hub, integration, str(form.get("fingerprint", "")))
-            return _back(base, message="Host key trusted: later connections must show it.")
+            return go_back(base, message="Host key trusted: later connections must show it.")
         elif step == "finish":
             setup.finish(hub, integration)
-            return _back(
+            return go_back(
                 f"/orgs/{org.slug}/apps",
                 message=f"{integration.name} is configured and takes deliveries.",
             )
         else:
             raise HttpProblem(404, "not_found", "there is nothing at this address")
     except (RosterportError, ValueError) as error:
-        return _back(f"{base}/{step}", error=classify(error).message)
-    return _back(f"{base}/{nexts[step]}", message="Saved.")
+        return go_back(f"{base}/{step}", error=classify(error).message)
+    return go_back(f"{base}/{nexts[step]}", message="Saved.")

@@ -7,13 +7,11 @@ with the same token in a header. Pages for another organization answer 404, as t
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 
 from rosterport.domain.issues import CATALOGUE, RECORD_ISSUES
 from rosterport.domain.schemas import MODELS
@@ -26,70 +24,22 @@ from rosterport.services.organizations import (
     create_org,
     update_settings,
 )
+from rosterport.web.admin.pages import (
+    browser_caller,
+    checked_form,
+    go_back,
+    percent,
+    render,
+    signed_in,
+)
 from rosterport.web.api.versions import compare_json
-from rosterport.web.auth import COOKIE, CSRF_FIELD, Caller, caller_of, check_csrf
+from rosterport.web.auth import COOKIE
 from rosterport.web.deps import HubDep, SettingsDep
 from rosterport.web.errors import HttpProblem, classify
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 LOGIN_CSRF = "rosterport_login_csrf"
 HISTORY_PAGE = 50
-
-
-class SignInNeeded(Exception):
-    """Raised by pages when nobody is signed in: they redirect to the sign-in page."""
-
-
-def _caller(request: Request, hub: Any) -> Caller:
-    caller = caller_of(request, hub)
-    if caller is None or caller.via != "web":
-        raise HttpProblem(303, "sign_in", "/login?next=" + quote(request.url.path))
-    return caller
-
-
-def _render(request: Request, name: str, caller: Caller | None, **context: Any) -> HTMLResponse:
-    hub = request.app.state.hub
-    orgs = caller.orgs(hub) if caller else []
-    return templates.TemplateResponse(
-        request,
-        name,
-        {
-            "caller": caller,
-            "orgs": orgs,
-            "csrf": caller.csrf if caller else None,
-            "csrf_field": CSRF_FIELD,
-            **context,
-        },
-    )
-
-
-def error_page(request: Request, problem: HttpProblem) -> Response:
-    """The page for an error on an admin page (sign-in redirects are errors too)."""
-    if problem.code == "sign_in":
-        return RedirectResponse(problem.message, status_code=303)
-    caller = caller_of(request, request.app.state.hub)
-    response = _render(
-        request, "error.html", caller if caller and caller.via == "web" else None, problem=problem
-    )
-    response.status_code = problem.status
-    return response
-
-
-async def _checked_form(request: Request, caller: Caller) -> dict[str, Any]:
-    form = await request.form()
-    presented = form.get(CSRF_FIELD)
-    check_csrf(caller, presented if isinstance(presented, str) else None)
-    return dict(form)
-
-
-def _back(url: str, message: str | None = None, error: str | None = None) -> RedirectResponse:
-    sep = "&" if "?" in url else "?"
-    if message:
-        url += f"{sep}notice={quote(message)}"
-    elif error:
-        url += f"{sep}error={quote(error)}"
-    return RedirectResponse(url, status_code=303)
 
 
 @router.get("/api/docs", response_class=HTMLResponse)
@@ -101,11 +51,10 @@ def api_docs(request: Request) -> Response:
         for path, item in spec["paths"].items()
         for method, operation in item.items()
     ]
-    caller = caller_of(request, request.app.state.hub)
-    return _render(
+    return render(
         request,
         "api_docs.html",
-        caller if caller and caller.via == "web" else None,
+        browser_caller(request),
         spec=spec,
         operations=operations,
     )
@@ -117,7 +66,7 @@ def api_docs(request: Request) -> Response:
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/", error: str | None = None) -> Response:
     token = secrets.token_urlsafe(24)
-    response = _render(request, "login.html", None, next=next, error=error, login_csrf=token)
+    response = render(request, "login.html", None, next=next, error=error, login_csrf=token)
     response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", max_age=3600)
     return response
 
@@ -134,7 +83,7 @@ def login(
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF, "")
     if not expected or not secrets.compare_digest(expected, login_csrf):
-        return _back("/login", error="The sign-in form expired; please try again.")
+        return go_back("/login", error="The sign-in form expired; please try again.")
     address = request.client.host if request.client else "unknown"
     try:
         token = accounts.sign_in(
@@ -146,10 +95,7 @@ def login(
             hours=settings.login_hours,
         )
     except (accounts.SignInError, accounts.RateLimitedError) as error:
-        response = _back(f"/login?next={quote(next)}", error=str(error).capitalize() + ".")
-        if isinstance(error, accounts.RateLimitedError):
-            response.status_code = 303
-        return response
+        return go_back(f"/login?next={quote(next)}", error=str(error).capitalize() + ".")
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -166,8 +112,8 @@ def login(
 
 @router.post("/logout")
 async def logout(request: Request, hub: HubDep) -> Response:
-    caller = _caller(request, hub)
-    await _checked_form(request, caller)
+    caller = signed_in(request, hub)
+    await checked_form(request, caller)
     token = request.cookies.get(COOKIE)
     if token:
         accounts.sign_out(hub, token)
@@ -178,7 +124,7 @@ async def logout(request: Request, hub: HubDep) -> Response:
 
 @router.get("/")
 def home(request: Request, hub: HubDep) -> Response:
-    caller = _caller(request, hub)
+    caller = signed_in(request, hub)
     orgs = caller.orgs(hub)
     if caller.is_platform or len(orgs) != 1:
         return RedirectResponse("/orgs", status_code=303)
@@ -196,38 +142,38 @@ def orgs_page(
     notice: str | None = None,
     error: str | None = None,
 ) -> Response:
-    caller = _caller(request, hub)
+    caller = signed_in(request, hub)
     if go:  # the organization switcher
         return RedirectResponse(f"/orgs/{caller.org(hub, go).slug}/upload", status_code=303)
     admins = {o.slug: accounts.list_accounts(hub, o) for o in caller.orgs(hub)}
-    return _render(request, "orgs.html", caller, admins=admins, notice=notice, error=error)
+    return render(request, "orgs.html", caller, admins=admins, notice=notice, error=error)
 
 
 @router.post("/orgs")
 async def orgs_create(request: Request, hub: HubDep) -> Response:
-    caller = _caller(request, hub)
-    form = await _checked_form(request, caller)
+    caller = signed_in(request, hub)
+    form = await checked_form(request, caller)
     caller.require_platform()
     try:
         org = create_org(hub, str(form.get("slug", "")).strip(), str(form.get("name", "")) or None)
     except RosterportError as error:
-        return _back("/orgs", error=str(error))
-    return _back("/orgs", message=f"Organization {org.name} created.")
+        return go_back("/orgs", error=str(error))
+    return go_back("/orgs", message=f"Organization {org.name} created.")
 
 
 @router.post("/admins")
 async def admins_create(request: Request, hub: HubDep) -> Response:
-    caller = _caller(request, hub)
-    form = await _checked_form(request, caller)
+    caller = signed_in(request, hub)
+    form = await checked_form(request, caller)
     org = caller.org(hub, str(form.get("org", "")))
     caller.require_platform()
     password = str(form.get("password", "")) or accounts.generate_password()
     try:
         account = accounts.create_account(hub, str(form.get("email", "")), password, org=org)
     except RosterportError as error:
-        return _back("/orgs", error=str(error))
+        return go_back("/orgs", error=str(error))
     shown = "" if form.get("password") else f" Their password (shown only now): {password}"
-    return _back("/orgs", message=f"Administrator {account.email} created for {org.name}.{shown}")
+    return go_back("/orgs", message=f"Administrator {account.email} created for {org.name}.{shown}")
 
 
 # -- the CSV upload tool ------------------------------------------------------------------
@@ -235,10 +181,10 @@ async def admins_create(request: Request, hub: HubDep) -> Response:
 
 @router.get("/orgs/{slug}/upload", response_class=HTMLResponse)
 def upload_page(slug: str, request: Request, hub: HubDep, settings: SettingsDep) -> Response:
-    caller = _caller(request, hub)
+    caller = signed_in(request, hub)
     org = caller.org(hub, slug)
     models = [MODELS[m] for m in org.settings.models if m in MODELS]
-    return _render(
+    return render(
         request,
         "upload.html",
         caller,
@@ -261,12 +207,12 @@ def history_page(
     notice: str | None = None,
     error: str | None = None,
 ) -> Response:
-    caller = _caller(request, hub)
+    caller = signed_in(request, hub)
     org = caller.org(hub, slug)
     page = max(page, 1)
     rows = history.history(hub, org, limit=HISTORY_PAGE + 1, offset=(page - 1) * HISTORY_PAGE)
     unread = list_notifications(hub, org, unread=True, limit=20)
-    return _render(
+    return render(
         request,
         "history.html",
         caller,
@@ -286,17 +232,17 @@ def history_page(
 async def version_action(
     slug: str, version_id: int, action: str, request: Request, hub: HubDep
 ) -> Response:
-    caller = _caller(request, hub)
-    form = await _checked_form(request, caller)
+    caller = signed_in(request, hub)
+    form = await checked_form(request, caller)
     org = caller.org(hub, slug)
     back = f"/orgs/{org.slug}/history"
     try:
         if action == "approve":
             v.approve(hub, org, version_id)
-            return _back(back, message=f"Version {version_id} approved: it is being committed.")
+            return go_back(back, message=f"Version {version_id} approved: it is being committed.")
         if action == "discard":
             v.discard(hub, org, version_id)
-            return _back(back, message=f"Version {version_id} discarded.")
+            return go_back(back, message=f"Version {version_id} discarded.")
         if action == "restore":
             version, status, _ = history.restore(
                 hub,
@@ -306,30 +252,30 @@ async def version_action(
                 source="web",
                 allow_deletions=form.get("allow_deletions") == "yes",
             )
-            return _back(
+            return go_back(
                 back, message=f"Version {version_id} restored as version {version}: {status}."
             )
     except RosterportError as error:
-        return _back(back, error=str(error))
+        return go_back(back, error=str(error))
     raise HttpProblem(404, "not_found", "there is nothing at this address; check the link")
 
 
 @router.post("/orgs/{slug}/notifications/read")
 async def notifications_read(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = _caller(request, hub)
-    form = await _checked_form(request, caller)
+    caller = signed_in(request, hub)
+    form = await checked_form(request, caller)
     org = caller.org(hub, slug)
     ids = [int(i) for i in str(form.get("ids", "")).split(",") if i.strip().isdigit()]
     mark_read(hub, org, ids)
-    return _back(f"/orgs/{org.slug}/history")
+    return go_back(f"/orgs/{org.slug}/history")
 
 
 @router.get("/orgs/{slug}/compare", response_class=HTMLResponse)
 def compare_page(slug: str, request: Request, hub: HubDep, first: int, second: int) -> Response:
-    caller = _caller(request, hub)
+    caller = signed_in(request, hub)
     org = caller.org(hub, slug)
     result = compare_json(history.compare(hub, org, first, second), first, second)
-    return _render(request, "compare.html", caller, org=org, result=result, page="history")
+    return render(request, "compare.html", caller, org=org, result=result, page="history")
 
 
 # -- settings and API tokens --------------------------------------------------------------
@@ -339,9 +285,9 @@ def compare_page(slug: str, request: Request, hub: HubDep, first: int, second: i
 def settings_page(
     slug: str, request: Request, hub: HubDep, notice: str | None = None, error: str | None = None
 ) -> Response:
-    caller = _caller(request, hub)
+    caller = signed_in(request, hub)
     org = caller.org(hub, slug)
-    return _render(
+    return render(
         request,
         "settings.html",
         caller,
@@ -354,19 +300,10 @@ def settings_page(
     )
 
 
-def _share(text: Any, name: str) -> float:
-    try:
-        return float(str(text).strip().rstrip("%")) / 100
-    except ValueError:
-        raise HttpProblem(
-            400, "invalid_input", f"the safeguard for {name} must be a number of percent, e.g. 10"
-        ) from None
-
-
 @router.post("/orgs/{slug}/settings")
 async def settings_save(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = _caller(request, hub)
-    form = await _checked_form(request, caller)
+    caller = signed_in(request, hub)
+    form = await checked_form(request, caller)
     org = caller.org(hub, slug)
     back = f"/orgs/{org.slug}/settings"
     try:
@@ -377,9 +314,9 @@ async def settings_save(slug: str, request: Request, hub: HubDep) -> Response:
                 for code in RECORD_ISSUES
                 if form.get(f"level-{code}") not in {None, "", CATALOGUE[code].level.value}
             },
-            default_threshold=_share(form.get("default_threshold", "10"), "every file"),
+            default_threshold=percent(form.get("default_threshold", "10"), "every file"),
             thresholds={
-                key.removeprefix("threshold-"): _share(value, key.removeprefix("threshold-"))
+                key.removeprefix("threshold-"): percent(value, key.removeprefix("threshold-"))
                 for key, value in form.items()
                 if key.startswith("threshold-") and str(value).strip()
             },
@@ -387,17 +324,17 @@ async def settings_save(slug: str, request: Request, hub: HubDep) -> Response:
         )
         update_settings(hub, org, settings)
     except (RosterportError, HttpProblem) as error:
-        return _back(back, error=classify(error).message)
-    return _back(back, message="Settings saved.")
+        return go_back(back, error=classify(error).message)
+    return go_back(back, message="Settings saved.")
 
 
 @router.get("/orgs/{slug}/tokens", response_class=HTMLResponse)
 def tokens_page(
     slug: str, request: Request, hub: HubDep, notice: str | None = None, error: str | None = None
 ) -> Response:
-    caller = _caller(request, hub)
+    caller = signed_in(request, hub)
     org = caller.org(hub, slug)
-    return _render(
+    return render(
         request,
         "tokens.html",
         caller,
@@ -411,21 +348,21 @@ def tokens_page(
 
 @router.post("/orgs/{slug}/tokens")
 async def tokens_create(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = _caller(request, hub)
-    form = await _checked_form(request, caller)
+    caller = signed_in(request, hub)
+    form = await checked_form(request, caller)
     org = caller.org(hub, slug)
     back = f"/orgs/{org.slug}/tokens"
     try:
         token = accounts.create_token(hub, org, caller.account, str(form.get("name", "")))
     except RosterportError as error:
-        return _back(back, error=str(error))
-    return _back(back, message=f"New token (copy it now; it is not shown again): {token}")
+        return go_back(back, error=str(error))
+    return go_back(back, message=f"New token (copy it now; it is not shown again): {token}")
 
 
 @router.post("/orgs/{slug}/tokens/{token_id}/revoke")
 async def tokens_revoke(slug: str, token_id: int, request: Request, hub: HubDep) -> Response:
-    caller = _caller(request, hub)
-    await _checked_form(request, caller)
+    caller = signed_in(request, hub)
+    await checked_form(request, caller)
     org = caller.org(hub, slug)
     accounts.revoke_token(hub, org, token_id)
-    return _back(f"/orgs/{org.slug}/tokens", message="Token revoked.")
+    return go_back(f"/orgs/{org.slug}/tokens", message="Token revoked.")

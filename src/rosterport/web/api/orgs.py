@@ -17,6 +17,7 @@ from rosterport.services.organizations import (
     create_org,
     update_settings,
 )
+from rosterport.web.api.versions import attachment
 from rosterport.web.deps import CallerDep, HubDep
 
 router = APIRouter(tags=["organizations"])
@@ -161,9 +162,4 @@ def revoke(slug: str, token_id: int, caller: CallerDep, hub: HubDep) -> Response
 )
 def templates(model: str, caller: CallerDep) -> Response:
     del caller  # signed-in callers only
-    data_model = get_model(model)
-    return Response(
-        templates_zip(data_model),
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{model}-templates.zip"'},
-    )
+    return attachment(templates_zip(get_model(model)), "application/zip", f"{model}-templates.zip")

@@ -17,6 +17,15 @@ router = APIRouter(tags=["versions"])
 COMPARE_ROWS = 100  # detail rows per file in a comparison (counts are always complete)
 
 
+def attachment(data: bytes, media_type: str, filename: str) -> Response:
+    """A download: the browser saves it as `filename`."""
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 class RestoreBody(BaseModel):
     dry_run: bool = Field(default=False, description="only show the changes a restore makes")
     allow_deletions: bool = False
@@ -48,11 +57,7 @@ def one_version(slug: str, version_id: int, caller: CallerDep, hub: HubDep) -> d
 )
 def originals(slug: str, version_id: int, caller: CallerDep, hub: HubDep) -> Response:
     data = history.download(hub, caller.org(hub, slug), version_id, "originals")
-    return Response(
-        data,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="version-{version_id}.zip"'},
-    )
+    return attachment(data, "application/zip", f"version-{version_id}.zip")
 
 
 @router.get(
@@ -62,11 +67,7 @@ def originals(slug: str, version_id: int, caller: CallerDep, hub: HubDep) -> Res
 )
 def report(slug: str, version_id: int, caller: CallerDep, hub: HubDep) -> Response:
     data = history.download(hub, caller.org(hub, slug), version_id, "report")
-    return Response(
-        data,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="version-{version_id}-report.csv"'},
-    )
+    return attachment(data, "text/csv; charset=utf-8", f"version-{version_id}-report.csv")
 
 
 @router.post(
