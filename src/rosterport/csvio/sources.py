@@ -63,6 +63,7 @@ class SourceFile:
     @classmethod
     def at(cls, name: str, path: Path) -> SourceFile:
         """A file on disk, read or streamed from `path` when asked."""
+
         def opener() -> BinaryIO:
             return path.open("rb")
 
