@@ -30,10 +30,15 @@ from rosterport.errors import InputError, ProductionChangedError
 from rosterport.services import uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
-from rosterport.services.integrations import Integration, integration_by_id, list_integrations
+from rosterport.services.integrations import (
+    Integration,
+    integration_by_id,
+    list_integrations,
+    set_columns,
+)
 from rosterport.services.notifications import DELIVERY, STALE_FEED, Mailer, notify
 from rosterport.services.organizations import org_by_id
-from rosterport.store.tables import integration_runs, integrations
+from rosterport.store.tables import integration_runs
 
 DUPLICATE = "Duplicate"
 REFUSED = "Refused"  # unusable input: not a ZIP, a model the organization has not enabled
@@ -261,12 +266,7 @@ def _replace_status(result: DeliveryResult, status: str) -> DeliveryResult:
 
 def _arrived(hub: Hub, integration: Integration) -> None:
     """A delivery arrived: the feed is alive (a stale flag is cleared)."""
-    with hub.engine.begin() as conn:
-        conn.execute(
-            sa.update(integrations)
-            .where(integrations.c.id == integration.id)
-            .values(last_file_at=hub.clock(), stale_since=None)
-        )
+    set_columns(hub, integration, last_file_at=hub.clock(), stale_since=None)
 
 
 def _record(hub: Hub, integration: Integration, result: DeliveryResult) -> None:
@@ -302,12 +302,7 @@ def flag_stale_feeds(hub: Hub, days: int, *, mailer: Mailer | None = None) -> li
         if not integration.enabled or last > cutoff:
             continue
         if integration.stale_since is None:
-            with hub.engine.begin() as conn:
-                conn.execute(
-                    sa.update(integrations)
-                    .where(integrations.c.id == integration.id)
-                    .values(stale_since=now)
-                )
+            set_columns(hub, integration, stale_since=now)
             since = (
                 "ever" if integration.last_file_at is None else f"since {last:%Y-%m-%d %H:%M} UTC"
             )

@@ -303,11 +303,7 @@ def set_hosted_credentials(
         values["password_hash"] = _hasher.hash(_checked_password(password))
     if public_keys is not None:
         values["authorized_keys"] = checked_public_keys(public_keys)
-    if values:
-        with hub.engine.begin() as conn:
-            conn.execute(
-                sa.update(integrations).where(integrations.c.id == integration.id).values(**values)
-            )
+    set_columns(hub, integration, **values)
 
 
 def add_pull(
@@ -395,11 +391,7 @@ def update_integration(
             values[column] = value
     if host is not None or port is not None:
         values["host_key"] = None
-    if values:
-        with hub.engine.begin() as conn:
-            conn.execute(
-                sa.update(integrations).where(integrations.c.id == integration.id).values(**values)
-            )
+    set_columns(hub, integration, **values)
     return integration_by_id(hub, integration.id)
 
 
@@ -477,23 +469,23 @@ def check_password(hub: Hub, login: str, password: str) -> bool:
         return False
 
 
-def pin_host_key(hub: Hub, integration: Integration, key: str) -> None:
-    """Trust this server key (OpenSSH public key text) for the pull from now on."""
+def set_columns(hub: Hub, integration: Integration, **values: Any) -> None:
+    """Write these columns of the integration's row (nothing when there are none)."""
+    if not values:
+        return
     with hub.engine.begin() as conn:
         conn.execute(
-            sa.update(integrations)
-            .where(integrations.c.id == integration.id)
-            .values(host_key=key.strip())
+            sa.update(integrations).where(integrations.c.id == integration.id).values(**values)
         )
+
+
+def pin_host_key(hub: Hub, integration: Integration, key: str) -> None:
+    """Trust this server key (OpenSSH public key text) for the pull from now on."""
+    set_columns(hub, integration, host_key=key.strip())
 
 
 def mark_pulled(hub: Hub, integration: Integration) -> None:
-    with hub.engine.begin() as conn:
-        conn.execute(
-            sa.update(integrations)
-            .where(integrations.c.id == integration.id)
-            .values(last_pull_at=hub.clock())
-        )
+    set_columns(hub, integration, last_pull_at=hub.clock())
 
 
 def pull_due(hub: Hub, integration: Integration) -> bool:
