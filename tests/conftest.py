@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,33 @@ from rosterport.domain.validator import Validation, validate
 DATA = Path(__file__).resolve().parent / "data"
 PASSPORT = DATA / "passport"
 TODAY = date(2025, 9, 1)  # fixed, so two-digit years and date windows never drift
+EPOCH = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)  # where the tests' clocks start
+
+
+class Clock:
+    """A clock the test moves by hand (`clock.now += timedelta(hours=2)`)."""
+
+    def __init__(self, now: datetime = EPOCH) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class TickingClock:
+    """A clock that starts at a fixed time and runs with real elapsed time, for tests where
+    threads wait in real time (leases, heartbeats) yet nothing may depend on today's date."""
+
+    def __init__(self, start: datetime = EPOCH) -> None:
+        from rosterport.clock import monotonic
+
+        self._monotonic = monotonic
+        self._start = start
+        self._t0 = monotonic()
+
+    def __call__(self) -> datetime:
+        return self._start + timedelta(seconds=self._monotonic() - self._t0)
+
 
 Issue = tuple[str | None, int | None, str | None, str]
 LeveledIssue = tuple[str | None, int | None, str | None, str, str]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from rosterport.blobs import LocalBlobStore
+from rosterport.clock import Clock, system_clock
 from rosterport.config import Settings
 from rosterport.crypto import SecretBox, load_key
 from rosterport.jobs.worker import Worker
@@ -15,17 +16,20 @@ from rosterport.snapshots import SnapshotStore
 from rosterport.store.engine import create_engine, upgrade
 
 
-def build_hub(settings: Settings, *, migrate: bool = True) -> Hub:
-    """Database (migrated to the latest schema), blob storage and snapshots."""
+def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Hub:
+    """Database (migrated to the latest schema), blob storage, snapshots and the clock (the
+    machine's, unless a caller hands in another)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database())
     if migrate:
         upgrade(engine)
     blobs = LocalBlobStore(settings.data_dir / "blobs")
     box = SecretBox(load_key(settings.secret_key, settings.data_dir))
-    return Hub(engine, blobs, SnapshotStore(blobs, box), session_hours=settings.session_hours)
+    return Hub(
+        engine, blobs, SnapshotStore(blobs, box), clock, session_hours=settings.session_hours
+    )
 
 
 def build_worker(hub: Hub, *, name: str | None = None) -> Worker:
     """A worker that runs every kind of job rosterport enqueues."""
-    return Worker(hub.engine, {PROPAGATE: partial(propagate, hub)}, name=name)
+    return Worker(hub.engine, {PROPAGATE: partial(propagate, hub)}, clock=hub.clock, name=name)

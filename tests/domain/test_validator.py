@@ -118,7 +118,7 @@ def test_reference_level_override() -> None:
 
 def test_file_issue_levels_cannot_be_changed() -> None:
     with pytest.raises(ValueError, match="fixed"):
-        Policy(levels={"missing-file": Level.INFO})
+        Policy(today=TODAY, levels={"missing-file": Level.INFO})
 
 
 def test_malformed_rows_and_blank_lines() -> None:

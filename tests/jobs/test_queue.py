@@ -17,7 +17,7 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 def add(engine: sa.Engine, kind: str = "work", **payload: object) -> int:
     with engine.begin() as conn:
-        return queue.enqueue(conn, kind, dict(payload), run_at=NOW, max_attempts=3)
+        return queue.enqueue(conn, kind, dict(payload), now=NOW, max_attempts=3)
 
 
 def states(engine: sa.Engine) -> list[str]:
@@ -27,13 +27,13 @@ def states(engine: sa.Engine) -> list[str]:
 def test_a_job_enqueued_in_a_rolled_back_transaction_never_exists(engine: sa.Engine) -> None:
     def change_state_then_fail() -> None:
         with engine.begin() as conn:
-            queue.enqueue(conn, "work", {})
+            queue.enqueue(conn, "work", {}, now=NOW)
             raise RuntimeError("the state change failed")
 
     with pytest.raises(RuntimeError):
         change_state_then_fail()
     assert queue.list_jobs(engine) == []
-    assert queue.claim(engine, "w1") is None
+    assert queue.claim(engine, "w1", now=NOW) is None
 
 
 def test_a_job_commits_with_the_state_change(engine: sa.Engine) -> None:
@@ -41,7 +41,7 @@ def test_a_job_commits_with_the_state_change(engine: sa.Engine) -> None:
         conn.execute(sa.text("CREATE TABLE thing (n INTEGER)"))
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO thing VALUES (1)"))
-        job_id = queue.enqueue(conn, "work", {"thing": 1})
+        job_id = queue.enqueue(conn, "work", {"thing": 1}, now=NOW)
         with engine.connect() as other:  # not visible before the commit
             assert other.execute(sa.text("SELECT count(*) FROM jobs")).scalar() == 0
     (job,) = queue.list_jobs(engine)
@@ -61,7 +61,7 @@ def test_claim_and_complete(engine: sa.Engine) -> None:
     (running,) = queue.list_jobs(engine)
     assert (running["state"], running["locked_by"]) == ("running", "w1")
     assert running["locked_until"] == NOW + queue.DEFAULT_LEASE
-    queue.complete(engine, job_id, "w1")
+    queue.complete(engine, job_id, "w1", now=NOW)
     (done,) = queue.list_jobs(engine)
     assert done["state"] == "done"
     assert done["finished_at"].tzinfo == UTC
@@ -69,9 +69,9 @@ def test_claim_and_complete(engine: sa.Engine) -> None:
 
 def test_jobs_wait_for_their_time_and_come_oldest_first(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        later = queue.enqueue(conn, "work", {}, run_at=NOW + timedelta(minutes=1))
-        first = queue.enqueue(conn, "work", {}, run_at=NOW - timedelta(minutes=2))
-        second = queue.enqueue(conn, "work", {}, run_at=NOW - timedelta(minutes=1))
+        later = queue.enqueue(conn, "work", {}, now=NOW, run_at=NOW + timedelta(minutes=1))
+        first = queue.enqueue(conn, "work", {}, now=NOW, run_at=NOW - timedelta(minutes=2))
+        second = queue.enqueue(conn, "work", {}, now=NOW, run_at=NOW - timedelta(minutes=1))
     claimed = [queue.claim(engine, "w", now=NOW) for _ in range(3)]
     assert [j.id if j else None for j in claimed] == [first, second, None]
     job = queue.claim(engine, "w", now=NOW + timedelta(minutes=1))
@@ -98,10 +98,10 @@ def test_an_expired_lease_is_claimed_again(engine: sa.Engine) -> None:
     assert again is not None
     assert (again.id, again.attempts) == (first.id, 2)
     # the crashed worker comes back: its outcome no longer counts
-    queue.complete(engine, first.id, "crashed")
+    queue.complete(engine, first.id, "crashed", now=NOW)
     assert queue.fail(engine, first.id, "crashed", "late", now=NOW) == "lost"
     assert states(engine) == ["running"]
-    queue.complete(engine, again.id, "w2")
+    queue.complete(engine, again.id, "w2", now=NOW)
     assert states(engine) == ["done"]
 
 
@@ -136,18 +136,20 @@ def test_failures_back_off_then_fail_and_can_be_retried(engine: sa.Engine) -> No
     assert queue.claim(engine, "w", now=now + timedelta(days=1)) is None  # gave up
     (failed,) = queue.list_jobs(engine, state="failed")
     assert (failed["id"], failed["last_error"], failed["attempts"]) == (job_id, "boom 3", 3)
-    queue.retry(engine, job_id)
-    again = queue.claim(engine, "w")
+    later = now + timedelta(days=2)  # retried long after it failed: due at once
+    queue.retry(engine, job_id, now=later)
+    assert queue.claim(engine, "w", now=later - timedelta(seconds=1)) is None
+    again = queue.claim(engine, "w", now=later)
     assert again is not None
     assert (again.id, again.attempts) == (job_id, 1)
 
 
 def test_retry_leaves_jobs_that_did_not_fail_alone(engine: sa.Engine) -> None:
     job_id = add(engine)
-    queue.retry(engine, job_id)
+    queue.retry(engine, job_id, now=NOW)
     assert states(engine) == ["queued"]
     assert queue.claim(engine, "w", now=NOW) is not None
-    queue.retry(engine, job_id)
+    queue.retry(engine, job_id, now=NOW)
     assert states(engine) == ["running"]
 
 
@@ -167,7 +169,7 @@ def test_long_errors_are_cut(engine: sa.Engine) -> None:
 
 def test_max_attempts_must_allow_one_attempt(engine: sa.Engine) -> None:
     with pytest.raises(ValueError, match="at least 1"), engine.begin() as conn:
-        queue.enqueue(conn, "work", {}, max_attempts=0)
+        queue.enqueue(conn, "work", {}, now=NOW, max_attempts=0)
 
 
 def test_concurrent_claims_never_share_a_job(engine: sa.Engine) -> None:
@@ -183,7 +185,7 @@ def test_concurrent_claims_never_share_a_job(engine: sa.Engine) -> None:
         while (job := queue.claim(engine, worker, now=NOW)) is not None:
             with lock:
                 claimed[int(job.payload["n"])] += 1
-            queue.complete(engine, job.id, worker)
+            queue.complete(engine, job.id, worker, now=NOW)
 
     threads = [threading.Thread(target=claim_all, args=(f"w{i}",)) for i in range(4)]
     for thread in threads:

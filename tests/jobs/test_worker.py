@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,16 +13,17 @@ import sqlalchemy as sa
 from rosterport.jobs import queue
 from rosterport.jobs.queue import Job
 from rosterport.jobs.worker import Worker
+from tests.conftest import EPOCH, TickingClock
 
 
 def add(engine: sa.Engine, kind: str = "work", **payload: object) -> int:
     with engine.begin() as conn:
-        return queue.enqueue(conn, kind, dict(payload), max_attempts=3)
+        return queue.enqueue(conn, kind, dict(payload), now=EPOCH, max_attempts=3)
 
 
 def test_run_once_runs_one_job(engine: sa.Engine) -> None:
     seen: list[Job] = []
-    worker = Worker(engine, {"work": seen.append}, name="w")
+    worker = Worker(engine, {"work": seen.append}, clock=TickingClock(), name="w")
     assert worker.run_once() is False
     job_id = add(engine, n=1)
     add(engine, n=2)
@@ -37,7 +38,7 @@ def test_a_failing_handler_fails_the_attempt(engine: sa.Engine) -> None:
     def broken(job: Job) -> None:
         raise ValueError(f"no such version {job.payload.get('v', 7)}")
 
-    assert Worker(engine, {"work": broken}).run_once() is True
+    assert Worker(engine, {"work": broken}, clock=TickingClock()).run_once() is True
     (job,) = queue.list_jobs(engine)
     assert job["state"] == "queued"
     assert job["last_error"] == "ValueError: no such version 7"
@@ -57,7 +58,7 @@ def test_drain_runs_what_is_ready_and_retries_with_the_workers_clock(engine: sa.
     for n in range(4):
         add(engine, n=n)
     flaky_id = add(engine, flaky=True)
-    now = datetime.now(UTC)  # the jobs are due from when they were enqueued
+    now = EPOCH  # the jobs are due from when they were enqueued
     worker = Worker(engine, {"work": flaky}, clock=clock)
     assert worker.drain(max_jobs=2) == 2
     assert worker.drain() == 3  # the flaky job's first attempt; then it backs off
@@ -72,8 +73,8 @@ def test_drain_runs_what_is_ready_and_retries_with_the_workers_clock(engine: sa.
 
 def test_a_worker_takes_only_kinds_it_can_run(engine: sa.Engine) -> None:
     add(engine, "other")
-    assert Worker(engine, {"work": lambda _job: None}).drain() == 0
-    assert Worker(engine, {}).drain() == 0
+    assert Worker(engine, {"work": lambda _job: None}, clock=TickingClock()).drain() == 0
+    assert Worker(engine, {}, clock=TickingClock()).drain() == 0
     assert [j["state"] for j in queue.list_jobs(engine)] == ["queued"]
 
 
@@ -86,7 +87,7 @@ def test_run_stops_on_the_event(engine: sa.Engine) -> None:
         if len(ran) == 2:
             stop.set()
 
-    worker = Worker(engine, {"work": handler}, poll_interval=0.01)
+    worker = Worker(engine, {"work": handler}, clock=TickingClock(), poll_interval=0.01)
     thread = threading.Thread(target=worker.run, args=(stop,))
     thread.start()
     first = add(engine)
@@ -109,7 +110,9 @@ def test_run_survives_a_database_error(engine: sa.Engine, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(queue, "claim", claim)
     add(engine)
-    worker = Worker(engine, {"work": lambda _job: stop.set()}, poll_interval=0.01)
+    worker = Worker(
+        engine, {"work": lambda _job: stop.set()}, clock=TickingClock(), poll_interval=0.01
+    )
     thread = threading.Thread(target=worker.run, args=(stop,))
     thread.start()
     thread.join(timeout=10)
@@ -122,15 +125,16 @@ def test_a_long_job_keeps_its_lease_while_it_runs(engine: sa.Engine) -> None:
     add(engine)
     lease = timedelta(seconds=0.6)
     stolen: list[Job] = []
+    clock = TickingClock()
 
     def slow(_job: Job) -> None:
         deadline = time.monotonic() + 2.0  # more than three leases
         while time.monotonic() < deadline:
-            if (other := queue.claim(engine, "thief", lease=lease)) is not None:
+            if (other := queue.claim(engine, "thief", lease=lease, now=clock())) is not None:
                 stolen.append(other)
             time.sleep(0.1)
 
-    assert Worker(engine, {"work": slow}, name="slowpoke", lease=lease).run_once()
+    assert Worker(engine, {"work": slow}, clock=clock, name="slowpoke", lease=lease).run_once()
     assert stolen == []
     (job,) = queue.list_jobs(engine)
     assert (job["state"], job["attempts"]) == ("done", 1)
@@ -150,7 +154,9 @@ def test_many_workers_run_each_job_once(engine: sa.Engine) -> None:
             ran[int(job.payload["n"])] += 1
             by[threading.current_thread().name] += 1
 
-    workers = [Worker(engine, {"work": handler}, name=f"w{i}") for i in range(4)]
+    workers = [
+        Worker(engine, {"work": handler}, clock=TickingClock(), name=f"w{i}") for i in range(4)
+    ]
 
     def drain(worker: Worker) -> None:
         start.wait()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,16 +14,7 @@ from rosterport.crypto import SecretBox
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org
 from rosterport.snapshots import SnapshotStore
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.conftest import Clock
 
 
 @pytest.fixture

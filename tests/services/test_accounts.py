@@ -10,7 +10,7 @@ from rosterport.errors import InputError, NotFoundError
 from rosterport.services import accounts
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
-from tests.services.conftest import Clock
+from tests.conftest import Clock
 
 PASSWORD = "correct horse battery"
 

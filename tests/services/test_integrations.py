@@ -18,8 +18,7 @@ from rosterport.services.hub import Hub
 from rosterport.services.notifications import list_notifications, mark_read
 from rosterport.services.organizations import Organization
 from rosterport.store.tables import integrations, versions
-from tests.conftest import district
-from tests.services.conftest import Clock
+from tests.conftest import Clock, district
 
 PUBLIC_KEY = (
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKNRR5uC6ncJtiOSpdvHS5gF7SbldGFmudYRYzbXoc9P sis@district"

@@ -22,8 +22,7 @@ from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, get_org
 from rosterport.store.records import count_records, get_record
 from rosterport.store.tables import datasets
-from tests.conftest import district
-from tests.services.conftest import Clock
+from tests.conftest import Clock, district
 
 Files = dict[str, bytes]
 
@@ -371,6 +370,6 @@ def test_propagation_failure_is_visible_and_retryable(
     assert _status(hub, version) == v.PROPAGATION_FAILED
     (failed,) = queue.list_jobs(hub.engine, state="failed")
     hub.blobs.put(snapshot, saved)
-    queue.retry(hub.engine, failed["id"])
+    queue.retry(hub.engine, failed["id"], now=clock.now)
     assert worker.drain() == 1
     assert _status(hub, version) == v.IN_PRODUCTION

@@ -12,6 +12,9 @@ from rosterport.store.engine import create_engine, immediate, sqlite_url
 from rosterport.store.tables import datasets, deliveries, organizations
 
 
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 def test_sqlite_url_is_the_data_dirs_database(tmp_path: Path) -> None:
     assert sqlite_url(tmp_path) == f"sqlite:///{tmp_path}/rosterport.db"
 
@@ -77,15 +80,25 @@ def test_json_columns_default_to_an_empty_object(engine: sa.Engine) -> None:
             sa.text("INSERT INTO organizations (slug, name, created_at) VALUES ('r', 'R', :t)"),
             {"t": datetime(2026, 1, 1, tzinfo=UTC)},
         )
-        conn.execute(sa.insert(organizations).values(slug="c", name="C"))  # Python defaults
+        conn.execute(  # Python defaults (timestamps have none: they come from the clock)
+            sa.insert(organizations).values(slug="c", name="C", created_at=NOW)
+        )
         conn.execute(
-            sa.insert(deliveries).values(version_id=1, consumer="read-model", state="done")
+            sa.insert(deliveries).values(
+                version_id=1, consumer="read-model", state="done", updated_at=NOW
+            )
         )
     with engine.connect() as conn:
         settings = conn.execute(sa.select(organizations.c.settings)).scalars().all()
         delivery = conn.execute(sa.select(deliveries)).one()
     assert settings == [{}, {}]
     assert (delivery.attempts, delivery.updated_at.tzinfo) == (0, UTC)
+
+
+def test_timestamps_have_no_hidden_clock(engine: sa.Engine) -> None:
+    """An insert that forgets its timestamp fails: no column quietly reads the wall clock."""
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(sa.insert(organizations).values(slug="t", name="T"))
 
 
 def test_foreign_keys_are_enforced(engine: sa.Engine) -> None:

@@ -258,7 +258,7 @@ def worker_command(args: argparse.Namespace) -> int:
 def jobs_command(args: argparse.Namespace) -> int:
     hub = _hub(args)
     if args.retry is not None:
-        queue.retry(hub.engine, args.retry)
+        queue.retry(hub.engine, args.retry, now=hub.clock())
         print(f"job {args.retry} queued again; a worker (or the next upload) runs it")
         return EXIT_VALID
     for job in queue.list_jobs(hub.engine, state=args.state):

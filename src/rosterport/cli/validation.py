@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
+from rosterport.clock import system_clock
 from rosterport.csvio.templates import templates_zip
 from rosterport.domain.issues import Level, issue_type
 from rosterport.domain.policy import Policy
@@ -50,7 +51,7 @@ def validate_command(args: argparse.Namespace) -> int:
         paths.append(demo_path())
     if not paths:
         raise ValueError("give a folder, a .zip or CSV files to validate (or --demo)")
-    policy = Policy(levels=parse_levels(args.level))
+    policy = Policy(today=system_clock().date(), levels=parse_levels(args.level))
     upload = validate_paths(paths, args.model, policy)
     report = upload.validation.report
     if args.format == "json":

@@ -36,12 +36,13 @@ class Mode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Validation settings: record issue levels, data requirements, upload mode, today."""
+    """Validation settings: today's date (from the caller's clock: it sets the two-digit
+    year window), record issue levels, data requirements, upload mode."""
 
+    today: date
     levels: Mapping[str, Level] = field(default_factory=dict)
     requirements: Mapping[tuple[str, str], Requirement] = field(default_factory=dict)
     mode: Mode = Mode.FULL
-    today: date = field(default_factory=date.today)
 
     def __post_init__(self) -> None:
         for code in self.levels:

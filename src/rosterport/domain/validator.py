@@ -63,11 +63,10 @@ def rules_for(model: DataModel) -> ModelRules:
 def validate(
     model: DataModel,
     tables: Sequence[Table],
-    policy: Policy | None = None,
+    policy: Policy,
     production: Production | None = None,
 ) -> Validation:
     """Validate one upload (its files as read) against `model`."""
-    policy = policy or Policy()
     rules = rules_for(model)
     plan = rules.plan(model, tables, policy)
     run = _Run(model, rules, policy, production, plan)

@@ -23,8 +23,8 @@ Back-off: after a failed attempt number n (1, 2, …) the job waits 2**n seconds
 hour (2 s, 4 s, 8 s, … 1 h). After `max_attempts` attempts it is `failed`: visible in
 `list_jobs(state="failed")`, and `retry` puts it back with its attempts reset.
 
-Times are aware UTC datetimes; `now` parameters exist so tests (and workers with their own
-clock) can move time.
+Times are aware UTC datetimes. Every function takes `now` from its caller's clock (the one
+injected clock, `rosterport.clock`): nothing here reads the machine's time.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from typing import Any, Final, Literal
 import sqlalchemy as sa
 
 from rosterport.store.engine import immediate
-from rosterport.store.tables import jobs, utc_now
+from rosterport.store.tables import jobs
 
 QUEUED: Final = "queued"
 RUNNING: Final = "running"
@@ -83,6 +83,7 @@ def enqueue(
     kind: str,
     payload: dict[str, Any],
     *,
+    now: datetime,
     run_at: datetime | None = None,
     max_attempts: int = 5,
 ) -> int:
@@ -90,7 +91,6 @@ def enqueue(
     its id. `payload` must be JSON-serializable; the job runs from `run_at` (default now)."""
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
-    now = utc_now()
     return int(
         conn.execute(
             sa.insert(jobs)
@@ -115,11 +115,10 @@ def claim(
     *,
     lease: timedelta = DEFAULT_LEASE,
     kinds: Sequence[str] | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Job | None:
     """Take one ready job — queued and due, or running with an expired lease — oldest due
     first; None when there is none. `kinds` limits the kinds taken (None: any)."""
-    now = now or utc_now()
     ready = sa.or_(
         sa.and_(jobs.c.state == QUEUED, jobs.c.run_at <= now),
         sa.and_(jobs.c.state == RUNNING, jobs.c.locked_until < now),
@@ -155,9 +154,8 @@ def _held(job_id: int, worker: str) -> sa.ColumnElement[bool]:
     return sa.and_(jobs.c.id == job_id, jobs.c.state == RUNNING, jobs.c.locked_by == worker)
 
 
-def complete(engine: sa.Engine, job_id: int, worker: str) -> None:
+def complete(engine: sa.Engine, job_id: int, worker: str, *, now: datetime) -> None:
     """Mark a job done (nothing happens unless `worker` holds it)."""
-    now = utc_now()
     with engine.begin() as conn:
         conn.execute(
             sa.update(jobs)
@@ -166,12 +164,9 @@ def complete(engine: sa.Engine, job_id: int, worker: str) -> None:
         )
 
 
-def fail(
-    engine: sa.Engine, job_id: int, worker: str, error: str, *, now: datetime | None = None
-) -> Outcome:
+def fail(engine: sa.Engine, job_id: int, worker: str, error: str, *, now: datetime) -> Outcome:
     """Record a failed attempt: "retrying" (queued again after `backoff`), "failed" (that
     was the last attempt), or "lost" (`worker` no longer held the job: nothing changed)."""
-    now = now or utc_now()
     with immediate(engine).begin() as conn:
         row = conn.execute(
             sa.select(jobs.c.attempts, jobs.c.max_attempts).where(_held(job_id, worker))
@@ -192,10 +187,9 @@ def fail(
     return "failed" if gave_up else "retrying"
 
 
-def retry(engine: sa.Engine, job_id: int) -> None:
+def retry(engine: sa.Engine, job_id: int, *, now: datetime) -> None:
     """Put a failed job back in the queue now, with its attempts reset (its last error
     stays until the next attempt ends). A job that is not failed is left alone."""
-    now = utc_now()
     with engine.begin() as conn:
         conn.execute(
             sa.update(jobs)
@@ -218,11 +212,10 @@ def extend_lease(
     worker: str,
     lease: timedelta,
     *,
-    now: datetime | None = None,
+    now: datetime,
 ) -> bool:
     """Hold a running job for `lease` more from now; False when `worker` no longer holds it
     (its lease expired and another worker claimed it, or it ended)."""
-    now = now or utc_now()
     with engine.begin() as conn:
         done = conn.execute(
             sa.update(jobs)

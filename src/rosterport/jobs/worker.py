@@ -15,13 +15,13 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from rosterport.clock import Clock
 from rosterport.jobs import queue
 from rosterport.jobs.queue import Job
-from rosterport.store.tables import utc_now
 
 Handler = Callable[[Job], None]
 log = logging.getLogger(__name__)
@@ -35,10 +35,10 @@ class Worker:
         engine: sa.Engine,
         handlers: Mapping[str, Handler],
         *,
+        clock: Clock,
         name: str | None = None,
         lease: timedelta = queue.DEFAULT_LEASE,
         poll_interval: float = 1.0,
-        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.engine = engine
         self.handlers = dict(handlers)
@@ -66,7 +66,7 @@ class Worker:
                 "job %s (%s) attempt %s %s: %s", job.id, job.kind, job.attempts, outcome, error
             )
         else:
-            queue.complete(self.engine, job.id, self.name)
+            queue.complete(self.engine, job.id, self.name, now=self.clock())
         return True
 
     def drain(self, max_jobs: int = 1000) -> int:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from rosterport.blobs import LocalBlobStore
+from rosterport.clock import Clock
 from rosterport.snapshots import SnapshotStore
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,5 +18,5 @@ class Hub:
     engine: sa.Engine
     blobs: LocalBlobStore
     snapshots: SnapshotStore
-    clock: Callable[[], datetime] = utc_now
+    clock: Clock
     session_hours: int = 24

@@ -84,7 +84,7 @@ def propagate(hub: Hub, job: Job) -> None:
                     upsert_json=record_json(upserts, secrets),
                     delete_keys=record_keys(changes.removed, key),
                 )
-            _delivered(conn, version_id, "done", None)
+            _delivered(hub, conn, version_id, "done", None)
             conn.execute(
                 sa.update(versions)
                 .where(
@@ -96,7 +96,7 @@ def propagate(hub: Hub, job: Job) -> None:
     except Exception as error:
         if job.attempts >= job.max_attempts:  # the queue gives up after this attempt
             with hub.engine.begin() as conn:
-                _delivered(conn, version_id, "failed", str(error))
+                _delivered(hub, conn, version_id, "failed", str(error))
                 conn.execute(
                     sa.update(versions)
                     .where(versions.c.id == version_id)
@@ -105,11 +105,14 @@ def propagate(hub: Hub, job: Job) -> None:
         raise
 
 
-def _delivered(conn: sa.Connection, version_id: int, state: str, error: str | None) -> None:
+def _delivered(
+    hub: Hub, conn: sa.Connection, version_id: int, state: str, error: str | None
+) -> None:
+    now = hub.clock()
     done = conn.execute(
         sa.update(deliveries)
         .where(deliveries.c.version_id == version_id, deliveries.c.consumer == READ_MODEL)
-        .values(state=state, attempts=deliveries.c.attempts + 1, last_error=error)
+        .values(state=state, attempts=deliveries.c.attempts + 1, last_error=error, updated_at=now)
     )
     if done.rowcount == 0:
         conn.execute(
@@ -119,5 +122,6 @@ def _delivered(conn: sa.Connection, version_id: int, state: str, error: str | No
                 state=state,
                 attempts=1,
                 last_error=error,
+                updated_at=now,
             )
         )

@@ -42,7 +42,7 @@ def choose_model(name: str, source: Source) -> tuple[DataModel, str | None]:
 def validate_source(
     source: Source,
     model_name: str,
-    policy: Policy | None = None,
+    policy: Policy,
     production: Production | None = None,
 ) -> ValidatedUpload:
     """Validate files already read into memory."""
@@ -56,7 +56,7 @@ def validate_source(
 def validate_paths(
     paths: Sequence[Path],
     model_name: str,
-    policy: Policy | None = None,
+    policy: Policy,
     limits: ZipLimits | None = None,
 ) -> ValidatedUpload:
     """Validate a folder, a zip or single files (offline: no production data)."""

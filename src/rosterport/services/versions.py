@@ -426,7 +426,7 @@ def commit(
         )
         crash_point("after-version-insert")
         _move_pointer(conn, ds.id, result.base_version, version_id)
-        enqueue(conn, PROPAGATE, {"version_id": version_id}, run_at=hub.clock())
+        enqueue(conn, PROPAGATE, {"version_id": version_id}, now=hub.clock())
         crash_point("before-transaction-commit")
     crash_point("after-commit")
     return version_id, PENDING
@@ -440,7 +440,7 @@ def approve(hub: Hub, org: Organization, version_id: int) -> int:
     with hub.engine.begin() as conn:
         _move_pointer(conn, row.dataset_id, row.base_version_id, version_id)
         conn.execute(sa.update(versions).where(versions.c.id == version_id).values(status=PENDING))
-        enqueue(conn, PROPAGATE, {"version_id": version_id}, run_at=hub.clock())
+        enqueue(conn, PROPAGATE, {"version_id": version_id}, now=hub.clock())
     return version_id
 
 

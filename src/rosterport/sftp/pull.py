@@ -20,7 +20,6 @@ import fnmatch
 import hashlib
 import posixpath
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,7 +134,7 @@ async def _pull(
         if n.attrs.type == asyncssh.FILEXFER_TYPE_REGULAR
         and _taken(str(n.filename), settings.pattern)
     ]
-    now = time.time()
+    now = hub.clock().timestamp()
     if any((n.attrs.mtime or 0) > now - quiet_seconds for n in listed):
         return PullOutcome(WAITING, "a file changed moments ago; looking again shortly")
     seen = await asyncio.to_thread(ints.seen_files, hub, integration)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from functools import partial
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import asyncssh
 import sqlalchemy as sa
 
 from rosterport.bootstrap import build_worker
+from rosterport.clock import monotonic
 from rosterport.config import Settings
 from rosterport.services.deliveries import flag_stale_feeds
 from rosterport.services.hub import Hub
@@ -122,8 +122,8 @@ class SftpRuntime:
         """One round: ready drops, due pulls, stale feeds."""
         await self.process_drops()
         await self.run_pulls()
-        if time.monotonic() - self._last_stale_check >= STALE_CHECK_SECONDS:
-            self._last_stale_check = time.monotonic()
+        if monotonic() - self._last_stale_check >= STALE_CHECK_SECONDS:
+            self._last_stale_check = monotonic()
             await asyncio.to_thread(
                 flag_stale_feeds, self.hub, self.settings.feed_stale_days, mailer=self.mailer
             )
@@ -141,7 +141,7 @@ class SftpRuntime:
                 integration,
                 folder,
                 quiet_seconds=self.settings.sftp_quiet_seconds,
-                now=time.time(),
+                now=self.hub.clock().timestamp(),
                 closed_zips=self.activity.closed_zips(login),
                 busy=self.activity.busy(login),
             )

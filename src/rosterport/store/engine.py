@@ -22,6 +22,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from rosterport.clock import monotonic
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 IMMEDIATE = "sqlite_immediate"  # execution option: BEGIN IMMEDIATE on SQLite
 BUSY_TIMEOUT_MS = 30_000
@@ -87,13 +89,13 @@ def _use_wal(dbapi_connection: sqlite3.Connection) -> None:
     Switching needs the database to itself, and SQLite does not wait on the busy timeout for
     it: several processes opening a new database at once retry here instead of failing.
     """
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    deadline = monotonic() + BUSY_TIMEOUT_MS / 1000
     while True:
         try:
             if dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 dbapi_connection.execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
+            if "locked" not in str(error) or monotonic() > deadline:
                 raise
             time.sleep(0.05)
         else:

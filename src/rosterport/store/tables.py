@@ -6,7 +6,9 @@ out in full so that later changes here come with a migration of their own;
 
 Conventions:
 - Every timestamp is a `UTCDateTime`: stored in UTC, read back timezone-aware in UTC on both
-  databases (SQLite keeps no offset; PostgreSQL answers in the session's time zone).
+  databases (SQLite keeps no offset; PostgreSQL answers in the session's time zone). None
+  has a Python-side default: every insert and update passes the time of the injected clock
+  (`rosterport.clock`), so tests that move the clock move every stored time.
 - JSON columns are JSONB on PostgreSQL. Those that default to `{}` do so on the server too, so
   bulk and raw-SQL inserts may leave them out.
 - `datasets.current_version_id` has no foreign key to `versions`: versions point at datasets,
@@ -54,11 +56,6 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def utc_now() -> datetime:
-    """Now, in UTC (the Python-side default of timestamp columns)."""
-    return datetime.now(UTC)
-
-
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite autoincrement wants INTEGER
 EMPTY_OBJECT = sa.text("'{}'")  # server default of JSON columns holding an object
@@ -78,7 +75,7 @@ organizations = sa.Table(
     sa.Column("slug", sa.String(100), nullable=False, unique=True),
     sa.Column("name", sa.String(255), nullable=False),
     _json_object("settings"),  # mode, levels, thresholds, enabled models (services' business)
-    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
 datasets = sa.Table(
@@ -99,7 +96,7 @@ versions = sa.Table(
     sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id"), nullable=False),
     sa.Column("org_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
     sa.Column("model", sa.String(40), nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("committed_by", sa.String(255), nullable=False),
     sa.Column("source", sa.String(20), nullable=False),  # cli, web, api, sftp
     sa.Column("mode", sa.String(20), nullable=False),
@@ -124,8 +121,8 @@ upload_sessions = sa.Table(
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("mode", sa.String(20), nullable=False),
     sa.Column("base_version_id", sa.Integer, nullable=True),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
-    sa.Column("updated_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False),
     _json_object("data"),
     sa.Column("version_id", sa.Integer, nullable=True),
@@ -145,8 +142,8 @@ jobs = sa.Table(
     sa.Column("locked_by", sa.String(100), nullable=True),
     sa.Column("locked_until", UTCDateTime, nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
-    sa.Column("updated_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("finished_at", UTCDateTime, nullable=True),
     sa.Index("ix_jobs_state_run_at", "state", "run_at"),
 )
@@ -176,8 +173,6 @@ deliveries = sa.Table(  # each consumer's progress on each version
         "updated_at",
         UTCDateTime,
         nullable=False,
-        default=utc_now,
-        onupdate=utc_now,
         server_default=sa.func.current_timestamp(),
     ),
 )
@@ -190,7 +185,7 @@ accounts = sa.Table(  # people who sign in to the admin UI (and own API tokens)
     sa.Column("password_hash", sa.String(255), nullable=False),  # argon2id
     sa.Column("is_platform", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("org_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=True),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
 login_sessions = sa.Table(  # signed-in browsers; the cookie holds the token, we its hash
@@ -199,7 +194,7 @@ login_sessions = sa.Table(  # signed-in browsers; the cookie holds the token, we
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
     sa.Column("csrf", sa.String(64), nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False),
 )
 
@@ -212,7 +207,7 @@ api_tokens = sa.Table(  # bearer tokens for automation, one organization each
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("prefix", sa.String(16), nullable=False),  # shown in lists to tell tokens apart
-    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("last_used_at", UTCDateTime, nullable=True),
     sa.Column("revoked_at", UTCDateTime, nullable=True),
 )
@@ -223,7 +218,7 @@ login_failures = sa.Table(  # recent failed sign-ins, for rate limiting
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("email", sa.String(320), nullable=False),
     sa.Column("address", sa.String(64), nullable=False),
-    sa.Column("at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("at", UTCDateTime, nullable=False),
     sa.Index("ix_login_failures_email_at", "email", "at"),
     sa.Index("ix_login_failures_address_at", "address", "at"),
 )
@@ -246,7 +241,7 @@ integrations = sa.Table(  # SFTP feeds: a hosted account (kind "hosted") or a pu
     sa.Column("host_key", sa.Text, nullable=True),  # pull: pinned server key (OpenSSH format)
     sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
     _json_object("settings"),  # mode, levels, safeguards, schedule, pattern, after-processing
-    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("last_file_at", UTCDateTime, nullable=True),  # a delivery last arrived
     sa.Column("last_pull_at", UTCDateTime, nullable=True),
     sa.Column("stale_since", UTCDateTime, nullable=True),  # flagged: no files for too long
@@ -262,7 +257,7 @@ integration_files = sa.Table(  # files seen on a custom server (what changed sin
     sa.Column("size", BIGINT, nullable=False),
     sa.Column("mtime", BIGINT, nullable=False),  # seconds since the epoch, as the server says
     sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("seen_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("seen_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("integration_id", "name", name="uq_integration_files_name"),
 )
 
@@ -275,7 +270,7 @@ integration_runs = sa.Table(  # each delivery processed (or recognised as alread
     sa.Column("status", sa.String(40), nullable=False),
     sa.Column("version_id", sa.Integer, nullable=True),
     _json_object("detail"),  # files, change counts, summary, notes
-    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index("ix_integration_runs_integration", "integration_id", "id"),
 )
 
@@ -286,7 +281,7 @@ notifications = sa.Table(  # in-app notices for an organization's administrators
     sa.Column("org_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("message", sa.Text, nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=utc_now),
+    sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("read_at", UTCDateTime, nullable=True),
     sa.Index("ix_notifications_org", "org_id", "id"),
 )

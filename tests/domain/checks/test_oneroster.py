@@ -20,17 +20,19 @@ from rosterport.domain.policy import Policy, Production
 from rosterport.domain.schemas.oneroster import CLASSES, ONEROSTER_11, ORGS
 from rosterport.domain.validator import Validation, validate
 from rosterport.services.validation import validate_paths, validate_source
+from tests.conftest import TODAY
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "oneroster"
 Issue = tuple[str, int | None, str | None, str]
+POLICY = Policy(today=TODAY)
 
 
 def run(case: str, production: Production | None = None) -> Validation:
     """Validate one fixture folder (offline unless `production` is given)."""
     if production is None:
-        return validate_paths([DATA / case], "oneroster-1.1").validation
+        return validate_paths([DATA / case], "oneroster-1.1", POLICY).validation
     source = read_source([DATA / case])
-    return validate_source(source, "oneroster-1.1", production=production).validation
+    return validate_source(source, "oneroster-1.1", POLICY, production).validation
 
 
 def issues(validation: Validation) -> list[Issue]:
@@ -123,14 +125,16 @@ def test_manifest_properties_missing_invalid_repeated_and_unknown() -> None:
 
 def test_manifest_header_must_be_property_name_value() -> None:
     tables = [read_table("manifest.csv", b"name,value\nmanifest.version,1.0\n")]
-    validation = validate(ONEROSTER_11, tables)
+    validation = validate(ONEROSTER_11, tables, POLICY)
     assert issues(validation) == [("manifest.csv", None, None, "manifest-invalid")]
 
 
 def test_manifest_header_in_another_case_is_read_with_a_notice() -> None:
     lines = ["PropertyName,Value", "manifest.version,1.0", "oneroster.version,1.1"]
     lines += [f"file.{s.name.removesuffix('.csv')},absent" for s in ONEROSTER_11.files]
-    validation = validate(ONEROSTER_11, [read_table("manifest.csv", "\n".join(lines).encode())])
+    validation = validate(
+        ONEROSTER_11, [read_table("manifest.csv", "\n".join(lines).encode())], POLICY
+    )
     assert issues(validation) == [("manifest.csv", None, None, "header-case")]
     assert validation.valid
 
@@ -157,7 +161,7 @@ def test_a_file_in_two_cases_keeps_the_exact_name() -> None:
         read_table("ORGS.csv", orgs),
         read_table("orgs.csv", orgs),
     ]
-    validation = validate(ONEROSTER_11, tables)
+    validation = validate(ONEROSTER_11, tables, POLICY)
     assert issues(validation) == [("ORGS.csv", None, None, "unexpected-file")]
     assert files(validation) == [("orgs.csv", "validated", 2, 0)]
 
@@ -323,10 +327,10 @@ def test_uses_production_follows_the_manifest_modes() -> None:
     modes = {"orgs.csv": "bulk", "users.csv": "delta", "courses.csv": "absent"}
     plan = PackagePlan({}, modes, empty())
     rules = OneRosterRules()
-    assert not rules.uses_production("orgs.csv", plan, Policy())
-    assert rules.uses_production("users.csv", plan, Policy())
-    assert rules.uses_production("courses.csv", plan, Policy())
-    assert not rules.uses_production("classes.csv", plan, Policy())  # the manifest did not say
+    assert not rules.uses_production("orgs.csv", plan, POLICY)
+    assert rules.uses_production("users.csv", plan, POLICY)
+    assert rules.uses_production("courses.csv", plan, POLICY)
+    assert not rules.uses_production("classes.csv", plan, POLICY)  # the manifest did not say
 
 
 def test_not_required_only_exempts_deletions_in_delta_files() -> None:
@@ -406,12 +410,12 @@ def test_a_record_deleted_in_its_own_file_is_no_target() -> None:
         read_table("manifest.csv", manifest.replace(b"file.orgs,bulk", b"file.orgs,delta")),
         read_table("orgs.csv", orgs),
     ]
-    validation = validate(ONEROSTER_11, tables, production=Production(keys=keys(orgs=["dst-1"])))
+    validation = validate(ONEROSTER_11, tables, POLICY, Production(keys=keys(orgs=["dst-1"])))
     assert issues(validation) == [("orgs.csv", 3, "parentSourcedId", "reference-not-found")]
 
 
 def test_a_header_only_manifest_is_invalid() -> None:
     tables = [read_table("manifest.csv", b"propertyName,value\n")]
-    validation = validate(ONEROSTER_11, tables)
+    validation = validate(ONEROSTER_11, tables, POLICY)
     assert issues(validation) == [("manifest.csv", None, None, "manifest-invalid")]
     assert messages(validation)[0].startswith("manifest.csv has no properties; it needs the header")
