@@ -9,7 +9,9 @@
     ├── ConfigurationError   an invalid setting
     ├── ProductionChangedError  another version was committed since this preview: validate
     │                        again (CLI exit status 1)
-    └── StateError           an action the current state does not allow
+    ├── StateError           an action the current state does not allow
+    └── JobDeferred          a job cannot run yet (another job holds what it needs): the
+                             worker puts it back for later without counting an attempt
 
 Every message says what is wrong, where, and how to fix it; adapters print it as it is and
 never show a traceback to a user.
@@ -44,6 +46,15 @@ class ConfigurationError(RosterportError):
 
 class ProductionChangedError(RosterportError):
     """Another version was committed after this preview was computed."""
+
+
+class JobDeferred(RosterportError):
+    """A job handler cannot run yet; the worker queues the job again after `seconds`
+    without counting the attempt."""
+
+    def __init__(self, message: str, seconds: float = 2.0) -> None:
+        super().__init__(message)
+        self.seconds = seconds
 
 
 class StateError(RosterportError):

@@ -187,6 +187,64 @@ def fail(engine: sa.Engine, job_id: int, worker: str, error: str, *, now: dateti
     return "failed" if gave_up else "retrying"
 
 
+def defer(engine: sa.Engine, job_id: int, worker: str, *, run_at: datetime, now: datetime) -> bool:
+    """Put a running job back in the queue until `run_at` without counting the attempt
+    (it could not start: what it needs is busy); False when `worker` no longer held it."""
+    with engine.begin() as conn:
+        done = conn.execute(
+            sa.update(jobs)
+            .where(_held(job_id, worker))
+            .values(
+                state=QUEUED,
+                attempts=jobs.c.attempts - 1,
+                run_at=run_at,
+                locked_by=None,
+                locked_until=None,
+                updated_at=now,
+            )
+        )
+    return done.rowcount == 1
+
+
+def release_dead(engine: sa.Engine, host: str, *, now: datetime) -> list[int]:
+    """Make the running jobs of workers on `host` whose process is gone claimable at once
+    (a crashed `serve` or `worker` on this machine) instead of after their lease; their ids.
+
+    Worker names are `host:pid` (`worker_name`); a job whose pid no longer runs here is free.
+    Workers on other hosts are left to their leases."""
+    with engine.connect() as conn:
+        running = conn.execute(
+            sa.select(jobs.c.id, jobs.c.locked_by).where(
+                jobs.c.state == RUNNING, jobs.c.locked_by.like(f"{host}:%")
+            )
+        ).all()
+    dead = [row for row in running if not _alive(str(row.locked_by).rpartition(":")[2])]
+    freed = []
+    for row in dead:
+        with engine.begin() as conn:
+            done = conn.execute(
+                sa.update(jobs)
+                .where(jobs.c.id == row.id, jobs.c.locked_by == row.locked_by)
+                .values(locked_until=now - timedelta(seconds=1), updated_at=now)
+            )
+        if done.rowcount == 1:
+            freed.append(int(row.id))
+    return freed
+
+
+def _alive(pid: str) -> bool:
+    """Whether a process with this id runs on this machine (unknown shapes count as alive)."""
+    if not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
 def retry(engine: sa.Engine, job_id: int, *, now: datetime) -> None:
     """Put a failed job back in the queue now, with its attempts reset (its last error
     stays until the next attempt ends). A job that is not failed is left alone."""

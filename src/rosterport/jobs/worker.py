@@ -7,11 +7,18 @@ While a handler runs, a heartbeat thread extends the job's lease every third of 
 that takes longer than the lease is not claimed again by another worker; only a worker that
 stops heart-beating (it died) loses its jobs. Handlers must still be idempotent: delivery is
 at-least-once.
+
+A worker starting (`run`, `drain`) first frees the jobs of dead workers on the same machine
+(`queue.release_dead`): after a crash and a restart, the interrupted job runs again at once,
+not when its lease runs out. A handler that raises `JobDeferred` (what it needs is held by
+another job) has its job queued again for a little later without counting an attempt. A lease
+that cannot be extended (the database busy) or that was lost is logged, without a traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -20,6 +27,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from rosterport.clock import Clock
+from rosterport.errors import JobDeferred
 from rosterport.jobs import queue
 from rosterport.jobs.queue import Job
 
@@ -58,6 +66,11 @@ class Worker:
         try:
             with self._heartbeat(job):
                 self.handlers[job.kind](job)
+        except JobDeferred as deferred:
+            now = self.clock()
+            run_at = now + timedelta(seconds=deferred.seconds)
+            queue.defer(self.engine, job.id, self.name, run_at=run_at, now=now)
+            log.info("job %s (%s) deferred: %s", job.id, job.kind, deferred)
         except Exception as error:  # any handler failure is recorded on the job, not raised
             outcome = queue.fail(
                 self.engine, job.id, self.name, f"{type(error).__name__}: {error}", now=self.clock()
@@ -69,8 +82,16 @@ class Worker:
             queue.complete(self.engine, job.id, self.name, now=self.clock())
         return True
 
+    def recover(self) -> list[int]:
+        """Free the jobs of dead workers on this machine; their ids."""
+        freed = queue.release_dead(self.engine, socket.gethostname(), now=self.clock())
+        if freed:
+            log.warning("jobs %s of a stopped worker run again now", freed)
+        return freed
+
     def drain(self, max_jobs: int = 1000) -> int:
         """Run jobs until none is ready (or `max_jobs` ran); how many ran."""
+        self.recover()
         ran = 0
         while ran < max_jobs and self.run_once():
             ran += 1
@@ -79,6 +100,10 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         """Run jobs until `stop` is set, sleeping `poll_interval` when idle. Database errors
         (the server restarting, say) are logged and waited out, not fatal."""
+        try:
+            self.recover()
+        except sa.exc.DBAPIError:
+            log.warning("worker %s: could not look for interrupted jobs yet", self.name)
         while not stop.is_set():
             try:
                 ran = self.run_once()
@@ -100,8 +125,11 @@ class Worker:
                     held = queue.extend_lease(
                         self.engine, job.id, self.name, self.lease, now=self.clock()
                     )
-                except sa.exc.DBAPIError:  # busy or briefly unreachable: try next beat
-                    log.warning("job %s: could not extend its lease", job.id, exc_info=True)
+                except sa.exc.DBAPIError as error:  # busy or unreachable: try next beat
+                    reason = str(error.orig).splitlines()[0] if error.orig else "database error"
+                    log.warning(
+                        "job %s: could not extend its lease (%s); trying again", job.id, reason
+                    )
                     continue
                 if not held:
                     log.warning("job %s: lease lost to another worker", job.id)

@@ -5,9 +5,15 @@ polars builds column by column (DESIGN.md: 8M rows in ~3.6 s where executemany t
 SQLite: the driver's `executemany` over plain tuples, in batches, inside the caller's
 transaction (no per-row SQLAlchemy work).
 
-Everything runs in the caller's transaction: a propagation that fails half-way leaves the
-read model as it was. JSON arrives pre-serialized, one string per record (built columnar with
-polars); keys are unique within one call (a repeated key is an IntegrityError).
+Rows belong to a generation: readers see the generation `read_models` names for the dataset
+(see store/read_models.py). A first load writes a new generation in chunks, each in its own
+short transaction, and swaps it in with one small update; `drop_other_generations` then
+removes the old rows, also in chunks. No write transaction of a propagation is long enough to
+keep other writers of an SQLite database waiting.
+
+Each function runs in the caller's transaction. JSON arrives pre-serialized, one string per
+record (built columnar with polars); keys are unique within one call (a repeated key is an
+IntegrityError).
 """
 
 from __future__ import annotations
@@ -21,11 +27,11 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from rosterport.store.tables import records
+from rosterport.store.tables import read_models, records
 
 BATCH = 50_000  # rows per executemany / COPY write / delete statement
 
-_COLUMNS = "org_id, dataset_id, entity, key, version_id, data"
+_COLUMNS = "org_id, dataset_id, entity, key, version_id, data, generation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +42,7 @@ class _Target:
     dataset_id: int
     entity: str
     version_id: int
+    generation: int
 
 
 def replace_records(
@@ -47,12 +54,14 @@ def replace_records(
     version_id: int,
     keys: Sequence[str],
     rows_json: Sequence[str],
+    generation: int = 0,
 ) -> int:
-    """Replace every row of `entity` in the dataset by these records; rows written.
+    """Replace every row of `entity` in the dataset (of one generation) by these records;
+    rows written.
 
     The same as `clear_records` then `insert_records` (which let a caller load a large
     entity in chunks of bounded memory, in one transaction)."""
-    clear_records(conn, dataset_id=dataset_id, entity=entity)
+    clear_records(conn, dataset_id=dataset_id, entity=entity, generation=generation)
     return insert_records(
         conn,
         org_id=org_id,
@@ -61,14 +70,35 @@ def replace_records(
         version_id=version_id,
         keys=keys,
         rows_json=rows_json,
+        generation=generation,
     )
 
 
-def clear_records(conn: sa.Connection, *, dataset_id: int, entity: str) -> int:
-    """Delete every row of `entity` in the dataset; rows deleted."""
+def clear_records(conn: sa.Connection, *, dataset_id: int, entity: str, generation: int = 0) -> int:
+    """Delete every row of `entity` in the dataset's `generation`; rows deleted."""
     deleted = conn.execute(
-        sa.delete(records).where(records.c.dataset_id == dataset_id, records.c.entity == entity)
+        sa.delete(records).where(
+            records.c.dataset_id == dataset_id,
+            records.c.entity == entity,
+            records.c.generation == generation,
+        )
     )
+    return int(deleted.rowcount)
+
+
+def drop_other_generations(
+    conn: sa.Connection, *, dataset_id: int, keep: int, limit: int = BATCH
+) -> int:
+    """Delete up to `limit` rows of the dataset that are not of generation `keep` (an old
+    generation after a swap, or what a crashed load left); rows deleted (0: none left).
+    Callers loop, one short transaction per call."""
+    doomed = (
+        sa.select(records.c.id)
+        .where(records.c.dataset_id == dataset_id, records.c.generation != keep)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    deleted = conn.execute(sa.delete(records).where(records.c.id.in_(doomed)))
     return int(deleted.rowcount)
 
 
@@ -81,10 +111,12 @@ def insert_records(
     version_id: int,
     keys: Sequence[str],
     rows_json: Sequence[str],
+    generation: int = 0,
 ) -> int:
-    """Add records on the bulk path (their keys must not be in the table yet); rows written."""
+    """Add records on the bulk path (their keys must not be in the generation yet); rows
+    written."""
     _same_length(keys, rows_json)
-    _insert(conn, _Target(org_id, dataset_id, entity, version_id), keys, rows_json)
+    _insert(conn, _Target(org_id, dataset_id, entity, version_id, generation), keys, rows_json)
     return len(keys)
 
 
@@ -98,23 +130,46 @@ def apply_record_changes(
     upsert_keys: Sequence[str],
     upsert_json: Sequence[str],
     delete_keys: Sequence[str],
+    generation: int = 0,
 ) -> None:
     """Delete the rows of `delete_keys` and `upsert_keys`, then insert the upserts.
 
     Idempotent: applying the same change twice (at-least-once delivery) gives the same table.
     """
     _same_length(upsert_keys, upsert_json)
-    _delete_keys(conn, dataset_id, entity, [*delete_keys, *upsert_keys])
-    _insert(conn, _Target(org_id, dataset_id, entity, version_id), upsert_keys, upsert_json)
+    target = _Target(org_id, dataset_id, entity, version_id, generation)
+    _delete_keys(conn, target, [*delete_keys, *upsert_keys])
+    _insert(conn, target, upsert_keys, upsert_json)
+
+
+def _generation(dataset_id: int, generation: int | None) -> sa.ColumnElement[Any]:
+    """`generation`, or (None) the one readers see now, as read_models names it."""
+    if generation is not None:
+        return sa.literal(generation)
+    visible = (
+        sa.select(read_models.c.generation)
+        .where(read_models.c.dataset_id == dataset_id)
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(visible, 0)
 
 
 def get_record(
-    conn: sa.Connection, *, dataset_id: int, entity: str, key: str
+    conn: sa.Connection,
+    *,
+    dataset_id: int,
+    entity: str,
+    key: str,
+    generation: int | None = None,
 ) -> dict[str, Any] | None:
-    """One record of the read model, by key (None when there is none)."""
+    """One record of the read model, by key (None when there is none); of the visible
+    generation unless one is named."""
     data = conn.execute(
         sa.select(records.c.data).where(
-            records.c.dataset_id == dataset_id, records.c.entity == entity, records.c.key == key
+            records.c.dataset_id == dataset_id,
+            records.c.entity == entity,
+            records.c.generation == _generation(dataset_id, generation),
+            records.c.key == key,
         )
     ).scalar()
     if data is None:
@@ -122,13 +177,20 @@ def get_record(
     return json.loads(data) if isinstance(data, str) else dict(data)
 
 
-def count_records(conn: sa.Connection, *, dataset_id: int, entity: str) -> int:
-    """How many records of `entity` the dataset's read model holds."""
+def count_records(
+    conn: sa.Connection, *, dataset_id: int, entity: str, generation: int | None = None
+) -> int:
+    """How many records of `entity` the dataset's read model holds (in the visible
+    generation unless one is named)."""
     return int(
         conn.execute(
             sa.select(sa.func.count())
             .select_from(records)
-            .where(records.c.dataset_id == dataset_id, records.c.entity == entity)
+            .where(
+                records.c.dataset_id == dataset_id,
+                records.c.entity == entity,
+                records.c.generation == _generation(dataset_id, generation),
+            )
         ).scalar_one()
     )
 
@@ -157,29 +219,40 @@ def _driver_errors(conn: sa.Connection, statement: str) -> Iterator[None]:
         raise sa.exc.DBAPIError.instance(statement, None, error, dbapi.Error) from error
 
 
-def _delete_keys(conn: sa.Connection, dataset_id: int, entity: str, keys: list[str]) -> None:
+def _delete_keys(conn: sa.Connection, t: _Target, keys: list[str]) -> None:
     if not keys:
         return
     if conn.dialect.name == "postgresql":
         # one array parameter per batch (an IN list would be one parameter per key)
         statement = sa.text(
             "DELETE FROM records WHERE dataset_id = :dataset_id AND entity = :entity "
-            "AND key = ANY(:keys)"
+            "AND generation = :generation AND key = ANY(:keys)"
         )
         for start in range(0, len(keys), BATCH):
             conn.execute(
                 statement,
-                {"dataset_id": dataset_id, "entity": entity, "keys": keys[start : start + BATCH]},
+                {
+                    "dataset_id": t.dataset_id,
+                    "entity": t.entity,
+                    "generation": t.generation,
+                    "keys": keys[start : start + BATCH],
+                },
             )
         return
     # SQLite: one indexed delete per key through the driver (no limit on bound variables)
-    delete = "DELETE FROM records WHERE dataset_id = ? AND entity = ? AND key = ?"
+    delete = (
+        "DELETE FROM records WHERE dataset_id = ? AND entity = ? AND generation = ? AND key = ?"
+    )
     cursor = _driver_connection(conn).cursor()
     try:
         with _driver_errors(conn, delete):
             for start in range(0, len(keys), BATCH):
                 cursor.executemany(
-                    delete, [(dataset_id, entity, key) for key in keys[start : start + BATCH]]
+                    delete,
+                    [
+                        (t.dataset_id, t.entity, t.generation, k)
+                        for k in keys[start : start + BATCH]
+                    ],
                 )
     finally:
         cursor.close()
@@ -201,7 +274,7 @@ def _executemany(
 ) -> None:
     """SQLite: the driver's executemany over plain tuples, BATCH rows at a time."""
     t = target
-    insert = f"INSERT INTO records ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+    insert = f"INSERT INTO records ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
     cursor = _driver_connection(conn).cursor()
     try:
         with _driver_errors(conn, insert):
@@ -210,7 +283,7 @@ def _executemany(
                 cursor.executemany(
                     insert,
                     [
-                        (t.org_id, t.dataset_id, t.entity, key, t.version_id, data)
+                        (t.org_id, t.dataset_id, t.entity, key, t.version_id, data, t.generation)
                         for key, data in zip(keys[start:stop], rows_json[start:stop], strict=True)
                     ],
                 )
@@ -245,7 +318,7 @@ def _copy(conn: sa.Connection, t: _Target, keys: Sequence[str], rows_json: Seque
                 _copy_text(pl.col("key")),
                 pl.lit(f"\t{t.version_id}\t"),
                 _copy_text(pl.col("data")),
-                pl.lit("\n"),
+                pl.lit(f"\t{t.generation}\n"),
             ]
         ).alias("line")
     ).get_column("line")

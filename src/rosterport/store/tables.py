@@ -158,7 +158,19 @@ records = sa.Table(  # the read model: one row per record of each dataset's curr
     sa.Column("key", sa.String(1024), nullable=False),
     sa.Column("version_id", sa.Integer, nullable=False),
     sa.Column("data", JSON, nullable=False),
-    sa.Index("ux_records_key", "dataset_id", "entity", "key", unique=True),
+    # a first load writes a new generation beside the visible one, then swaps (read_models)
+    sa.Column("generation", BIGINT, nullable=False, server_default="0"),
+    sa.Index("ux_records_key", "dataset_id", "entity", "generation", "key", unique=True),
+)
+
+read_models = sa.Table(  # what each dataset's read model holds, and who is changing it
+    "read_models",
+    metadata,
+    sa.Column("dataset_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version_id", sa.Integer, nullable=True),  # the version whose state it holds
+    sa.Column("generation", BIGINT, nullable=False, server_default="0"),  # rows visible
+    sa.Column("locked_by_job", BIGINT, nullable=True),  # the propagation job applying to it
+    sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
 deliveries = sa.Table(  # each consumer's progress on each version
