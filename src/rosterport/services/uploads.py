@@ -1,6 +1,13 @@
 """Upload sessions: the four steps of the CSV upload tool.
 
-    files added → validated → changes verified (preview) → committed
+    files added → validated → changes verified (preview) → committing → committed
+
+A commit first takes the session from "changes verified" to "committing" with a
+compare-and-set, naming the snapshot prefix the version will use: of several commits of one
+session at once, one goes on and the others are told it is in progress; a commit that
+crashed is resumed by the next one after `STALE_COMMIT` (it finds the version if the crashed
+one got that far, else finishes it); one refused because production moved goes back to
+"changes verified" so that the upload can be validated again.
 
 `reset` is possible at every step; abandoned sessions expire after `Hub.session_hours` and
 their files are deleted. The files of a session live in blob storage under
@@ -31,22 +38,25 @@ from rosterport.domain.schemas import get_model
 from rosterport.domain.schemas.model import DataModel
 from rosterport.domain.tables import FileProblem, RawTable
 from rosterport.domain.validator import validate
-from rosterport.errors import InputError, NotFoundError, StateError
+from rosterport.errors import InputError, NotFoundError, ProductionChangedError, StateError
 from rosterport.reports.csv_report import report_csv
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
+from rosterport.store.engine import immediate
 from rosterport.store.tables import upload_sessions
 
-ADDING, VALIDATED, PREVIEWED, COMMITTED, RESET, EXPIRED, FAILED = (
+ADDING, VALIDATED, PREVIEWED, COMMITTING, COMMITTED, RESET, EXPIRED, FAILED = (
     "adding",
     "validated",
     "previewed",
+    "committing",
     "committed",
     "reset",
     "expired",
     "failed",
 )
+STALE_COMMIT = timedelta(minutes=2)  # a commit this old that never finished has crashed
 
 
 # turns the raw tables of an upload into what is validated (an integration's mappings),
@@ -310,13 +320,22 @@ def commit(
     allow_deletions: bool = False,
 ) -> tuple[int, str, v.Verified]:
     """Commit the session: a new version in production (or Held by a safeguard). After
-    Verify Changes it commits exactly what was shown, without comparing again."""
-    session = _open(hub, org, session_id, {VALIDATED, PREVIEWED})
-    if session.state == PREVIEWED:  # the changes were verified: commit what was shown
-        result = v.Verified.from_json(session.data["verified"])
-    else:
-        result = changes(hub, org, session_id).verified()
+    Verify Changes it commits exactly what was shown, without comparing again.
+
+    StateError when the session is already committed, or being committed by another
+    request; ProductionChangedError when production moved since the preview."""
+    session = _open(hub, org, session_id, {VALIDATED, PREVIEWED, COMMITTING, COMMITTED})
+    if session.state == VALIDATED:  # the changes were not verified yet: compare now
+        changes(hub, org, session_id)
+    session, target = _begin_commit(hub, org, session_id)
+    result = v.Verified.from_json(session.data["verified"])
     ds = v.dataset(hub, org, session.model)
+    earlier = v.version_with_snapshot(hub, ds, target)
+    if earlier is not None:  # a crashed attempt committed it: finish its bookkeeping
+        version, status = earlier
+        _save(hub, session, COMMITTED, {"version": version, "status": status})
+        hub.blobs.delete_prefix(f"sessions/{session.id}")
+        return version, status, result
     recorded = v.Recorded(
         committed_by,
         source,
@@ -326,10 +345,63 @@ def commit(
         session.data.get("summary", {}),
         {"sentences": result.sentences()},
     )
-    version, status = v.commit(hub, ds, result, recorded, allow_deletions=allow_deletions)
+    try:
+        version, status = v.commit(
+            hub, ds, result, recorded, allow_deletions=allow_deletions, target=target
+        )
+    except ProductionChangedError:
+        _save(hub, session, PREVIEWED, {"committing": None})  # validate again from here
+        raise
     _save(hub, get(hub, org, session_id), COMMITTED, {"version": version, "status": status})
     hub.blobs.delete_prefix(f"sessions/{session.id}")
     return version, status, result
+
+
+def _begin_commit(hub: Hub, org: Organization, session_id: str) -> tuple[Session, str]:
+    """Take the session from "changes verified" (or a crashed commit) to "committing", by
+    compare-and-set; the session and the snapshot prefix its version uses."""
+    now = hub.clock()
+    with immediate(hub.engine).begin() as conn:  # read then write: take the lock first
+        row = conn.execute(
+            sa.select(upload_sessions).where(
+                upload_sessions.c.id == session_id, upload_sessions.c.org_id == org.id
+            )
+        ).one()
+        data = dict(row.data)
+        if row.state == COMMITTED:
+            raise StateError(
+                f"this upload was already committed as version {data.get('version')}; "
+                "see the version history, or start a new upload to change production again"
+            )
+        if row.state == COMMITTING and now - row.updated_at < STALE_COMMIT:
+            raise StateError(
+                "this upload is being committed by another request; wait a moment and look "
+                "at the version history"
+            )
+        if row.state not in {PREVIEWED, COMMITTING}:
+            raise StateError(
+                f"upload session {session_id} is {row.state}; start a new upload instead"
+            )
+        target = (data.get("committing") or {}).get("target") or f"snapshots/{uuid.uuid4().hex}"
+        data["committing"] = {"target": target}
+        taken = conn.execute(
+            sa.update(upload_sessions)
+            .where(
+                upload_sessions.c.id == session_id,
+                upload_sessions.c.state == row.state,
+                upload_sessions.c.updated_at == row.updated_at,
+            )
+            .values(state=COMMITTING, data=data, updated_at=now)
+        )
+    if taken.rowcount != 1:
+        raise StateError(
+            "this upload is being committed by another request; wait a moment and look at "
+            "the version history"
+        )
+    return (
+        Session(row.id, row.org_id, row.model, COMMITTING, row.mode, row.base_version_id, data),
+        target,
+    )
 
 
 def reset(hub: Hub, org: Organization, session_id: str) -> None:
@@ -385,8 +457,15 @@ def _save(
     if state in {VALIDATED, FAILED}:
         values["base_version_id"] = base
     with hub.engine.begin() as conn:
-        conn.execute(
-            sa.update(upload_sessions).where(upload_sessions.c.id == session.id).values(**values)
+        moved = conn.execute(
+            sa.update(upload_sessions)
+            .where(upload_sessions.c.id == session.id, upload_sessions.c.state == session.state)
+            .values(**values)
+        )
+    if moved.rowcount != 1:  # another request moved the session on meanwhile
+        raise StateError(
+            "this upload changed while this step ran (another window or request committed, "
+            "reset or validated it); reload the upload to see where it is"
         )
     new_base = base if state in {VALIDATED, FAILED} else session.base_version
     return Session(session.id, session.org_id, session.model, state, session.mode, new_base, merged)

@@ -387,16 +387,19 @@ def commit(
     recorded: Recorded,
     *,
     allow_deletions: bool = False,
+    target: str | None = None,
 ) -> tuple[int, str]:
     """Write the snapshot, then commit atomically (or hold when a safeguard is breached).
 
-    Returns (version id, status). ProductionChangedError when production moved since the
-    preview.
+    A session's staged state moves to `target` (default: a new prefix); when it is not
+    there any more, an earlier attempt with the same target already moved it. Returns
+    (version id, status). ProductionChangedError when production moved since the preview.
     """
     prefix = result.snapshot
     if prefix.startswith("sessions/"):  # a session's staged state becomes the version's
-        prefix = f"snapshots/{uuid.uuid4().hex}"
-        hub.blobs.move_prefix(result.snapshot, prefix)
+        prefix = target or f"snapshots/{uuid.uuid4().hex}"
+        if _has_blobs(hub, result.snapshot) or not _has_blobs(hub, prefix):
+            hub.blobs.move_prefix(result.snapshot, prefix)
     crash_point("after-snapshot")
     counts = result.counts()
     if result.breaches and not allow_deletions:
@@ -430,6 +433,21 @@ def commit(
         crash_point("before-transaction-commit")
     crash_point("after-commit")
     return version_id, PENDING
+
+
+def _has_blobs(hub: Hub, prefix: str) -> bool:
+    return next(iter(hub.blobs.keys(prefix)), None) is not None
+
+
+def version_with_snapshot(hub: Hub, ds: Dataset, prefix: str) -> tuple[int, str] | None:
+    """The version of the dataset whose snapshot is at `prefix` (id, status), if any."""
+    with hub.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(versions.c.id, versions.c.status).where(
+                versions.c.dataset_id == ds.id, versions.c.snapshot == prefix
+            )
+        ).first()
+    return None if row is None else (int(row.id), str(row.status))
 
 
 def approve(hub: Hub, org: Organization, version_id: int) -> int:
