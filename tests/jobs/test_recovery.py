@@ -33,18 +33,18 @@ from tests.conftest import district
 STUDENTS = 20_000
 
 
-def big_district(last_name: str) -> dict[str, bytes]:
-    """The valid fixture district with STUDENTS students, each enrolled in one section."""
+def big_district(last_name: str, students: int = STUDENTS) -> dict[str, bytes]:
+    """The valid fixture district with `students` students, each enrolled in one section."""
     files = district()
     header, template = files["students.csv"].decode().splitlines()[:2]
     cells = template.split(",")
     rows = [header]
-    for n in range(STUDENTS):
+    for n in range(students):
         student = str(500_000_000 + n)
         rows.append(",".join([cells[0], student, student, cells[3], last_name, *cells[5:]]))
     files["students.csv"] = ("\n".join(rows) + "\n").encode()
     enrollments = ["School_id,Student_id,Section_id"]
-    enrollments += [f"{cells[0]},{500_000_000 + n},642" for n in range(STUDENTS)]
+    enrollments += [f"{cells[0]},{500_000_000 + n},642" for n in range(students)]
     files["enrollments.csv"] = ("\n".join(enrollments) + "\n").encode()
     return files
 
@@ -136,4 +136,45 @@ def test_sigkill_mid_propagation_then_restart(tmp_path: Path, db_url: str) -> No
         held = conn.execute(sa.text("SELECT version_id FROM read_models")).scalar_one()
         assert held == third
         assert len(set(conn.execute(sa.select(records.c.generation).distinct()).scalars())) == 1
+    hub.engine.dispose()
+
+
+def test_other_writers_are_not_kept_waiting_by_a_first_load(tmp_path: Path, db_url: str) -> None:
+    """The SQLite attack of issue 10: a settings save waited 30 s (then failed) while a first
+    load held the write lock. The load is now written in chunks, each a short transaction:
+    small writes made meanwhile each finish within a few seconds."""
+    import threading
+
+    from rosterport.services.organizations import update_settings
+
+    data_dir = tmp_path / "data"
+    hub = build_hub(Settings(data_dir=data_dir, database_url=db_url))
+    org = create_org(hub, "busy", "Busy USD")
+    commit(hub, org, big_district("Load", students=120_000))
+    loader = worker(data_dir, db_url)
+    waits: list[float] = []
+    done = threading.Event()
+
+    def write_meanwhile() -> None:
+        while not done.is_set():
+            started = time.monotonic()
+            update_settings(hub, org, org.settings)
+            waits.append(time.monotonic() - started)
+            time.sleep(0.05)
+
+    writer = threading.Thread(target=write_meanwhile)
+    try:
+        wait_for(lambda: bool(queue.list_jobs(hub.engine, state="running")), 60, "the load")
+        writer.start()
+        loading = time.monotonic()
+        wait_for(lambda: statuses(hub) == [v.IN_PRODUCTION], 180, "the load to finish")
+        loading = time.monotonic() - loading
+    finally:
+        done.set()
+        loader.send_signal(signal.SIGTERM)
+        loader.communicate(timeout=30)
+    writer.join(timeout=30)
+    assert waits, "no write was made during the load"
+    # one transaction for the whole load would have kept a write waiting for all of it
+    assert max(waits) < min(2.0, loading / 2), f"a write waited {max(waits):.1f} s of {loading:.1f}"
     hub.engine.dispose()
