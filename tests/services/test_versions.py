@@ -256,11 +256,14 @@ def test_session_reset_and_expiry(hub: Hub, org: Organization, clock: Clock) -> 
     with pytest.raises(StateError):
         uploads.add_files(hub, org, session.id, [])
     other = uploads.start(hub, org, "passport-roster")
+    uploads.add_files(hub, org, other.id, [SourceFile.of("schools.csv", b"School_id\n1\n")])
+    assert list(hub.blobs.keys(f"sessions/{other.id}"))
     from datetime import timedelta
 
     clock.now += timedelta(hours=25)
     assert uploads.expire(hub) == 1
     assert uploads.get(hub, org, other.id).state == uploads.EXPIRED
+    assert not list(hub.blobs.keys(f"sessions/{other.id}"))  # an abandoned upload's files go
 
 
 ONEROSTER_MANIFEST = csv(
