@@ -104,6 +104,17 @@ def test_full_and_bulk_keep_filtered_records_as_they_are(how: str) -> None:
     ]
 
 
+def test_a_filtered_record_keeps_its_person_whatever_the_other_key_parts() -> None:
+    """students.csv's key is (School_id, Student_id) and its object key Student_id: a row
+    filtered with a mistyped School_id keeps the student at the real school."""
+    names = ("School_id", "Student_id", "Last_name")
+    current = state(STUDENTS, ("02M800", "7", "Khan"), ("02M800", "8", "Lee"), columns=names)
+    staged = state(STUDENTS, ("02M800", "8", "Lee"), columns=names)
+    kept = pl.DataFrame({"Student_id": ["7"]})  # the filtered row said School_id 02M8OO
+    after = next_state(STUDENTS, current, staged, "full", kept=kept)
+    assert rows(after, *names) == [("02M800", "7", "Khan"), ("02M800", "8", "Lee")]
+
+
 def test_full_with_kept_keys_that_are_also_staged_takes_the_staged_record() -> None:
     staged = state(THINGS, ("2", "Bobby", "4", "p2"))
     after = next_state(THINGS, CURRENT, staged, "full", kept=pl.DataFrame({"id": ["2", "2"]}))

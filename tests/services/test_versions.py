@@ -169,6 +169,32 @@ def test_a_filtered_record_stays_in_production_as_it_was(hub: Hub, org: Organiza
     assert kept["DOB"] == "1998-11-01"
 
 
+def test_a_mistyped_school_id_keeps_the_student_at_the_real_school(
+    hub: Hub, org: Organization
+) -> None:
+    """Issue 11: the row is filtered (its School_id names no school: Warn), and because the
+    key includes School_id, Full mode used to remove the student at the real school. A
+    filtered record protects the production records of the same person, whatever the other
+    key parts."""
+    files = district()
+    upload(hub, org, files)
+    files["students.csv"] = files["students.csv"].replace(
+        b"02M800,738733110,", b"02M8OO,738733110,"
+    )
+    done = upload(hub, org, files)
+    assert done.status == v.IN_PRODUCTION
+    assert done.preview is not None
+    assert done.preview.kept["students.csv"] == 1
+    assert done.counts["students.csv"] == {"added": 0, "updated": 0, "removed": 0}
+    assert done.counts["enrollments.csv"]["removed"] == 0
+    assert any("stay in production as they were" in s for s in done.preview.sentences())
+    with hub.engine.connect() as conn:
+        ds = conn.execute(sa.select(datasets.c.id)).scalar_one()
+        kept = get_record(conn, dataset_id=ds, entity="students.csv", key="02M800/738733110")
+    assert kept is not None
+    assert kept["Last_name"] == "Schmeler"
+
+
 def test_safeguard_holds_then_approve(hub: Hub, org: Organization) -> None:
     files = district()
     first = upload(hub, org, files)

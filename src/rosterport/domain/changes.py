@@ -50,6 +50,12 @@ def state_key(schema: FileSchema) -> list[str]:
     return [c.name for c in schema.columns if not c.secret]
 
 
+def object_key(schema: FileSchema) -> list[str]:
+    """The columns naming the person or object a record is about (its declared object key,
+    else its state key): what a filtered record protects in production."""
+    return list(schema.object_key) if schema.object_key else state_key(schema)
+
+
 def next_state(
     schema: FileSchema,
     current: pl.DataFrame,
@@ -61,8 +67,10 @@ def next_state(
 ) -> pl.DataFrame:
     """A file's production state after this upload.
 
-    - `full` / `bulk`: the staged records are the complete set; records of `kept` (keys that
-      validation filtered out) stay as they are in production.
+    - `full` / `bulk`: the staged records are the complete set; production records of the
+      people or objects in `kept` (the object keys of records that validation filtered out,
+      `object_key`) stay as they are, whatever the other key parts of the filtered row
+      said (a student's mistyped School_id does not remove the student at the real school).
     - `incremental` / `delta`: staged records are added or replace the record with their key;
       nothing else changes, except the keys in `deletes` (OneRoster `tobedeleted`).
     - `absent` (or a file not in the upload): production is unchanged.
@@ -72,8 +80,9 @@ def next_state(
     if how == "absent":
         return current
     if how in {"full", "bulk"}:
+        ids = object_key(schema)
         base = (
-            current.join(kept.select(key).unique(), on=key, how="semi", nulls_equal=True)
+            current.join(kept.select(ids).unique(), on=ids, how="semi", nulls_equal=True)
             if kept is not None
             else None
         )

@@ -28,7 +28,7 @@ from rosterport.domain.changes import (
     empty_state,
     knock_on_effects,
     next_state,
-    state_key,
+    object_key,
 )
 from rosterport.domain.schemas import DataModel, get_model
 from rosterport.domain.validator import Validation
@@ -290,8 +290,8 @@ def _write_staged_file(
     if how == "delta" and "status" in staged.columns:
         deletes = staged.filter(pl.col("status") == "tobedeleted")
         staged = staged.filter(pl.col("status") != "tobedeleted")
-    key = state_key(schema)
-    kept_keys = filtered.select(key) if filtered is not None and filtered.height else None
+    ids = object_key(schema)
+    kept_keys = filtered.select(ids) if filtered is not None and filtered.height else None
     if how in {"full", "bulk"} and kept_keys is None:
         after = next_state(schema, empty_state(schema), staged, how)
         hub.snapshots.write_file(prefix, schema, after)
@@ -299,7 +299,7 @@ def _write_staged_file(
     before = state_of(hub, model, base, name)
     count = None
     if kept_keys is not None:
-        count = before.join(kept_keys.unique(), on=key, how="semi", nulls_equal=True).height
+        count = before.join(kept_keys.unique(), on=ids, how="semi", nulls_equal=True).height
     after = next_state(schema, before, staged, how, kept=kept_keys, deletes=deletes)
     del before
     hub.snapshots.write_file(prefix, schema, after)

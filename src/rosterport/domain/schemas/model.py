@@ -82,6 +82,10 @@ class FileSchema:
     # what identifies a record in production when `key` is empty (its uniqueness is checked
     # elsewhere, e.g. SSO credentials by their resolved account): never a secret column
     identity: tuple[str, ...] = ()
+    # the part of the key that names the person or object itself (Student_id), whatever the
+    # other parts (School_id): a record that validation filtered keeps the production
+    # records of the same person or object as they were (default: the whole key)
+    object_key: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
         for column in self.columns:
