@@ -267,7 +267,29 @@ def test_yes_no() -> None:
 
 def test_race() -> None:
     assert stored(formats.RACE, ["a", "B", "i", "M", "p", "W"]) == ["A", "B", "I", "M", "P", "W"]
-    rejected(formats.RACE, ["Z", "AB", "Asian"])
+    rejected(formats.RACE, ["Z", "AB", "Asianish", "Other"])
+
+
+def test_race_names_other_exports_use() -> None:
+    """spec/passport-roster.md: names as well as codes, case-insensitive; Unknown and
+    Declined to state mean not given (empty, no issue)."""
+    names = [
+        "Asian",
+        "BLACK OR AFRICAN AMERICAN",
+        "American Indian",
+        "American Indian or Alaska Native",
+        "Two or More Races",
+        "multiracial",
+        "Hawaiian or Other Pacific Islander",
+        "Native Hawaiian or Other Pacific Islander",
+        "White",
+        "caucasian",
+        "Unknown",
+        "Declined to State",
+    ]
+    assert stored(formats.RACE, names) == [
+        "A", "B", "I", "I", "M", "M", "P", "P", "W", "W", None, None,
+    ]  # fmt: skip
 
 
 def test_free_reduced_lunch() -> None:

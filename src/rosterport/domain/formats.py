@@ -48,6 +48,8 @@ class Format:
     # surrounding spaces, match in full; values it does not match go through `normalize`.
     clean: str | None = None
     max_bytes: int | None = None  # values longer than this (in bytes) are suspect too
+    # spellings (lower case) that mean "not given": read as an empty cell, never an issue
+    blanks: tuple[str, ...] = field(default=())
 
     @property
     def screened(self) -> bool:
@@ -191,8 +193,10 @@ def mapping_format(
     table: Mapping[str, str],
     *,
     accepted: str | None = None,
+    blanks: tuple[str, ...] = (),
 ) -> Format:
-    """A case-insensitive vocabulary: each accepted spelling (lower case) → its stored form."""
+    """A case-insensitive vocabulary: each accepted spelling (lower case) → its stored form;
+    `blanks` are spellings that mean "not given"."""
     keys = list(table)
     values = [table[k] for k in keys]
 
@@ -204,7 +208,7 @@ def mapping_format(
     shown = accepted or ", ".join(dict.fromkeys(table.values()))
     stored = tuple(dict.fromkeys(values))
     clean = "^(?:" + "|".join(re.escape(v) for v in stored) + ")$"  # already the stored form
-    return Format(name, expected, shown, normalize, choices=stored, clean=clean)
+    return Format(name, expected, shown, normalize, choices=stored, clean=clean, blanks=blanks)
 
 
 _GRADE_NAMES = [
@@ -251,7 +255,31 @@ YES_NO = mapping_format(
     {"y": "Y", "n": "N", "yes": "Y", "no": "N", "true": "Y", "false": "N"},
     accepted="Y or N (or yes, no, true, false)",
 )
-RACE = mapping_format("race", "a race code", {c.lower(): c for c in "ABIMPW"})
+RACE = mapping_format(
+    "race",
+    "a race code",
+    {
+        **{c.lower(): c for c in "ABIMPW"},
+        "asian": "A",
+        "black or african american": "B",
+        "black": "B",
+        "african american": "B",
+        "american indian": "I",
+        "american indian or alaska native": "I",
+        "two or more races": "M",
+        "multiracial": "M",
+        "hawaiian or other pacific islander": "P",
+        "native hawaiian or other pacific islander": "P",
+        "white": "W",
+        "caucasian": "W",
+    },
+    accepted=(
+        "A, B, I, M, P, W (or Asian, Black or African American, American Indian or Alaska "
+        "Native, Two or More Races, Native Hawaiian or Other Pacific Islander, White; "
+        "Unknown or Declined to state for not given)"
+    ),
+    blanks=("unknown", "declined to state"),
+)
 FRL = mapping_format(
     "frl",
     "a lunch status",

@@ -150,3 +150,10 @@ def test_the_later_row_of_a_duplicate_is_the_one_reported() -> None:
     )
     reported = validation.report.issues["row"].to_list()
     assert sorted(reported) == list(range(count + 2, 2 * count + 2))
+
+
+def test_a_malformed_user_id_is_an_invalid_format_only() -> None:
+    """Issue 11: a spreadsheet's `1.23457E+11` in User_id is a value, malformed: one
+    invalid-format issue, not also "User_id and Username are both empty"."""
+    validation = check(credentials(",1.23457E+11,,mathapp,alice01,pw1"), model="passport-sso")
+    assert [code for *_, code in issues(validation.report)] == ["invalid-format"]

@@ -39,7 +39,7 @@ class SsoRules(ModelRules):
 
     def record_checks(self, check: FileCheck) -> pl.DataFrame:
         file, normalized, production = check.schema.name, check.normalized, check.production
-        issues = [_identity_missing(file, normalized)]
+        issues = [_identity_missing(file, check.values)]
         identified = normalized.filter(
             pl.col("User_id").is_not_null() | pl.col("Username").is_not_null()
         )
@@ -62,8 +62,11 @@ class SsoRules(ModelRules):
         return issueframe.concat(issues)
 
 
-def _identity_missing(file: str, frame: pl.DataFrame) -> pl.DataFrame:
-    rows = frame.filter(pl.col("User_id").is_null() & pl.col("Username").is_null())
+def _identity_missing(file: str, values: pl.DataFrame) -> pl.DataFrame:
+    """Rows naming no account: User_id and Username both empty as given (a value present but
+    malformed is an invalid-format issue of its own, not a missing one)."""
+    given = [c for c in ("User_id", "Username") if c in values.columns]
+    rows = values.filter(pl.all_horizontal(pl.col(c).is_null() for c in given))
     return issueframe.conform(
         rows.select(
             pl.lit(file).alias("file"),

@@ -92,6 +92,8 @@ def check_values(
     for i, column in enumerate(present):
         raw = values.get_column(column.name).cast(pl.String)
         value, norm = _column(column, raw, screen[f"e{i}"], screen[f"s{i}"], context, trims=trims)
+        if column.format.blanks:  # words meaning "not given" read as an empty cell
+            value, norm = _blank_out(value, norm, column.format.blanks)
         cleaned[column.name], normalized[column.name] = value, norm
         bad = value.is_not_null() & norm.is_null()
         if column.required or column.name in requirements:
@@ -108,6 +110,16 @@ def check_values(
             subset = pl.DataFrame({ROW: rows, column.name: empty})  # missing in every record
             issues.append(_column_issues(schema.name, column, subset, requirements[column.name]))
     return ValueCheck(pl.DataFrame(cleaned), pl.DataFrame(normalized), issueframe.concat(issues))
+
+
+def _blank_out(
+    value: pl.Series, norm: pl.Series, blanks: tuple[str, ...]
+) -> tuple[pl.Series, pl.Series]:
+    """`value` and `norm` with the cells spelled as one of `blanks` made empty."""
+    frame = pl.DataFrame({"v": value, "n": norm})
+    given = ~pl.col("v").str.to_lowercase().is_in(list(blanks)).fill_null(value=False)
+    out = frame.select(pl.when(given).then(pl.col("v")), pl.when(given).then(pl.col("n")))
+    return out.to_series(0).alias(value.name), out.to_series(1).alias(norm.name)
 
 
 def _empty(name: str) -> pl.Expr:
