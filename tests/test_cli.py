@@ -262,6 +262,40 @@ def test_damaged_zip_entry(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
     assert_unusable(*run(capsys, "validate", archive), "cannot be unpacked")
 
 
+def test_zip_bomb_of_small_entries(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    archive = tmp_path / "district.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for i in range(8):
+            bundle.writestr(f"file{i}.csv", bytes(1024**2))
+    assert_unusable(*run(capsys, "validate", archive), "this looks like a zip bomb and is refused")
+
+
+def test_zip_with_a_duplicate_entry_name_printed_without_control_characters(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    archive = tmp_path / "district.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("students\x1b[2J.csv", b"a\n1\n")
+        bundle.writestr("STUDENTS\x1b[2J.csv", b"a\n2\n")
+    code, out, err = run(capsys, "validate", archive)
+    assert_unusable(code, out, err, "has two entries named STUDENTS\\x1b[2J.csv (students")
+    assert "\x1b" not in err
+
+
+def test_json_report_of_a_latin_1_password(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = upload(tmp_path)
+    teachers = (folder / "teachers.csv").read_bytes().replace(b"zieWaex5coe", b"TopS\xe9cretPW-111")
+    (folder / "teachers.csv").write_bytes(teachers)
+    for fmt in ("json", "csv", "text"):
+        code, out, _ = run(capsys, "validate", folder, "--format", fmt)
+        assert code == 1
+        assert "row 2, column 11 (K)" in out
+        assert "cretPW" not in out
+        assert "TopS" not in out
+
+
 def test_report_cannot_be_written(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     target = tmp_path / "missing-folder" / "report.json"
     result = run(capsys, "validate", "-o", target, PASSPORT / "valid-district")

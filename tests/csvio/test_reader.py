@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import zipfile
 from dataclasses import dataclass
 
@@ -218,7 +219,7 @@ def test_windows_1252_is_unreadable_with_a_hint() -> None:
     found = problem(data)
     assert found.code == "unreadable-file"
     assert "Save it as 'CSV UTF-8" in found.message
-    assert "line 3" in found.message
+    assert "row 3, column 2 (B), at byte offset 35" in found.message
 
 
 def test_broken_utf8_after_a_bom_is_unreadable() -> None:
@@ -232,6 +233,78 @@ def test_utf16_is_unreadable() -> None:
     assert found.code == "unreadable-file"
     assert "UTF-16" in found.message
     assert "CSV UTF-8" in found.message
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_unreadable(encoding: str) -> None:
+    data = "School_id,Student_id,Last_name\r\nS1,1,Müller\r\n".encode(encoding)
+    assert not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    found = problem(data)
+    assert found.code == "unreadable-file"
+    assert found.message == (
+        "students.csv cannot be read: it is saved as UTF-16 ('Unicode Text'); "
+        "save it as 'CSV UTF-8 (Comma delimited)'"
+    )  # the same words as for UTF-16 with a byte-order mark, not "missing columns"
+
+
+def test_nul_bytes_here_and_there_are_not_utf16() -> None:
+    raw = table(b"a,b\n1,x\x00y\n")
+    assert records(raw) == [(2, ["1", "x\x00y"])]
+
+
+def test_not_utf8_says_where_without_quoting_the_text() -> None:
+    data = (
+        "School_id,Teacher_id,Last_name,Password\r\n"
+        'S1,T1,"Lee, Jr.",Coo0ooyahgh\r\n'
+        "S1,T2,Roe,TopSécretPW-111\r\n"
+    ).encode("latin-1")
+    found = problem(data, "teachers.csv")
+    assert found.message == (
+        "teachers.csv cannot be read: it is not UTF-8 (byte 0xE9 in row 3, column 4 (D), at "
+        "byte offset 85); saved as Windows-1252 or Latin-1? Save it as 'CSV UTF-8 (Comma "
+        "delimited)'"
+    )
+    assert data[85:86] == b"\xe9"
+    for secret in ("TopS", "cretPW", "PW-111", "Coo0o", "Roe"):
+        assert secret not in found.message
+
+
+def test_not_utf8_inside_a_multiline_value_names_the_row_it_starts_on() -> None:
+    found = problem(b'a,b,c\n1,"x,\ny\xe9",3\n')
+    assert "row 2, column 2 (B)" in found.message
+
+
+def test_column_letters_go_past_z() -> None:
+    found = problem(b",".join(b"c%d" % i for i in range(30)) + b"\n" + b"," * 27 + b"\xe9\n")
+    assert "row 2, column 28 (AB)" in found.message
+
+
+@pytest.mark.parametrize("width", [2_001, 100_000])
+def test_a_header_wider_than_the_limit_is_refused_before_parsing(width: int) -> None:
+    header = ",".join(f"c{i}" for i in range(width)).encode()
+    data = header + b"\n" + b"1," * (width - 1) + b"1\n"
+    started = time.monotonic()
+    found = problem(data)
+    assert time.monotonic() - started < 5
+    assert found.code == "unreadable-file"
+    assert found.message == (
+        f"students.csv cannot be read: its header row has {width:,} columns, more than the "
+        "limit of 2,000; keep only the columns of the data model (the templates list them), "
+        "and check that row 1 is the header row"
+    )
+
+
+def test_a_header_at_the_limit_is_read() -> None:
+    header = ",".join(f"c{i}" for i in range(2_000))
+    assert len(table(header + "\n" + "1," * 1_999 + "1\n").header) == 2_000
+
+
+def test_a_header_with_an_open_quote_is_read_in_one_pass() -> None:
+    data = b'a,"b\n' + b"1,2\n" * 200_000
+    started = time.monotonic()
+    found = read_table("students.csv", data)
+    assert time.monotonic() - started < 5
+    assert isinstance(found, (RawTable, FileProblem))
 
 
 def test_xlsx_renamed_to_csv_is_unreadable() -> None:
@@ -287,7 +360,7 @@ def test_problem_carries_the_file_name() -> None:
 def test_not_utf8_in_the_header_row_is_unreadable() -> None:
     found = problem("Prénom,Nom\r\nAnn,Lee\r\n".encode("cp1252"))
     assert found.code == "unreadable-file"
-    assert "line 1" in found.message
+    assert "row 1, column 1 (A)" in found.message
     assert "Save it as 'CSV UTF-8" in found.message
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from rosterport.domain.issues import Level
 from rosterport.domain.policy import Policy
-from rosterport.reports.text_report import report_text
+from rosterport.reports.text_report import printable, report_text
 from tests.conftest import TODAY, check, district
 
 
@@ -75,3 +79,59 @@ def test_info_issues_are_notices() -> None:
     text = report_text(check(district("student-bad-dob"), policy=policy).report)
     assert text.startswith("passport-roster: VALID (0 errors, 0 warnings, 2 notices)")
     assert "[INFO] students.csv › DOB: Invalid Format (2)" in text
+
+
+# -- terminal control characters (adversarial pass, issue 10) ---------------------------------
+
+
+def test_terminal_control_characters_in_a_cell_are_shown_escaped() -> None:
+    files = district()
+    files["students.csv"] = files["students.csv"].replace(b"Schmeler", b"Sch\x1b[2J\x07\x00meler")
+    report = check(files).report
+    text = report_text(report)
+    assert "[ERROR] students.csv › Last_name: Invalid Format (1)" in text
+    assert "    Last_name 'Sch\\x1b[2J\\x07\\x00meler' is not text; expected text without" in text
+    assert "    values: 'Sch\\x1b[2J\\x07\\x00meler'\n" in text
+    assert not set(text) & {"\x1b", "\x07", "\x00"}
+    issue = report.to_dict()["issues"][0]  # (Contact_name holds Schmeler too)
+    assert issue["value"] == "Sch\x1b[2J\x07\x00meler"  # the JSON report stays exact
+    assert "\\u001b[2J\\u0007\\u0000" in json.dumps(issue)  # and JSON escapes it
+
+
+@pytest.mark.parametrize(
+    ("char", "shown"),
+    [
+        ("\x1b", "\\x1b"),
+        ("\x9b", "\\x9b"),  # C1: CSI in one character
+        ("\x7f", "\\x7f"),
+        ("\r", "\\r"),
+        ("\n", "\\n"),
+        ("\u202e", "\\u202e"),  # right-to-left override
+        ("\u2028", "\\u2028"),
+    ],
+)
+def test_printable_escapes_what_a_terminal_would_act_on(char: str, shown: str) -> None:
+    assert printable(f"a{char}b") == f"a{shown}b"
+
+
+def test_printable_keeps_tabs_and_accents_and_cuts_long_texts() -> None:
+    assert printable("é\tü 中") == "é\tü 中"
+    assert printable("x" * 30, limit=10) == "x" * 10 + "… (20 more characters)"
+
+
+def test_hostile_file_names_and_notes_are_escaped_too() -> None:
+    files = district()
+    files["evil\x1b]0;owned\x07.csv"] = b"x"
+    text = report_text(check(files).report, ("zip entry \x1b[31mred\x1b[0m",))
+    assert "note: zip entry \\x1b[31mred\\x1b[0m" in text
+    assert "[INFO] evil\\x1b]0;owned\\x07.csv: Unexpected file (1)" in text
+    assert "\x1b" not in text
+    assert "\x07" not in text
+
+
+def test_a_huge_value_is_cut_in_the_text_report() -> None:
+    files = district()
+    files["students.csv"] = files["students.csv"].replace(b"Schmeler", b"\x01" + b"y" * 1_000_000)
+    text = report_text(check(files).report)
+    assert len(text) < 20_000
+    assert "more characters)" in text

@@ -1,8 +1,8 @@
 """The `rosterport` command line: thin commands over the services.
 
 Exit status: 0 valid / done; 1 not valid (or production changed since the preview); 2
-unusable input or arguments (a one-line reason on stderr, never a traceback); 3 held by a
-safeguard.
+unusable input or arguments (a one-line reason on stderr, never a traceback, with control
+characters escaped: it may quote names from an upload); 3 held by a safeguard.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from rosterport.cli.validation import (
 )
 from rosterport.domain.schemas import MODELS
 from rosterport.errors import ProductionChangedError, RosterportError
+from rosterport.reports.text_report import printable
 from rosterport.services.validation import AUTO
 
 
@@ -250,10 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except ProductionChangedError as error:
-        print(f"rosterport: {error}", file=sys.stderr)
+        print(f"rosterport: {printable(str(error))}", file=sys.stderr)
         return EXIT_INVALID
     except (RosterportError, ValueError, OSError) as error:
-        print(f"rosterport: {error}", file=sys.stderr)
+        print(f"rosterport: {printable(str(error))}", file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         return 130

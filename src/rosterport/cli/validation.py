@@ -15,7 +15,7 @@ from rosterport.domain.issues import Level, issue_type
 from rosterport.domain.policy import Policy
 from rosterport.domain.schemas import get_model
 from rosterport.reports.csv_report import report_csv
-from rosterport.reports.text_report import report_text
+from rosterport.reports.text_report import printable, report_text
 from rosterport.services.validation import validate_paths
 
 EXIT_VALID = 0
@@ -65,7 +65,7 @@ def validate_command(args: argparse.Namespace) -> int:
     emit(output, args.output)
     if args.format != "text":  # text has them in the report; keep the other formats pure
         for note in upload.notes:
-            print(f"note: {note}", file=sys.stderr)
+            print(f"note: {printable(note)}", file=sys.stderr)
     return EXIT_VALID if report.valid else EXIT_INVALID
 
 

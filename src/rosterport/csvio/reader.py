@@ -9,6 +9,12 @@ is slower but follows RFC 4180 leniently and says where quoting breaks.
 Accepted: UTF-8 with or without BOM; LF, CRLF and CR-only line endings, mixed in one file;
 RFC 4180 quoting with newlines inside quotes. Records with no value at all are blank rows:
 they keep their row number but are not records.
+
+Refused with a hint (a `FileProblem`): spreadsheets renamed .csv; UTF-16, with a byte-order
+mark or without one (recognised by the NUL byte in every other position of its start);
+text that is not UTF-8, named by row, column and byte offset, never by quoting the bytes
+(the cell may be a password); a header row of more than `MAX_COLUMNS` cells, refused
+before the records are parsed.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import re
 
 import polars as pl
 
-from rosterport.domain.tables import FIELDS, ROW, FileProblem, RawTable, position
+from rosterport.domain.tables import FIELDS, MAX_COLUMNS, ROW, FileProblem, RawTable, position
 
 UTF8_BOM = b"\xef\xbb\xbf"
 _BLANK_START = re.compile(rb"[ \t\r\n,]*")
@@ -28,6 +34,8 @@ LINE_SEPARATOR = "\x1f"  # a control character: never valid inside roster values
 _CSV_FIELD_LIMIT = 1 << 24
 _UTF8_CHUNK = 1 << 24
 _QUOTED = r'"[^"]*("|$)'  # a quoted stretch, or an open quote running to the end of line
+_QUOTED_BYTES = re.compile(rb'"[^"]*(?:"|\Z)')  # the same, over bytes, to the end of the text
+_UTF16_PROBE = 256  # bytes of the start of a file that tell UTF-16 without a byte-order mark
 
 
 def read_table(name: str, data: bytes) -> RawTable | FileProblem:
@@ -35,6 +43,7 @@ def read_table(name: str, data: bytes) -> RawTable | FileProblem:
     problem = _sniff(name, data)
     if problem is not None:
         return problem
+    original = data
     data = data.removeprefix(UTF8_BOM)
     if _is_blank(data):
         return FileProblem(name, "empty-file", _empty_message(name, header_only=False))
@@ -45,7 +54,7 @@ def read_table(name: str, data: bytes) -> RawTable | FileProblem:
     except (pl.exceptions.PolarsError, UnicodeDecodeError, csv.Error):
         table = None
     if table is None:  # polars refused the text: say why, or parse it the careful way
-        return _check_utf8(name, data) or _read_slow(name, data)
+        return _check_utf8(name, original) or _read_slow(name, data)
     if lines is not data and b'"' in data and _breaks_lines(table):
         # The copy turned any CR inside quotes into LF; the careful parser reads the original.
         return _read_slow(name, data)
@@ -80,7 +89,7 @@ def _sniff(name: str, data: bytes) -> FileProblem | None:
             f"{name} cannot be read: it is an old Excel workbook (.xls) renamed to .csv; "
             "save it as 'CSV UTF-8 (Comma delimited)'",
         )
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
         return FileProblem(
             name,
             "unreadable-file",
@@ -90,8 +99,23 @@ def _sniff(name: str, data: bytes) -> FileProblem | None:
     return None
 
 
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte-order mark: CSV starts with ASCII (column names), which UTF-16
+    writes as a NUL byte in every other position (after each character in little-endian,
+    before it in big-endian); UTF-8 text has no NUL bytes at all."""
+    probe = head[:_UTF16_PROBE]
+    probe = probe[: len(probe) // 2 * 2]
+    if len(probe) < 4 or b"\0" not in probe:
+        return False
+    pairs = len(probe) // 2
+    for nul, other in ((probe[1::2], probe[0::2]), (probe[0::2], probe[1::2])):
+        if nul.count(0) * 4 >= pairs * 3 and other.count(0) * 4 < pairs:
+            return True
+    return False
+
+
 def _check_utf8(name: str, data: bytes) -> FileProblem | None:
-    """UTF-8 validity, decoded in bounded chunks; the problem names the line and a likely cause."""
+    """UTF-8 validity, decoded in bounded chunks; the problem says where and a likely cause."""
     utf8 = codecs.getincrementaldecoder("utf-8")()
     for start in range(0, len(data), _UTF8_CHUNK):
         piece = data[start : start + _UTF8_CHUNK]
@@ -104,20 +128,30 @@ def _check_utf8(name: str, data: bytes) -> FileProblem | None:
 
 
 def _encoding_message(name: str, data: bytes, offset: int) -> str:
-    row = (
-        data.count(b"\n", 0, offset) + data.count(b"\r", 0, offset) - data.count(b"\r\n", 0, offset)
-    )
+    """Where the first byte that is not UTF-8 is; never what the text around it says (the
+    cell may be a password, and the report is shown to everyone who sees the upload)."""
+    before = data[:offset]
+    if b'"' in before:  # quoted values may hold commas and line breaks: they do not count
+        before = _QUOTED_BYTES.sub(b"", before)
+    row = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+    line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+    column = before.count(b",", line_start) + 1
     byte = data[offset]
     guess = "Windows-1252 or Latin-1" if byte >= 0x80 else "another encoding"
-    try:
-        sample = data[max(0, offset - 20) : offset + 20].decode("cp1252", errors="replace")
-        shown = f" near '{' '.join(sample.split())}'"
-    except LookupError:  # pragma: no cover - cp1252 is always available
-        shown = ""
     return (
-        f"{name} cannot be read: it is not UTF-8 (byte 0x{byte:02X} on line {row + 1}{shown}); "
-        f"saved as {guess}? Save it as 'CSV UTF-8 (Comma delimited)'"
+        f"{name} cannot be read: it is not UTF-8 (byte 0x{byte:02X} in row {row}, column "
+        f"{column} ({_letters(column)}), at byte offset {offset:,}); saved as {guess}? "
+        "Save it as 'CSV UTF-8 (Comma delimited)'"
     )
+
+
+def _letters(column: int) -> str:
+    """A spreadsheet's name for a column number: 1 → A, 27 → AA."""
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _empty_message(name: str, *, header_only: bool) -> str:
@@ -127,20 +161,37 @@ def _empty_message(name: str, *, header_only: bool) -> str:
 
 
 def _header(data: bytes) -> tuple[list[str], int]:
-    """The header cells and the number of physical lines they span (quotes may span lines)."""
+    """The header cells and the number of physical lines they span (quotes may span lines).
+
+    Quotes are counted line by line on the bytes (a quote byte is never part of a longer
+    UTF-8 character), so a header with an open quote costs one pass, not one per line.
+    """
     end = data.find(b"\n")
-    while True:
-        text = (data if end < 0 else data[:end]).decode("utf-8")
-        if text.count('"') % 2 == 0 or end < 0:
-            break
-        end = data.find(b"\n", end + 1)
+    quotes = data.count(b'"', 0, len(data) if end < 0 else end)
+    while quotes % 2 and end >= 0:
+        following = data.find(b"\n", end + 1)
+        quotes += data.count(b'"', end + 1, len(data) if following < 0 else following)
+        end = following
+    text = (data if end < 0 else data[:end]).decode("utf-8")
     cells = next(csv.reader([text], strict=False), [])
     return [cell.strip() for cell in cells], text.count("\n") + 1
+
+
+def _too_wide(name: str, width: int) -> FileProblem:
+    return FileProblem(
+        name,
+        "unreadable-file",
+        f"{name} cannot be read: its header row has {width:,} columns, more than the limit of "
+        f"{MAX_COLUMNS:,}; keep only the columns of the data model (the templates list them), "
+        "and check that row 1 is the header row",
+    )
 
 
 def _read_fast(name: str, data: bytes) -> RawTable | FileProblem | None:
     """Columnar parse; None when the file needs the careful parser."""
     header, _ = _header(data)
+    if len(header) > MAX_COLUMNS:
+        return _too_wide(name, len(header))
     if not any(header):  # no header row: the careful parser says so
         return None
     width = len(header)
@@ -270,6 +321,10 @@ def _read_slow(name: str, data: bytes) -> RawTable | FileProblem:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
     try:
+        first = next(reader, None)
+        if first is not None and len(first) > MAX_COLUMNS:
+            return _too_wide(name, len(first))
+        rows.extend(() if first is None else (first,))
         rows.extend(reader)
     except csv.Error as error:
         return FileProblem(

@@ -85,7 +85,8 @@ MALFORMED_ROW = IssueType(
 UNREADABLE_FILE = IssueType(
     code="unreadable-file",
     title="Unreadable file",
-    description="The file is not UTF-8 CSV: another encoding, a spreadsheet, broken quoting.",
+    description="The file is not UTF-8 CSV: another encoding (UTF-16 too), a spreadsheet, "
+    "broken quoting, or a header row of more columns than the limit.",
     template="{file} cannot be read: {reason}; {fix}",
     level=Level.ERROR,
     record=False,

@@ -8,7 +8,9 @@ cannot collide, plus two bookkeeping columns:
   the row it starts on);
 - `__fields`: how many fields the row really had, so malformed rows can be reported.
 
-A file that cannot be read at all is a `FileProblem` instead.
+A file that cannot be read at all is a `FileProblem` instead; so is a file whose header row
+has more than `MAX_COLUMNS` cells (no data model has a tenth as many columns: such a file
+would only cost time and memory to read).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import polars as pl
 
 ROW = "__row"
 FIELDS = "__fields"
+MAX_COLUMNS = 2000
 
 
 def position(index: int) -> str:

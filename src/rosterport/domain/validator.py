@@ -8,6 +8,10 @@ For one upload and one data model:
 3. levels: each record issue takes the level the policy gives its type (or a fixed one);
    Warn removes the record, Error invalidates the upload, Info only reports.
 
+A secret column's values are kept out of the report: the checks mask them, and on a malformed
+row of a file with a secret column (its values may sit under other columns than their own,
+a password under `grades`, say) no issue echoes a value (`_mask_shifted`).
+
 The output records are what the next stage (diff and commit) works on: per model file, the
 accepted records with normalized values and their spreadsheet row (`__row`).
 """
@@ -27,11 +31,17 @@ from rosterport.domain.checks.references import Targets, check_reference
 from rosterport.domain.checks.rules import check_date_order
 from rosterport.domain.checks.values import check_malformed, check_values
 from rosterport.domain.formats import FormatContext
-from rosterport.domain.issues import REFERENCE_NOT_FOUND, Level, issue_type
+from rosterport.domain.issues import (
+    CATALOGUE,
+    MALFORMED_ROW,
+    REFERENCE_NOT_FOUND,
+    Level,
+    issue_type,
+)
 from rosterport.domain.policy import Policy, Production
 from rosterport.domain.report import FileResult, FileStatus, Report
 from rosterport.domain.schemas.model import DataModel, FileSchema, Reference
-from rosterport.domain.tables import ROW, FileProblem, RawTable, position
+from rosterport.domain.tables import FIELDS, ROW, FileProblem, RawTable, position
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +161,7 @@ class _Run:
         leveled = self._leveled(issueframe.concat(record_issues))
         removed = _rows_at(leveled, Level.WARN)
         reference_issues, normalized, removed = self._references(schema, normalized, removed)
-        leveled = issueframe.concat([leveled, reference_issues])
+        leveled = _mask_shifted(schema, table, issueframe.concat([leveled, reference_issues]))
         if table.name != schema.name:
             leveled = leveled.with_columns(
                 pl.when(pl.col("file") == schema.name)
@@ -306,6 +316,37 @@ class _Run:
         report = Report(self.model.name, files, issues, tuple(self.notes))
         filtered = {name: state.removed for name, state in self.states.items() if state}
         return Validation(report, self.records, dict(self.plan.modes), filtered)
+
+
+def _mask_shifted(schema: FileSchema, table: RawTable, issues: pl.DataFrame) -> pl.DataFrame:
+    """Issues on malformed rows of a file with a secret column, without their values.
+
+    A row with a missing or an extra field has its values under other columns than their
+    own: a password may be checked, and echoed, as a grade. So on such rows an issue about a
+    value shows no value and says why; the malformed-row issue says what to fix.
+    """
+    if not issues.height or not any(c.secret for c in schema.columns):
+        return issues
+    malformed = table.frame.filter(pl.col(FIELDS) != len(table.header)).get_column(ROW)
+    if not malformed.len():
+        return issues
+    shifted = (
+        pl.col("row").is_in(malformed.implode())
+        & pl.col("value").is_not_null()
+        & (pl.col("code") != MALFORMED_ROW.code)
+    )
+    titles = {code: issue.title for code, issue in CATALOGUE.items()}
+    message = pl.format(
+        "{} ({}): the value is not shown because this row has the wrong number of fields, so "
+        "its values may sit under other columns than their own, a password among them; fix "
+        "the row's commas and quotes first",
+        pl.col("column").fill_null("a value"),
+        pl.col("code").replace_strict(titles, default="issue", return_dtype=pl.String),
+    )
+    return issues.with_columns(
+        pl.when(shifted).then(pl.lit(issueframe.MASK)).otherwise(pl.col("value")).alias("value"),
+        pl.when(shifted).then(message).otherwise(pl.col("message")).alias("message"),
+    )
 
 
 def _deletes(frame: pl.DataFrame) -> pl.Expr:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 from rosterport.domain.checks.headers import map_loose
 from rosterport.domain.schemas import get_model
-from tests.conftest import check, district, issues, leveled
+from rosterport.domain.validator import Validation
+from rosterport.reports.csv_report import report_csv
+from rosterport.reports.text_report import report_text
+from tests.conftest import check, district, issues, leveled, messages
 
 ROSTER = get_model("passport-roster")
 STUDENTS = ROSTER.file("students.csv")
@@ -117,3 +123,86 @@ def test_missing_required_column_in_an_upload() -> None:
     validation = check(district("missing-required-column"))
     assert issues(validation.report) == [("students.csv", None, "Last_name", "missing-column")]
     assert not validation.valid
+
+
+# -- hostile headers (adversarial pass, issue 10) --------------------------------------------
+
+
+def reports(validation: Validation) -> tuple[str, str, bytes]:
+    """The text, JSON and CSV renderings of a validation's report."""
+    report = validation.report
+    return report_text(report), json.dumps(report.to_dict(), ensure_ascii=False), report_csv(report)
+
+
+def with_extra_header_cells(files: dict[str, bytes], name: str, cells: list[str]) -> None:
+    """Add header cells to one file of `files` (and an empty field to each of its rows)."""
+    header, *rows = files[name].decode().splitlines()
+    extra = "," * len(cells)
+    files[name] = "\n".join([header + "," + ",".join(cells), *(r + extra for r in rows)]).encode()
+
+
+def test_a_5_mb_header_cell_validates_quickly_and_is_echoed_clipped() -> None:
+    files = district()
+    with_extra_header_cells(files, "students.csv", ["Gendr" + "x" * 5_000_000])
+    started = time.monotonic()
+    validation = check(files)
+    text, as_json, as_csv = reports(validation)
+    assert time.monotonic() - started < 5  # the edit distance took over 170 s
+    assert issues(validation.report) == [
+        ("students.csv", None, "Gendr" + "x" * 59 + "… (5,000,005 characters)", "unknown-column")
+    ]
+    assert messages(validation.report) == [
+        f"column Gendr{'x' * 59}… (5,000,005 characters) is not a column of students.csv; it "
+        "is ignored"
+    ]  # no "did you mean": nothing that long is a near miss
+    assert max(len(text), len(as_json), len(as_csv)) < 20_000
+
+
+def test_100_000_columns_are_one_file_issue_quickly() -> None:
+    files = district()
+    width = len(files["students.csv"].split(b"\n", 1)[0].split(b",")) + 100_000
+    with_extra_header_cells(files, "students.csv", [f"Column_{i}" for i in range(100_000)])
+    started = time.monotonic()
+    validation = check(files)
+    text, as_json, as_csv = reports(validation)
+    assert time.monotonic() - started < 5  # took 132 s and 2 GB
+    assert issues(validation.report) == [("students.csv", None, None, "unreadable-file")]
+    assert messages(validation.report) == [
+        f"students.csv cannot be read: its header row has {width:,} columns, more than the limit "
+        "of 2,000; keep only the columns of the data model (the templates list them), and "
+        "check that row 1 is the header row"
+    ]
+    assert max(len(text), len(as_json), len(as_csv)) < 20_000
+
+
+def test_many_unknown_columns_past_fifty_are_one_grouped_issue() -> None:
+    files = district()
+    cells = [f"Student_i{i}" for i in range(1_970)]  # near misses of Student_id
+    with_extra_header_cells(files, "students.csv", cells)
+    started = time.monotonic()
+    validation = check(files)
+    text, as_json, as_csv = reports(validation)
+    assert time.monotonic() - started < 5
+    found = issues(validation.report)
+    assert len(found) == 51
+    assert found[:50] == [("students.csv", None, c, "unknown-column") for c in cells[:50]]
+    assert found[50] == ("students.csv", None, None, "unknown-column")
+    assert messages(validation.report)[50] == (
+        f"1,920 more columns of students.csv are not columns of students.csv (the first: "
+        f"{cells[50]}, {cells[51]}, {cells[52]}); they are ignored; remove them, or check that "
+        "row 1 is the header row"
+    )
+    assert max(len(text), len(as_json), len(as_csv)) < 50_000
+
+
+def test_the_domain_bounds_a_header_of_100_000_cells_by_itself() -> None:
+    header = ("School_id", *(f"Student_i{i}" for i in range(100_000)), "x" * 5_000_000)
+    started = time.monotonic()
+    mapped = map_loose(STUDENTS, header, "students.csv")
+    assert time.monotonic() - started < 5
+    assert mapped.issues.height == 50 + 1 + 3  # listed, grouped, missing required columns
+    assert all(len(message) < 1_000 for message in mapped.issues["message"])
+    assert mapped.issues["message"][-3] == (
+        "required column Student_id is missing from the header row of students.csv (is "
+        "Student_i0 meant to be Student_id?); add it"
+    )

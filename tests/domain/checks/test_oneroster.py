@@ -6,6 +6,7 @@ Assertions compare the flattened issues `(file, row, column, code)`.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -244,6 +245,26 @@ def test_standard_header_maps_every_column_in_place() -> None:
     mapped = OneRosterRules().header(CLASSES, (*CLASSES.column_names, "metadata.x"), "classes.csv")
     assert mapped.issues.height == 0
     assert mapped.positions == {name: i for i, name in enumerate(CLASSES.column_names)}
+
+
+def test_a_hostile_header_is_bounded_by_the_strict_rule_too() -> None:
+    # 100,000 misplaced extra columns (near misses of every name) and a 5 MB cell: the first
+    # 50 are reported one by one, the rest in one issue, every cell clipped.
+    extras = [f"{ORGS.column_names[i % 3]}{i}" for i in range(100_000)]
+    header = ("x" * 5_000_000, *extras, *ORGS.column_names[1:])
+    started = time.monotonic()
+    mapped = OneRosterRules().header(ORGS, header, "orgs.csv")
+    assert time.monotonic() - started < 5
+    found = mapped.issues.select("column", "code").rows()
+    assert found[0] == ("sourcedId", "missing-column")
+    assert "the header has sourcedId0: did you mean sourcedId?" in mapped.issues["message"][0]
+    assert found[1] == ("x" * 64 + "… (5,000,000 characters)", "unknown-column")
+    assert len(found) == 1 + 50 + 1
+    assert found[-1] == (None, "unknown-column")
+    assert mapped.issues["message"][-1].startswith(
+        "99,950 more columns of orgs.csv are not OneRoster 1.1 columns of orgs.csv (the first: "
+    )
+    assert all(len(message) < 1_000 for message in mapped.issues["message"])
 
 
 # -- bulk and delta -------------------------------------------------------------------------

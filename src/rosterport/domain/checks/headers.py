@@ -3,6 +3,12 @@
 Header names match case-insensitively after trimming; order is free; optional columns may be
 left out. Unknown columns are reported (info) with a "did you mean" hint; a required column
 that is missing or a column named twice blocks the file.
+
+Header cells come from the upload, so the work and the report stay bounded: the first
+`LISTED_COLUMNS` unknown columns are reported one by one (with a suggestion, and as the
+candidates for a missing column's hint), the rest in one grouped issue; a header cell is
+echoed clipped (`names.clipped`). The reader refuses files with more than
+`tables.MAX_COLUMNS` columns before they get here.
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ import polars as pl
 
 from rosterport.domain.checks import issueframe
 from rosterport.domain.issues import DUPLICATE_COLUMN, MISSING_COLUMN, UNKNOWN_COLUMN
-from rosterport.domain.names import did_you_mean, folded
+from rosterport.domain.names import clipped, did_you_mean, folded
 from rosterport.domain.schemas.model import FileSchema
+
+LISTED_COLUMNS = 50  # unknown columns reported one by one, with a "did you mean"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,21 +46,14 @@ def map_loose(schema: FileSchema, header: tuple[str, ...], file: str) -> HeaderM
             names.setdefault(folded(alias), column.name)
     positions: dict[str, int] = {}
     issues: list[pl.DataFrame] = []
+    unknown: list[str] = []
     for index, cell in enumerate(header):
         name = names.get(folded(cell))
         if name is None:
-            if not cell.strip():
-                continue
-            suggestion = did_you_mean(cell, schema.column_names)
-            hint = f"; did you mean {suggestion}?" if suggestion else ""
-            issues.append(
-                issueframe.file_issue(
-                    UNKNOWN_COLUMN,
-                    file,
-                    f"column {cell} is not a column of {schema.name}; it is ignored{hint}",
-                    column=cell,
-                )
-            )
+            if cell.strip():
+                unknown.append(cell)
+                if len(unknown) <= LISTED_COLUMNS:
+                    issues.append(_unknown(schema, cell, file))
         elif name in positions:
             issues.append(
                 issueframe.file_issue(
@@ -65,10 +66,13 @@ def map_loose(schema: FileSchema, header: tuple[str, ...], file: str) -> HeaderM
             )
         else:
             positions[name] = index
+    listed = unknown[:LISTED_COLUMNS]
+    if len(unknown) > len(listed):
+        issues.append(more_unknown(unknown[len(listed) :], file, f"columns of {schema.name}"))
     for column in schema.columns:
         if column.required and column.name not in positions:
-            close = [c for c in header if did_you_mean(c, [column.name])]
-            hint = f" (is {close[0]} meant to be {column.name}?)" if close else ""
+            close = [c for c in listed if did_you_mean(c, [column.name])]
+            hint = f" (is {clipped(close[0])} meant to be {column.name}?)" if close else ""
             issues.append(
                 issueframe.file_issue(
                     MISSING_COLUMN,
@@ -79,3 +83,25 @@ def map_loose(schema: FileSchema, header: tuple[str, ...], file: str) -> HeaderM
                 )
             )
     return HeaderMap(positions, issueframe.concat(issues))
+
+
+def _unknown(schema: FileSchema, cell: str, file: str) -> pl.DataFrame:
+    suggestion = did_you_mean(cell, schema.column_names)
+    hint = f"; did you mean {suggestion}?" if suggestion else ""
+    return issueframe.file_issue(
+        UNKNOWN_COLUMN,
+        file,
+        f"column {clipped(cell)} is not a column of {schema.name}; it is ignored{hint}",
+        column=clipped(cell),
+    )
+
+
+def more_unknown(cells: list[str], file: str, what: str, fix: str = "") -> pl.DataFrame:
+    """One issue for the unknown columns past the first `LISTED_COLUMNS`."""
+    first = ", ".join(clipped(c) for c in cells[:3])
+    return issueframe.file_issue(
+        UNKNOWN_COLUMN,
+        file,
+        f"{len(cells):,} more columns of {file} are not {what} (the first: {first}); they are "
+        f"ignored{fix or '; remove them, or check that row 1 is the header row'}",
+    )

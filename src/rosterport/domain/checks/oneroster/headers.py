@@ -1,5 +1,9 @@
 """The STRICT header rule of OneRoster 1.1 (`map_strict`): every standard column, extras only
-to the right, with hints for OneRoster 1.0 names and near misses."""
+to the right, with hints for OneRoster 1.0 names and near misses.
+
+Bounded like the loose rule (domain/checks/headers.py): near misses are looked for among the
+first `LISTED_COLUMNS` unknown cells, extra columns past that many are reported in one
+grouped issue, and header cells are echoed clipped."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from rosterport.domain.checks import issueframe
-from rosterport.domain.checks.headers import HeaderMap
+from rosterport.domain.checks.headers import LISTED_COLUMNS, HeaderMap, more_unknown
 from rosterport.domain.checks.oneroster.issues import file_issue
 from rosterport.domain.issues import (
     DUPLICATE_COLUMN,
@@ -17,7 +21,7 @@ from rosterport.domain.issues import (
     MISSING_COLUMN,
     UNKNOWN_COLUMN,
 )
-from rosterport.domain.names import did_you_mean, folded
+from rosterport.domain.names import clipped, did_you_mean, folded
 from rosterport.domain.schemas.model import FileSchema
 
 # OneRoster 1.0 column → its 1.1 name (demographics was keyed by userSourcedId in 1.0).
@@ -70,7 +74,7 @@ def _duplicates(
             DUPLICATE_COLUMN,
             file,
             f"column {name} appears more than once in the header row of {file} (columns "
-            f"{', '.join(f'{i + 1} ({header[i]})' for i in found)}); keep one of them",
+            f"{', '.join(f'{i + 1} ({clipped(header[i])})' for i in found)}); keep one of them",
             column=name,
         )
         for name, found in cells.items()
@@ -83,10 +87,10 @@ def _cased(positions: dict[str, int], header: tuple[str, ...], file: str) -> lis
         file_issue(
             HEADER_CASE,
             file,
-            f"column {header[index]} of {file} is read as {name}; OneRoster column names are "
-            f"case-sensitive: rename it {name}",
+            f"column {clipped(header[index])} of {file} is read as {name}; OneRoster column "
+            f"names are case-sensitive: rename it {name}",
             column=name,
-            value=header[index],
+            value=clipped(header[index]),
         )
         for name, index in positions.items()
         if header[index] != name
@@ -108,16 +112,20 @@ def _missing_columns(
     issues = []
     for column in missing:
         old = [i for i in unknown if old_names.get(header[i]) == column and i not in hinted]
-        near = [i for i in unknown if did_you_mean(header[i], [column]) and i not in hinted]
+        near = [
+            i
+            for i in unknown[:LISTED_COLUMNS]
+            if did_you_mean(header[i], [column]) and i not in hinted
+        ]
         if old:
             hinted.add(old[0])
             fix = (
-                f"the header has {header[old[0]]} instead: this is a OneRoster 1.0 column; "
-                f"1.1 calls it {column}, so rename it"
+                f"the header has {clipped(header[old[0]])} instead: this is a OneRoster 1.0 "
+                f"column; 1.1 calls it {column}, so rename it"
             )
         elif near:
             hinted.add(near[0])
-            fix = f"the header has {header[near[0]]}: did you mean {column}? rename it"
+            fix = f"the header has {clipped(header[near[0]])}: did you mean {column}? rename it"
         else:
             index = schema.column_names.index(column)
             where = f"after {schema.column_names[index - 1]}" if index else "as the first column"
@@ -158,24 +166,40 @@ def _extras(
     last = max(positions.values(), default=-1)
     last_name = header[last] if last >= 0 else ""
     issues = []
+    misplaced: list[str] = []
     for index in extras:
         cell = header[index]
+        named = cell if cell.startswith("metadata.") else f"metadata.{cell}"
+        if index >= last and named == cell:
+            continue  # a metadata.* column to the right: as the standard wants
+        misplaced.append(cell)
+        if len(misplaced) > LISTED_COLUMNS:
+            continue
         suggestion = did_you_mean(cell, schema.column_names)
         hint = f" (did you mean {suggestion}?)" if suggestion else ""
-        named = cell if cell.startswith("metadata.") else f"metadata.{cell}"
         if index < last:
-            fix = f"move it after {last_name}" + ("" if named == cell else f" and name it {named}")
-        elif named != cell:
-            fix = f"extra columns are named metadata.*: rename it {named}"
+            fix = f"move it after {last_name}" + (
+                "" if named == cell else f" and name it {clipped(named)}"
+            )
         else:
-            continue
+            fix = f"extra columns are named metadata.*: rename it {clipped(named)}"
         issues.append(
             file_issue(
                 UNKNOWN_COLUMN,
                 file,
-                f"column {cell} is not a OneRoster 1.1 column of {schema.name}{hint}; it is "
-                f"ignored; {fix}",
-                column=cell,
+                f"column {clipped(cell)} is not a OneRoster 1.1 column of {schema.name}{hint}; "
+                f"it is ignored; {fix}",
+                column=clipped(cell),
+            )
+        )
+    if len(misplaced) > LISTED_COLUMNS:
+        issues.append(
+            more_unknown(
+                misplaced[LISTED_COLUMNS:],
+                file,
+                f"OneRoster 1.1 columns of {schema.name}",
+                f"; extra columns go after {last_name or 'the standard columns'} and are named "
+                "metadata.*",
             )
         )
     return issues
