@@ -26,7 +26,12 @@ def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock = system
     blobs = LocalBlobStore(settings.data_dir / "blobs")
     box = SecretBox(load_key(settings.secret_key, settings.data_dir))
     return Hub(
-        engine, blobs, SnapshotStore(blobs, box), clock, session_hours=settings.session_hours
+        engine,
+        blobs,
+        SnapshotStore(blobs, box),
+        clock,
+        session_hours=settings.session_hours,
+        tombstone_days=settings.tombstone_days,
     )
 
 

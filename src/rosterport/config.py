@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     smtp_from: str = Field(
         default="rosterport@localhost", description="sender address of notification e-mails"
     )
+    tombstone_days: int = Field(
+        default=30,
+        description="days a removed roster object stays in the OneRoster API as a tombstone "
+        "(status tobedeleted), so delta readers see the deletion",
+    )
     require_postgres: bool = Field(
         default=False,
         description="tests only: fail (instead of skip) when PostgreSQL is unreachable",

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import polars as pl
 import sqlalchemy as sa
 
 from rosterport.blobs import LocalBlobStore
 from rosterport.clock import Clock
 from rosterport.snapshots import SnapshotStore
+
+RosterMapping = Callable[[str, Mapping[str, pl.DataFrame], str, str], dict[str, pl.DataFrame]]
+"""(model, states by file name, district sourcedId, district name) → OneRoster frames by
+collection (the contract of `rosterport.domain.roster.to_roster`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,3 +26,5 @@ class Hub:
     snapshots: SnapshotStore
     clock: Clock
     session_hours: int = 24
+    tombstone_days: int = 30  # removed roster objects stay this long as tombstones
+    roster_mapping: RosterMapping | None = None  # None: the domain's mapping, when present

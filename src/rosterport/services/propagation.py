@@ -1,7 +1,9 @@
 """Propagation: each committed version reaches the components that use the data.
 
-In this release the one consumer is the read model: every record of the dataset's current
-version as a row of the `records` table, queryable by key. When the consumer holds a
+Two consumers move together, in the same job, held state and transactions: the read model
+(every record of the dataset's current version as a row of the `records` table, queryable by
+key) and, for the dataset that is its organization's roster source, the roster store (the
+canonical OneRoster roster the REST API reads; services/roster_store.py). When both hold a
 version, its status becomes "Successfully in production"; when the job gives up,
 "Propagation failed" (retry the job).
 
@@ -36,6 +38,7 @@ from rosterport.domain.changes import diff, state_key
 from rosterport.domain.schemas import DataModel, FileSchema, get_model
 from rosterport.errors import JobDeferred
 from rosterport.jobs.queue import Job
+from rosterport.services import roster_store
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.store import read_models
@@ -85,6 +88,7 @@ class _Target:
     model: DataModel
     version_id: int  # the dataset's current version
     snapshot: str
+    roster: roster_store.Plan | None = None  # the roster store's step (roster source only)
 
 
 def propagate(hub: Hub, job: Job) -> None:
@@ -142,14 +146,18 @@ def _bring_up_to_date(hub: Hub, dataset_id: int, version_id: int, job: Job) -> N
         with hub.engine.begin() as conn:
             _mark_in_production(hub, conn, done)
         return
-    target = _Target(
-        target_row.org_id,
-        dataset_id,
-        get_model(target_row.model),
-        int(current),
-        str(target_row.snapshot),
+    model = get_model(target_row.model)
+    plan = roster_store.plan(
+        hub, org_id=target_row.org_id, dataset_id=dataset_id, model=model, version_id=current
     )
-    if holds.version_id is None or not _apply_changes(hub, target, holds, job, done):
+    target = _Target(
+        target_row.org_id, dataset_id, model, int(current), str(target_row.snapshot), plan
+    )
+    if (
+        holds.version_id is None
+        or (plan is not None and not roster_store.is_loaded(hub, dataset_id, holds.generation))
+        or not _apply_changes(hub, target, holds, job, done)
+    ):
         _load_generation(hub, target, holds, job, done)
 
 
@@ -178,6 +186,13 @@ def _apply_changes(hub: Hub, target: _Target, holds: Held, job: Job, done: tuple
             )
         )
         del after, changes, upserts
+    roster_changes = None
+    if target.roster is not None:
+        roster_changes = roster_store.changes(
+            hub, target.roster, holds.version_id, INCREMENTAL_LIMIT - total
+        )
+        if roster_changes is None:
+            return False
     with hub.engine.begin() as conn:
         for entity, upsert_keys, upsert_json, delete_keys in planned:
             apply_record_changes(
@@ -191,6 +206,8 @@ def _apply_changes(hub: Hub, target: _Target, holds: Held, job: Job, done: tuple
                 delete_keys=delete_keys,
                 generation=holds.generation,
             )
+        if target.roster is not None and roster_changes is not None:
+            roster_store.apply(hub, conn, target.roster, roster_changes, holds.generation)
         _move(
             hub, conn, target, job, was=holds, now_holds=Held(target.version_id, holds.generation)
         )
@@ -227,6 +244,10 @@ def _load_generation(
                     generation=generation,
                 )
         del after
+    if target.roster is not None:
+        roster_store.load(
+            hub, target.roster, holds.version_id, old=holds.generation, new=generation
+        )
     with hub.engine.begin() as conn:
         _move(hub, conn, target, job, was=holds, now_holds=Held(target.version_id, generation))
         _mark_in_production(hub, conn, done)
@@ -238,7 +259,8 @@ def _drop_unseen(hub: Hub, dataset_id: int, *, keep: int) -> None:
     while True:
         with hub.engine.begin() as conn:
             if drop_other_generations(conn, dataset_id=dataset_id, keep=keep) == 0:
-                return
+                break
+    roster_store.drop_other_generations(hub, dataset_id, keep=keep)
 
 
 def _move(

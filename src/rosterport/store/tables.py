@@ -297,3 +297,98 @@ notifications = sa.Table(  # in-app notices for an organization's administrators
     sa.Column("read_at", UTCDateTime, nullable=True),
     sa.Index("ix_notifications_org", "org_id", "id"),
 )
+
+roster_objects = sa.Table(  # the canonical OneRoster roster: one row per object per dataset
+    "roster_objects",
+    metadata,
+    sa.Column("id", BIGINT, primary_key=True, autoincrement=True),
+    sa.Column("org_id", sa.Integer, nullable=False),
+    sa.Column("dataset_id", sa.Integer, nullable=False),  # the organization's roster source
+    sa.Column("generation", BIGINT, nullable=False, server_default="0"),  # as records
+    sa.Column("collection", sa.String(40), nullable=False),  # orgs, users, classes, …
+    sa.Column("sourced_id", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # active, tobedeleted
+    sa.Column("date_last_modified", UTCDateTime, nullable=False),  # commit of the last change
+    sa.Column("version_id", sa.Integer, nullable=False),  # the version of the last change
+    sa.Column("data", sa.Text, nullable=False),  # the object's JSON, without status/date
+    # index columns (each collection fills those it has; see store/roster.py)
+    sa.Column("type", sa.String(40), nullable=True),
+    sa.Column("role", sa.String(40), nullable=True),
+    sa.Column("school", sa.String(255), nullable=True),
+    sa.Column("course", sa.String(255), nullable=True),
+    sa.Column("class_id", sa.String(255), nullable=True),
+    sa.Column("user_id", sa.String(255), nullable=True),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("username", sa.String(255), nullable=True),
+    sa.Column("given_name", sa.String(255), nullable=True),
+    sa.Column("family_name", sa.String(255), nullable=True),
+    sa.Column("identifier", sa.String(255), nullable=True),
+    sa.Index(
+        "ux_roster_objects_key", "dataset_id", "generation", "collection", "sourced_id", unique=True
+    ),
+    sa.Index(
+        "ix_roster_objects_modified", "dataset_id", "generation", "collection", "date_last_modified"
+    ),
+    sa.Index(
+        "ix_roster_objects_class",
+        "dataset_id",
+        "generation",
+        "collection",
+        "class_id",
+        "sourced_id",
+    ),
+    sa.Index(
+        "ix_roster_objects_user", "dataset_id", "generation", "collection", "user_id", "sourced_id"
+    ),
+    sa.Index("ix_roster_objects_email", "dataset_id", "generation", "collection", "email"),
+)
+
+roster_links = sa.Table(  # object ↔ school (kind "school") and class ↔ term ("term")
+    "roster_links",
+    metadata,
+    sa.Column("id", BIGINT, primary_key=True, autoincrement=True),
+    sa.Column("dataset_id", sa.Integer, nullable=False),
+    sa.Column("generation", BIGINT, nullable=False, server_default="0"),
+    sa.Column("collection", sa.String(40), nullable=False),
+    sa.Column("sourced_id", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("target", sa.String(255), nullable=False),
+    sa.Index(
+        "ux_roster_links_target",
+        "dataset_id",
+        "generation",
+        "kind",
+        "target",
+        "collection",
+        "sourced_id",
+        unique=True,
+    ),
+    sa.Index("ix_roster_links_object", "dataset_id", "generation", "collection", "sourced_id"),
+)
+
+api_apps = sa.Table(  # OneRoster API applications, one organization each
+    "api_apps",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("org_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("client_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),  # sha256 of a 256-bit secret
+    sa.Column("scopes", sa.Text, nullable=False),  # space-separated
+    sa.Column("schools", sa.Text, nullable=True),  # JSON list of school sourcedIds; None: all
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_used_at", UTCDateTime, nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.Index("ix_api_apps_org", "org_id"),
+)
+
+api_app_tokens = sa.Table(  # OAuth 2.0 bearer tokens of API applications (hashed)
+    "api_app_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("app_id", sa.Integer, sa.ForeignKey("api_apps.id"), nullable=False),
+    sa.Column("scopes", sa.Text, nullable=False),  # granted, space-separated
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index("ix_api_app_tokens_expiry", "expires_at"),
+)
