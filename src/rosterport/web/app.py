@@ -23,6 +23,8 @@ from rosterport.services.hub import Hub
 from rosterport.web.admin import apps, pages, views
 from rosterport.web.api.routes import PREFIX, router
 from rosterport.web.errors import HttpProblem, classify, envelope
+from rosterport.web.oauth import routes as oauth
+from rosterport.web.oneroster import routes as oneroster
 
 STATIC = Path(__file__).parent / "admin" / "static"
 Hook = Callable[[], Awaitable[None]]
@@ -84,6 +86,8 @@ def create_app(
     app.state.hub = hub
     app.state.settings = settings
     app.include_router(router())
+    app.include_router(oneroster.router())
+    app.include_router(oauth.router())
     app.include_router(views.router)
     app.include_router(apps.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
