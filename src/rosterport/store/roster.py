@@ -396,8 +396,8 @@ def json_text(dialect: str, path: str) -> sa.ColumnElement[Any]:
     """The text at a dotted JSON path of an object (arrays and objects as JSON text)."""
     parts = path.split(".")
     if dialect == "postgresql":
-        return sa.cast(roster_objects.c.data, sa.JSON).op("#>>")(
-            sa.literal("{" + ",".join(parts) + "}")
+        return sa.func.json_extract_path_text(
+            sa.cast(roster_objects.c.data, sa.JSON), *[sa.literal(p, sa.Text) for p in parts]
         )
     return sa.func.json_extract(roster_objects.c.data, "$." + path)
 
