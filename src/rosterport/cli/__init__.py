@@ -64,7 +64,35 @@ def build_parser() -> argparse.ArgumentParser:
     _data_commands(commands, data, org, fmt)
     _server_commands(commands, data)
     _sftp_commands(commands, data)
+    _apps_commands(commands, data, org, fmt)
     return parser
+
+
+def _apps_commands(
+    commands: Any,
+    data: argparse.ArgumentParser,
+    org: argparse.ArgumentParser,
+    fmt: argparse.ArgumentParser,
+) -> None:
+    apps = commands.add_parser("apps", help="OneRoster API applications (OAuth 2.0 clients)")
+    sub = apps.add_subparsers(dest="apps_command", required=True, parser_class=_Parser)
+    create = sub.add_parser(
+        "create", parents=[data, org, fmt], help="register an application; prints its secret once"
+    )
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--scope",
+        action="append",
+        metavar="SCOPE",
+        help="roster-core.readonly (default), roster.readonly or roster-demographics.readonly "
+        "(or the full scope URL; repeatable)",
+    )
+    create.add_argument(
+        "--school", action="append", metavar="ID", help="only this school's data (repeatable)"
+    )
+    sub.add_parser("list", parents=[data, org, fmt], help="the organization's applications")
+    revoke = sub.add_parser("revoke", parents=[data, org], help="revoke an application")
+    revoke.add_argument("client_id", metavar="CLIENT_ID")
 
 
 def _offline_commands(commands: Any) -> None:
@@ -242,6 +270,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": _deferred("web", "serve"),
     "admin": _deferred("web", "admin"),
     "sftp": _deferred("sftp", "sftp"),
+    "apps": _deferred("apps", "apps"),
 }
 
 
