@@ -29,7 +29,6 @@ from rosterport.services import versions as v
 from rosterport.services.hub import Hub, RosterMapping
 from rosterport.store import roster
 from rosterport.store.roster import ACTIVE, TOBEDELETED, Place
-from rosterport.store.tables import organizations, versions
 
 ROSTER_MODELS = ("passport-roster", "passport-identity", "oneroster-1.1")
 COMMITTED = (v.PENDING, v.IN_PRODUCTION, v.PROPAGATION_FAILED)
@@ -56,17 +55,7 @@ def domain_mapping() -> RosterMapping | None:
 
 def roster_source(conn: sa.Connection, org_id: int) -> int | None:
     """The organization's roster source dataset: the first roster-type dataset committed."""
-    found = conn.execute(
-        sa.select(versions.c.dataset_id)
-        .where(
-            versions.c.org_id == org_id,
-            versions.c.model.in_(ROSTER_MODELS),
-            versions.c.status.in_(COMMITTED),
-        )
-        .order_by(versions.c.id)
-        .limit(1)
-    ).scalar()
-    return None if found is None else int(found)
+    return roster.first_committed(conn, org_id, models=ROSTER_MODELS, statuses=COMMITTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,15 +89,8 @@ def plan(
     with hub.engine.connect() as conn:
         if roster_source(conn, org_id) != dataset_id:
             return None
-        org = conn.execute(
-            sa.select(organizations.c.slug, organizations.c.name).where(
-                organizations.c.id == org_id
-            )
-        ).one()
-        committed_at = conn.execute(
-            sa.select(versions.c.created_at).where(versions.c.id == version_id)
-        ).scalar_one()
-    return Plan(mapping, org_id, dataset_id, model, version_id, committed_at, (org.slug, org.name))
+        slug, name, committed_at = roster.district_and_commit(conn, org_id, version_id)
+    return Plan(mapping, org_id, dataset_id, model, version_id, committed_at, (slug, name))
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,13 @@ import sqlalchemy as sa
 
 from rosterport.domain.oneroster_query import Filter, Predicate
 from rosterport.store.records import _copy_text, _driver_connection, _driver_errors
-from rosterport.store.tables import read_models, roster_links, roster_objects
+from rosterport.store.tables import (
+    organizations,
+    read_models,
+    roster_links,
+    roster_objects,
+    versions,
+)
 
 BATCH = 50_000
 ACTIVE = "active"
@@ -76,6 +82,37 @@ class Place:
     org_id: int
     dataset_id: int
     generation: int
+
+
+def first_committed(
+    conn: sa.Connection, org_id: int, *, models: Sequence[str], statuses: Sequence[str]
+) -> int | None:
+    """The dataset of the organization's first version of `models` with one of `statuses`
+    (the roster source)."""
+    found = conn.execute(
+        sa.select(versions.c.dataset_id)
+        .where(
+            versions.c.org_id == org_id,
+            versions.c.model.in_(list(models)),
+            versions.c.status.in_(list(statuses)),
+        )
+        .order_by(versions.c.id)
+        .limit(1)
+    ).scalar()
+    return None if found is None else int(found)
+
+
+def district_and_commit(
+    conn: sa.Connection, org_id: int, version_id: int
+) -> tuple[str, str, datetime]:
+    """(slug, name) of the organization and the commit time of the version."""
+    org = conn.execute(
+        sa.select(organizations.c.slug, organizations.c.name).where(organizations.c.id == org_id)
+    ).one()
+    committed_at = conn.execute(
+        sa.select(versions.c.created_at).where(versions.c.id == version_id)
+    ).scalar_one()
+    return str(org.slug), str(org.name), committed_at
 
 
 # -- writing -----------------------------------------------------------------------------------
