@@ -267,3 +267,51 @@ def test_token_endpoint(world: World) -> None:
     world.clock.now -= timedelta(hours=1)
     api_apps.revoke(world.hub, world.home, made.client_id)
     assert world.client.get(BASE + "/orgs", headers=headers).status_code == 401
+
+
+def test_an_unknown_endpoint_answers_the_bindings_error_shape(world: World) -> None:
+    answer = world.client.get(BASE + "/nosuch")
+    assert answer.status_code == 404
+    assert code_of(answer) == "unknownobject"
+
+
+def signed(
+    world: World, url: str, key: str, secret: str, method: str, *, skew: int = 0
+) -> httpx.Response:
+    from oauthlib.oauth1 import Client
+
+    timestamp = str(int(world.clock().timestamp()) + skew)
+    signer = Client(key, client_secret=secret, signature_method=method, timestamp=timestamp)
+    uri, headers, _ = signer.sign(url, "GET")
+    return world.client.get(uri, headers=headers)
+
+
+@pytest.mark.parametrize("method", ["HMAC-SHA256", "HMAC-SHA1"])
+def test_oauth1_signed_requests(world: World, method: str) -> None:
+    from oauthlib.oauth1 import Client
+
+    world.publish(world.home, district())
+    made, secret = api_apps.create(world.hub, world.home, "lti")
+    url = BASE + "/users?limit=5&filter=role%3D%27teacher%27"
+    answer = signed(world, url, made.client_id, secret, method)
+    assert answer.status_code == 200, answer.text
+    assert {u["role"] for u in answer.json()["users"]} == {"teacher"}
+    # the same nonce and timestamp again: a replay
+    signer = Client(
+        made.client_id,
+        client_secret=secret,
+        signature_method=method,
+        timestamp=str(int(world.clock().timestamp())),
+        nonce="a-nonce-used-twice",
+    )
+    uri, headers, _ = signer.sign(url, "GET")
+    assert world.client.get(uri, headers=headers).status_code == 200
+    assert world.client.get(uri, headers=headers).status_code == 401
+    assert signed(world, url, made.client_id, secret, method, skew=-11 * 60).status_code == 401
+    assert signed(world, url, made.client_id, secret, method, skew=9 * 60).status_code == 200
+    assert signed(world, url, made.client_id, "wrong", method).status_code == 401
+    assert signed(world, url, "nosuchclient", secret, method).status_code == 401
+    demographics = signed(world, BASE + "/demographics", made.client_id, secret, method)
+    assert demographics.status_code == 403  # core scope only
+    api_apps.revoke(world.hub, world.home, made.client_id)
+    assert signed(world, url, made.client_id, secret, method).status_code == 401

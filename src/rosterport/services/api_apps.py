@@ -1,8 +1,10 @@
 """OneRoster API applications and OAuth 2.0 client credentials (spec/roster-delivery.md §2).
 
 An application belongs to one organization: name, client id, client secret (shown once,
-stored as a sha256 digest of 256 random bits), scopes, optionally a subset of schools (then
-it sees only those schools' data), created / last used, revoked. `issue_token` is the
+stored as a sha256 digest of 256 random bits, which OAuth 2.0 checks; and encrypted with the
+instance key, because OAuth 1.0a's HMAC signatures need the shared secret itself), scopes,
+optionally a subset of schools (then it sees only those schools' data), created / last
+used, revoked. `issue_token` is the
 client-credentials grant: a bearer token valid one hour, stored hashed.
 """
 
@@ -89,6 +91,7 @@ def create(
             name=name.strip(),
             client_id=client_id,
             secret_hash=_digest(secret),
+            secret_sealed=hub.snapshots.box.encrypt(secret.encode()),
             scopes=chosen,
             schools=None if not schools else tuple(schools),
             now=hub.clock(),
@@ -150,3 +153,44 @@ def caller_of_token(hub: Hub, token: str) -> AppCaller | None:
         return None
     app, granted = found
     return AppCaller(app.org_id, app.client_id, granted, app.schools)
+
+
+SIGNED_WINDOW = timedelta(minutes=10)  # OAuth 1.0a: timestamps within ±10 minutes
+
+
+def live_app(hub: Hub, client_id: str) -> AppRow | None:
+    """The application of a client id, unless unknown or revoked."""
+    with hub.engine.connect() as conn:
+        app = store.app_by_client_id(conn, client_id)
+    return None if app is None or app.revoked_at is not None else app
+
+
+def fresh_nonce(hub: Hub, client_id: str, nonce: str, timestamp: int) -> bool:
+    """OAuth 1.0a: the timestamp is within ±10 minutes of now and the nonce was not used
+    before with it (then it is recorded)."""
+    now = hub.clock()
+    if abs(now.timestamp() - timestamp) > SIGNED_WINDOW.total_seconds():
+        return False
+    with hub.engine.begin() as conn:
+        return store.use_nonce(
+            conn,
+            client_id,
+            nonce,
+            timestamp=timestamp,
+            now=now,
+            keep_since=now - 3 * SIGNED_WINDOW,
+        )
+
+
+def signing_secret(hub: Hub, client_id: str) -> str | None:
+    """The client secret, for verifying an OAuth 1.0a signature (None: no live app)."""
+    with hub.engine.connect() as conn:
+        sealed = store.sealed_secret(conn, client_id)
+    return None if sealed is None else hub.snapshots.box.decrypt(sealed).decode()
+
+
+def signed_caller(hub: Hub, app: AppRow) -> AppCaller:
+    """The caller of a verified OAuth 1.0a request: the application with all its scopes."""
+    with hub.engine.begin() as conn:
+        store.touch_app(conn, app.id, hub.clock())
+    return AppCaller(app.org_id, app.client_id, app.scopes, app.schools)

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from rosterport.store.tables import api_app_tokens, api_apps, organizations
+from rosterport.store.tables import api_app_nonces, api_app_tokens, api_apps, organizations
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,7 @@ def insert_app(
     name: str,
     client_id: str,
     secret_hash: str,
+    secret_sealed: bytes,
     scopes: tuple[str, ...],
     schools: tuple[str, ...] | None,
     now: datetime,
@@ -79,6 +80,7 @@ def insert_app(
             name=name,
             client_id=client_id,
             secret_hash=secret_hash,
+            secret_sealed=secret_sealed,
             scopes=" ".join(scopes),
             schools=None if schools is None else json.dumps(list(schools)),
             created_at=now,
@@ -156,3 +158,42 @@ def token_app(
     if row is None:
         return None
     return _row(row), tuple(str(row._mapping["granted"]).split())
+
+
+def use_nonce(
+    conn: sa.Connection,
+    client_id: str,
+    nonce: str,
+    *,
+    timestamp: int,
+    now: datetime,
+    keep_since: datetime,
+) -> bool:
+    """Record an OAuth 1.0a nonce; False when it was used before (a replay, also between
+    two requests at once: the primary key decides). Nonces older than `keep_since` are
+    forgotten (their timestamps are outside the window anyway)."""
+    conn.execute(sa.delete(api_app_nonces).where(api_app_nonces.c.created_at < keep_since))
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                sa.insert(api_app_nonces).values(
+                    client_id=client_id, nonce=nonce, timestamp=timestamp, created_at=now
+                )
+            )
+    except sa.exc.IntegrityError:
+        return False
+    return True
+
+
+def sealed_secret(conn: sa.Connection, client_id: str) -> bytes | None:
+    """The encrypted client secret of a live application (for OAuth 1.0a)."""
+    sealed = conn.execute(
+        sa.select(api_apps.c.secret_sealed).where(
+            api_apps.c.client_id == client_id, api_apps.c.revoked_at.is_(None)
+        )
+    ).scalar()
+    return None if sealed is None else bytes(sealed)
+
+
+def touch_app(conn: sa.Connection, app_id: int, now: datetime) -> None:
+    conn.execute(sa.update(api_apps).where(api_apps.c.id == app_id).values(last_used_at=now))

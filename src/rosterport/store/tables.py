@@ -374,6 +374,8 @@ api_apps = sa.Table(  # OneRoster API applications, one organization each
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("client_id", sa.String(64), nullable=False, unique=True),
     sa.Column("secret_hash", sa.String(64), nullable=False),  # sha256 of a 256-bit secret
+    # the secret encrypted with the instance key: OAuth 1.0a's HMAC needs the shared secret
+    sa.Column("secret_sealed", sa.LargeBinary, nullable=True),
     sa.Column("scopes", sa.Text, nullable=False),  # space-separated
     sa.Column("schools", sa.Text, nullable=True),  # JSON list of school sourcedIds; None: all
     sa.Column("created_at", UTCDateTime, nullable=False),
@@ -391,4 +393,14 @@ api_app_tokens = sa.Table(  # OAuth 2.0 bearer tokens of API applications (hashe
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False),
     sa.Index("ix_api_app_tokens_expiry", "expires_at"),
+)
+
+api_app_nonces = sa.Table(  # OAuth 1.0a nonces seen (a nonce used twice is refused)
+    "api_app_nonces",
+    metadata,
+    sa.Column("client_id", sa.String(64), primary_key=True),
+    sa.Column("nonce", sa.String(128), primary_key=True),
+    sa.Column("timestamp", BIGINT, primary_key=True, autoincrement=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_api_app_nonces_created", "created_at"),
 )

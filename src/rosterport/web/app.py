@@ -125,6 +125,9 @@ def _install_errors(app: FastAPI) -> None:
             else str(error.detail)
         )
         found = HttpProblem(status, "not_found" if status == 404 else "http_error", message)
+        if request.url.path.startswith(oneroster.PREFIX):  # the binding's own error shape
+            code = "unknownobject" if status == 404 else "invaliddata"
+            return oneroster.problem(status, code, message)
         if _is_api(request):
             return JSONResponse(envelope(found), status_code=status)
         return pages.error_page(request, found)

@@ -2,7 +2,7 @@
 present the envelope, paging headers and `statusInfoSet` errors.
 
 Every endpoint is GET and authenticated by an application's bearer token
-(`POST /oauth/token`, client credentials)."""
+(`POST /oauth/token`, client credentials) or by an OAuth 1.0a signature."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from rosterport.services import api_apps, roster_api
 from rosterport.services.api_apps import AppCaller
 from rosterport.services.roster_api import CLASS_IN_SCHOOL, KINDS, NESTED, ApiProblem
 from rosterport.web.deps import hub_of, settings_of
+from rosterport.web.oauth import oauth1
 
 PREFIX = "/ims/oneroster/v1p1"
 
@@ -25,8 +26,30 @@ def problem(status: int, code: str, description: str) -> JSONResponse:
     return JSONResponse(q.status_info(code, description), status_code=status, headers=headers)
 
 
+def _signed_uri(request: Request) -> str:
+    """The address the client signed: ROSTERPORT_PUBLIC_URL's origin when set (behind a
+    proxy), else the request's."""
+    public = settings_of(request).public_url
+    if not public:
+        return str(request.url)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return public.rstrip("/") + request.url.path + query
+
+
 def _caller(request: Request) -> AppCaller:
     header = request.headers.get("authorization", "")
+    if header.lower().startswith("oauth ") or "oauth_signature" in request.query_params:
+        signed = oauth1.signed_caller(
+            hub_of(request), _signed_uri(request), request.method, dict(request.headers)
+        )
+        if signed is None:
+            raise ApiProblem(
+                401,
+                "unauthorisedrequest",
+                "the OAuth 1.0a signature is invalid, its timestamp is more than 10 minutes "
+                "off, or its nonce was used before",
+            )
+        return signed
     if not header.lower().startswith("bearer "):
         raise ApiProblem(
             401,

@@ -1,6 +1,6 @@
 """The roster store (the canonical OneRoster roster the REST API reads: objects and their
 school/term links, generations as `records`), and OneRoster API applications with their
-OAuth 2.0 bearer tokens.
+OAuth 2.0 bearer tokens and OAuth 1.0a nonces.
 
 Revision ID: 0005
 Revises: 0004
@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("client_id", sa.String(64), nullable=False, unique=True),
         sa.Column("secret_hash", sa.String(64), nullable=False),
+        sa.Column("secret_sealed", sa.LargeBinary, nullable=True),
         sa.Column("scopes", sa.Text, nullable=False),
         sa.Column("schools", sa.Text, nullable=True),
         sa.Column("created_at", TIMESTAMP, nullable=False),
@@ -97,9 +98,18 @@ def upgrade() -> None:
         sa.Column("expires_at", TIMESTAMP, nullable=False),
     )
     op.create_index("ix_api_app_tokens_expiry", "api_app_tokens", ["expires_at"])
+    op.create_table(
+        "api_app_nonces",
+        sa.Column("client_id", sa.String(64), primary_key=True),
+        sa.Column("nonce", sa.String(128), primary_key=True),
+        sa.Column("timestamp", BIGINT, primary_key=True, autoincrement=False),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+    )
+    op.create_index("ix_api_app_nonces_created", "api_app_nonces", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("api_app_nonces")
     op.drop_table("api_app_tokens")
     op.drop_table("api_apps")
     op.drop_table("roster_links")
