@@ -9,7 +9,7 @@ import re
 import pytest
 
 from rosterport.csvio.sources import SourceFile
-from rosterport.services import accounts, uploads
+from rosterport.services import accounts, api_apps, uploads
 from rosterport.services import integrations as ints
 from tests.conftest import DATA
 from tests.web.conftest import Site, routes_of, sign_in
@@ -30,7 +30,9 @@ def _other_org_ids(site: Site) -> dict[str, str]:
     token_id = accounts.list_tokens(site.hub, org)[0].id
     pending = uploads.start(site.hub, org, "passport-roster")
     theirs = ints.add_hosted_account(site.hub, org, login="theirs", password="their-password")
+    their_app, _ = api_apps.create(site.hub, org, "theirs")
     return {
+        "client_id": their_app.client_id,
         "slug": org.slug,
         "session_id": pending.id,
         "version_id": str(version),

@@ -315,3 +315,40 @@ def test_oauth1_signed_requests(world: World, method: str) -> None:
     assert demographics.status_code == 403  # core scope only
     api_apps.revoke(world.hub, world.home, made.client_id)
     assert signed(world, url, made.client_id, secret, method).status_code == 401
+
+
+def test_apps_through_the_rest_api(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", sftp_port=0)
+    hub = build_hub(settings)
+    from rosterport.services import accounts
+    from rosterport.web.app import create_app
+
+    org = create_org(hub, "springfield", "Springfield USD")
+    owner = accounts.create_account(hub, "a@springfield.example", "correct horse battery", org=org)
+    headers = {"Authorization": f"Bearer {accounts.create_token(hub, org, owner, 't')}"}
+    with TestClient(create_app(hub, settings, worker=False), base_url="http://testserver") as c:
+        made = c.post(
+            "/api/v1/orgs/springfield/apps",
+            json={"name": "Moodle", "scopes": ["roster.readonly"], "schools": ["s1"]},
+            headers=headers,
+        )
+        assert made.status_code == 201, made.text
+        body = made.json()
+        assert body["scopes"] == [api_apps.FULL]
+        assert body["schools"] == ["s1"]
+        listed = c.get("/api/v1/orgs/springfield/apps", headers=headers).json()["apps"]
+        assert [a["client_id"] for a in listed] == [body["client_id"]]
+        assert "client_secret" not in listed[0]
+        token = c.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(body["client_id"], body["client_secret"]),
+        )
+        assert token.status_code == 200
+        revoked = c.post(
+            f"/api/v1/orgs/springfield/apps/{body['client_id']}/revoke", headers=headers
+        )
+        assert revoked.status_code == 200
+        again = c.post(f"/api/v1/orgs/springfield/apps/{body['client_id']}/revoke", headers=headers)
+        assert again.status_code == 404
+    hub.engine.dispose()
