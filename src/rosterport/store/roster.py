@@ -476,29 +476,27 @@ def _where(dialect: str, s: Selection) -> list[sa.ColumnElement[bool]]:
     if s.sourced_ids is not None:
         clauses.append(o.sourced_id.in_(s.sourced_ids))
     l_ = roster_links.c
-    if s.linked is not None:
+    if s.linked is not None:  # driven by the links' index: a school's objects in key order
         kind, target = s.linked
         clauses.append(
-            sa.exists(
-                sa.select(l_.id).where(
+            o.sourced_id.in_(
+                sa.select(l_.sourced_id).where(
                     l_.dataset_id == s.dataset_id,
                     l_.generation == gen,
                     l_.kind == kind,
                     l_.target == target,
                     l_.collection == s.collection,
-                    l_.sourced_id == o.sourced_id,
                 )
             )
         )
     if s.schools is not None:
-        in_school: sa.ColumnElement[bool] = sa.exists(
-            sa.select(l_.id).where(
+        in_school: sa.ColumnElement[bool] = o.sourced_id.in_(
+            sa.select(l_.sourced_id).where(
                 l_.dataset_id == s.dataset_id,
                 l_.generation == gen,
                 l_.kind == "school",
                 l_.target.in_(list(s.schools)),
                 l_.collection == s.collection,
-                l_.sourced_id == o.sourced_id,
             )
         )
         if s.collection == "orgs":  # the district, and the schools themselves
