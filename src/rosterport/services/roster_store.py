@@ -32,7 +32,7 @@ from rosterport.store.roster import ACTIVE, TOBEDELETED, Place
 
 ROSTER_MODELS = ("passport-roster", "passport-identity", "oneroster-1.1")
 COMMITTED = (v.PENDING, v.IN_PRODUCTION, v.PROPAGATION_FAILED)
-CHUNK = 100_000
+CHUNK = 25_000  # objects (with their links) per transaction of a generation load: short
 
 
 def domain_mapping() -> RosterMapping | None:

@@ -84,7 +84,7 @@ def _list_handler(shape: tuple[str, ...]) -> Callable[[Request], Response]:
             return problem(error.status, error.code, error.description)
         assert answer.total is not None
         paging = {k: v for k, v in params.items() if k not in ("limit", "offset")}
-        url = str(request.base_url).rstrip("/") + request.url.path
+        url = _base(request) + request.url.path.removeprefix(PREFIX)
         links = q.paging_links(
             url, paging, total=answer.total, limit=answer.limit, offset=answer.offset
         )
