@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from rosterport.services import propagation
+from rosterport.services import propagation, roster_store
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org, update_settings
@@ -134,3 +134,16 @@ def test_only_the_roster_source_feeds_the_store(rhub: Hub, org: Organization) ->
         ).scalar_one()
         stored = set(conn.execute(sa.select(roster_objects.c.dataset_id).distinct()).scalars())
     assert stored == {dataset}
+
+
+def test_a_dataset_propagated_before_the_store_existed_is_loaded_whole(
+    hub: Hub, rhub: Hub, org: Organization, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(roster_store, "domain_mapping", lambda: None)  # no roster consumer yet
+    run(hub, commit(hub, org, district()))
+    assert visible(hub, "users") == {}
+    clock.now += timedelta(hours=1)
+    run(rhub, commit(rhub, org, renamed(b"Renamed")))  # the consumer arrives
+    users = visible(rhub, "users")
+    assert len(users) == 8
+    assert {s for s, _ in users.values()} == {"active"}
