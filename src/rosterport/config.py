@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         description="days a removed roster object stays in the OneRoster API as a tombstone "
         "(status tobedeleted), so delta readers see the deletion",
     )
+    api_rate_per_minute: int = Field(
+        default=0,
+        description="OneRoster API requests allowed per application per minute (then 429 with "
+        "Retry-After); 0: no limit (counting costs one write per request)",
+    )
     require_postgres: bool = Field(
         default=False,
         description="tests only: fail (instead of skip) when PostgreSQL is unreachable",

@@ -85,3 +85,14 @@ def test_delta_read(rhub: Hub, org: Organization, clock: Clock) -> None:  # noqa
         ("student-913113920", "tobedeleted"),
     }
     assert "student-913113920" not in ids(rhub, me, ("users",))
+
+
+def test_rate_limit(hub: Hub, org: Organization, clock: Clock) -> None:  # noqa: F811
+    made, _ = api_apps.create(hub, org, "busy")
+    who = AppCaller(org.id, made.client_id, (api_apps.CORE,), None, made.id)
+    clock.now = clock.now.replace(second=15)
+    assert [api_apps.retry_after(hub, who, 3) for _ in range(3)] == [None] * 3
+    assert api_apps.retry_after(hub, who, 3) == 45  # the rest of this minute
+    assert api_apps.retry_after(hub, who, 0) is None  # no limit
+    clock.now += timedelta(minutes=1)
+    assert api_apps.retry_after(hub, who, 3) is None

@@ -352,3 +352,15 @@ def test_apps_through_the_rest_api(tmp_path: Path) -> None:
         again = c.post(f"/api/v1/orgs/springfield/apps/{body['client_id']}/revoke", headers=headers)
         assert again.status_code == 404
     hub.engine.dispose()
+
+
+def test_rate_limited_requests_answer_429_with_retry_after(world: World) -> None:
+    app: Any = world.client.app  # the FastAPI app (typed as any ASGI app)
+    app.state.settings = app.state.settings.model_copy(update={"api_rate_per_minute": 2})
+    http = world.app()
+    assert get(http, "/orgs").status_code == 200
+    assert get(http, "/orgs").status_code == 200
+    limited = get(http, "/orgs")
+    assert limited.status_code == 429
+    assert code_of(limited) == "rate_limited"
+    assert int(limited.headers["Retry-After"]) == 60  # the test clock is on a whole minute

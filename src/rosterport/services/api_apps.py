@@ -49,6 +49,7 @@ class AppCaller:
     client_id: str
     scopes: tuple[str, ...]
     schools: tuple[str, ...] | None
+    app_id: int = 0
 
     def may_read(self, collection: str) -> bool:
         if collection == "demographics":
@@ -152,7 +153,7 @@ def caller_of_token(hub: Hub, token: str) -> AppCaller | None:
     if found is None:
         return None
     app, granted = found
-    return AppCaller(app.org_id, app.client_id, granted, app.schools)
+    return AppCaller(app.org_id, app.client_id, granted, app.schools, app.id)
 
 
 SIGNED_WINDOW = timedelta(minutes=10)  # OAuth 1.0a: timestamps within ±10 minutes
@@ -193,4 +194,18 @@ def signed_caller(hub: Hub, app: AppRow) -> AppCaller:
     """The caller of a verified OAuth 1.0a request: the application with all its scopes."""
     with hub.engine.begin() as conn:
         store.touch_app(conn, app.id, hub.clock())
-    return AppCaller(app.org_id, app.client_id, app.scopes, app.schools)
+    return AppCaller(app.org_id, app.client_id, app.scopes, app.schools, app.id)
+
+
+def retry_after(hub: Hub, caller: AppCaller, per_minute: int) -> int | None:
+    """Count a request of the application; the seconds to wait when it is over `per_minute`
+    requests in this minute (None: go ahead; `per_minute` 0: no limit)."""
+    if per_minute <= 0:
+        return None
+    now = hub.clock().timestamp()
+    window = int(now // 60)
+    with hub.engine.begin() as conn:
+        made = store.count_request(conn, caller.app_id, window)
+    if made <= per_minute:
+        return None
+    return max(1, int((window + 1) * 60 - now))

@@ -30,6 +30,12 @@ class ApiProblem(Exception):
         self.status = status
         self.code = code
         self.description = description
+        self.retry_after: int | None = None
+
+    def waiting(self, seconds: int) -> ApiProblem:
+        """This problem, answered with `Retry-After: seconds`."""
+        self.retry_after = seconds
+        return self
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
-from rosterport.store.tables import api_app_nonces, api_app_tokens, api_apps, organizations
+from rosterport.store.tables import (
+    api_app_nonces,
+    api_app_tokens,
+    api_app_usage,
+    api_apps,
+    organizations,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,3 +204,21 @@ def sealed_secret(conn: sa.Connection, client_id: str) -> bytes | None:
 
 def touch_app(conn: sa.Connection, app_id: int, now: datetime) -> None:
     conn.execute(sa.update(api_apps).where(api_apps.c.id == app_id).values(last_used_at=now))
+
+
+def count_request(conn: sa.Connection, app_id: int, minute: int) -> int:
+    """Count one request of the application in `minute` (since the epoch); requests so far."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(api_app_usage).values(app_id=app_id, minute=minute, requests=1)
+    counted = conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["app_id", "minute"],
+            set_={"requests": api_app_usage.c.requests + 1},
+        ).returning(api_app_usage.c.requests)
+    ).scalar_one()
+    conn.execute(
+        sa.delete(api_app_usage).where(
+            api_app_usage.c.app_id == app_id, api_app_usage.c.minute < minute
+        )
+    )
+    return int(counted)

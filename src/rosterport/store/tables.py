@@ -404,3 +404,11 @@ api_app_nonces = sa.Table(  # OAuth 1.0a nonces seen (a nonce used twice is refu
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index("ix_api_app_nonces_created", "created_at"),
 )
+
+api_app_usage = sa.Table(  # requests per application per minute (rate limits)
+    "api_app_usage",
+    metadata,
+    sa.Column("app_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("minute", BIGINT, primary_key=True, autoincrement=False),  # since the epoch
+    sa.Column("requests", sa.Integer, nullable=False),
+)

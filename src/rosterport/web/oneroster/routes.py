@@ -21,8 +21,12 @@ from rosterport.web.oauth import oauth1
 PREFIX = "/ims/oneroster/v1p1"
 
 
-def problem(status: int, code: str, description: str) -> JSONResponse:
-    headers = {"WWW-Authenticate": 'Bearer realm="oneroster"'} if status == 401 else None
+def problem(
+    status: int, code: str, description: str, retry_after: int | None = None
+) -> JSONResponse:
+    headers = {"WWW-Authenticate": 'Bearer realm="oneroster"'} if status == 401 else {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return JSONResponse(q.status_info(code, description), status_code=status, headers=headers)
 
 
@@ -37,6 +41,16 @@ def _signed_uri(request: Request) -> str:
 
 
 def _caller(request: Request) -> AppCaller:
+    caller = _authenticated(request)
+    wait = api_apps.retry_after(hub_of(request), caller, settings_of(request).api_rate_per_minute)
+    if wait is not None:
+        raise ApiProblem(
+            429, "rate_limited", f"too many requests from this application; retry in {wait} s"
+        ).waiting(wait)
+    return caller
+
+
+def _authenticated(request: Request) -> AppCaller:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("oauth ") or "oauth_signature" in request.query_params:
         signed = oauth1.signed_caller(
@@ -81,7 +95,7 @@ def _list_handler(shape: tuple[str, ...]) -> Callable[[Request], Response]:
             base = _base(request)
             answer = roster_api.listing(hub_of(request), caller, path, params, base)
         except ApiProblem as error:
-            return problem(error.status, error.code, error.description)
+            return problem(error.status, error.code, error.description, error.retry_after)
         assert answer.total is not None
         paging = {k: v for k, v in params.items() if k not in ("limit", "offset")}
         url = _base(request) + request.url.path.removeprefix(PREFIX)
@@ -109,7 +123,7 @@ def _one_handler(name: str) -> Callable[[Request], Response]:
                 base=_base(request),
             )
         except ApiProblem as error:
-            return problem(error.status, error.code, error.description)
+            return problem(error.status, error.code, error.description, error.retry_after)
         return JSONResponse({answer.key: answer.body})
 
     return handler

@@ -1,6 +1,7 @@
 """The roster store (the canonical OneRoster roster the REST API reads: objects and their
 school/term links, generations as `records`), and OneRoster API applications with their
-OAuth 2.0 bearer tokens and OAuth 1.0a nonces.
+OAuth 2.0 bearer tokens, OAuth 1.0a nonces and
+request counts for rate limits.
 
 Revision ID: 0005
 Revises: 0004
@@ -106,9 +107,16 @@ def upgrade() -> None:
         sa.Column("created_at", TIMESTAMP, nullable=False),
     )
     op.create_index("ix_api_app_nonces_created", "api_app_nonces", ["created_at"])
+    op.create_table(
+        "api_app_usage",
+        sa.Column("app_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("minute", BIGINT, primary_key=True, autoincrement=False),
+        sa.Column("requests", sa.Integer, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("api_app_usage")
     op.drop_table("api_app_nonces")
     op.drop_table("api_app_tokens")
     op.drop_table("api_apps")
