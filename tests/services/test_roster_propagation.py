@@ -66,7 +66,7 @@ def test_first_load_change_removal_and_restore(rhub: Hub, org: Organization, clo
     users = visible(rhub, "users")
     assert users["student-738733110"] == ("active", EPOCH)
     assert {s for s, _ in users.values()} == {"active"}
-    assert set(visible(rhub, "orgs")) == {"springfield", "02M800", "13K123"}
+    assert set(visible(rhub, "orgs")) == {"district-springfield", "02M800", "13K123"}
     assert visible(rhub, "classes")
     assert status(rhub, first) == v.IN_PRODUCTION
 

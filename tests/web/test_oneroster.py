@@ -92,11 +92,11 @@ def test_moodle_sync_sequence(world: World) -> None:
     world.publish(world.home, district())
     moodle = world.app()
     orgs = ok(moodle, "/orgs")["orgs"]
-    assert {o["sourcedId"] for o in orgs} == {"springfield", "02M800", "13K123"}
+    assert {o["sourcedId"] for o in orgs} == {"district-springfield", "02M800", "13K123"}
     school = next(o for o in orgs if o["sourcedId"] == "02M800")
     assert school["status"] == "active"
     assert school["dateLastModified"] == "2026-11-28T09:00:00.000Z"
-    assert school["parent"]["href"] == BASE + "/orgs/springfield"  # full href
+    assert school["parent"]["href"] == BASE + "/orgs/district-springfield"  # full href
     since = (EPOCH - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     users = ok(moodle, "/users", filter=f"dateLastModified>'{since}'")["users"]
     assert len(users) == 8  # 5 students, 3 teachers
@@ -228,7 +228,7 @@ def test_a_school_subset_sees_only_its_schools(world: World) -> None:
     world.publish(world.home, district())
     scoped = world.app(schools=["13K123"])
     orgs = {o["sourcedId"] for o in ok(scoped, "/orgs")["orgs"]}
-    assert orgs == {"springfield", "13K123"}
+    assert orgs == {"district-springfield", "13K123"}
     users = ok(scoped, "/users")["users"]
     assert users
     assert all(any(r.endswith("/13K123") for r in u["orgs"]) for u in users)

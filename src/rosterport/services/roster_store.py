@@ -90,7 +90,8 @@ def plan(
         if roster_source(conn, org_id) != dataset_id:
             return None
         slug, name, committed_at = roster.district_and_commit(conn, org_id, version_id)
-    return Plan(mapping, org_id, dataset_id, model, version_id, committed_at, (slug, name))
+    district = (f"district-{slug}", name)  # stable: the organization's slug never changes
+    return Plan(mapping, org_id, dataset_id, model, version_id, committed_at, district)
 
 
 @dataclass(frozen=True, slots=True)
