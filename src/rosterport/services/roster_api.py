@@ -19,7 +19,7 @@ from rosterport.services import roster_store
 from rosterport.services.api_apps import AppCaller
 from rosterport.services.hub import Hub
 from rosterport.store import roster
-from rosterport.store.roster import Selection
+from rosterport.store.roster import Selection, Source
 
 
 class ApiProblem(Exception):
@@ -79,6 +79,7 @@ NESTED = (
 )
 CLASS_IN_SCHOOL = ("enrollments", "students", "teachers")  # /schools/{s}/classes/{c}/…
 _ROLE = {"students": "student", "teachers": "teacher"}
+NOTHING = Source(0, 0)  # no roster source yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +93,14 @@ class Answer:
     offset: int = 0
 
 
-def _dataset(hub: Hub, caller: AppCaller) -> int | None:
+def _dataset(hub: Hub, caller: AppCaller) -> Source | None:
+    """The rows of the caller's organization's roster source visible now."""
     with hub.engine.connect() as conn:
-        return roster_store.roster_source(conn, caller.org_id)
+        dataset_id = roster_store.roster_source(conn, caller.org_id)
+        return None if dataset_id is None else roster.visible(conn, dataset_id)
 
 
-def _selection(dataset_id: int, kind: Kind, caller: AppCaller) -> Selection:
+def _selection(dataset_id: Source, kind: Kind, caller: AppCaller) -> Selection:
     if not caller.may_read(kind.collection):
         raise ApiProblem(
             403,
@@ -132,7 +135,7 @@ def one(
         with hub.engine.connect() as conn:
             found = roster.one(conn, s, sourced_id)
     elif not caller.may_read(kind.collection):
-        _selection(0, kind, caller)
+        _selection(NOTHING, kind, caller)
     if found is None:
         what = q.ENVELOPES[kind.collection][1]
         raise ApiProblem(404, "unknownobject", f"there is no {what} {sourced_id!r}")
@@ -174,7 +177,7 @@ def listing(
     dataset = _dataset(hub, caller)
     key = q.ENVELOPES[kind.collection][0]
     if dataset is None:
-        _selection(0, kind, caller)  # scope first: 403 even before any data exists
+        _selection(NOTHING, kind, caller)  # scope first: 403 even before any data exists
         if len(path) > 1:
             raise ApiProblem(404, "unknownobject", f"there is no {path[0][:-1]} {path[1]!r}")
         return Answer(key, [], 0, limit, offset)
@@ -197,7 +200,7 @@ def listing(
     return Answer(key, body, total, limit, offset)
 
 
-def _parent(hub: Hub, caller: AppCaller, dataset: int, name: str, sourced_id: str) -> None:
+def _parent(hub: Hub, caller: AppCaller, dataset: Source, name: str, sourced_id: str) -> None:
     parent = KINDS[name]
     if not caller.may_read(parent.collection):
         return
@@ -207,7 +210,7 @@ def _parent(hub: Hub, caller: AppCaller, dataset: int, name: str, sourced_id: st
 def _nested(
     hub: Hub,
     caller: AppCaller,
-    dataset: int,
+    dataset: Source,
     parent: str,
     parent_id: str,
     *,
@@ -235,7 +238,7 @@ def _nested(
 def _class_in_school(
     hub: Hub,
     caller: AppCaller,
-    dataset: int,
+    dataset: Source,
     school: str,
     class_id: str,
     *,

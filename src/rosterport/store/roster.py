@@ -306,6 +306,14 @@ def clear_generation(conn: sa.Connection, *, dataset_id: int, generation: int) -
         )
 
 
+def analyze(conn: sa.Connection) -> None:
+    """PostgreSQL: fresh planner statistics after a bulk load (without them a query over a
+    freshly loaded generation may be planned as over an empty table)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE roster_objects")
+        conn.exec_driver_sql("ANALYZE roster_links")
+
+
 def has_objects(conn: sa.Connection, *, dataset_id: int, generation: int) -> bool:
     o = roster_objects.c
     found = conn.execute(
@@ -406,10 +414,27 @@ def _copy(conn: sa.Connection, table: str, columns: list[str], frame: pl.DataFra
 
 
 @dataclass(frozen=True, slots=True)
+class Source:
+    """The rows readers see: the dataset's visible generation (read once per request, so
+    that the planner sees plain values)."""
+
+    dataset_id: int
+    generation: int
+
+
+def visible(conn: sa.Connection, dataset_id: int) -> Source:
+    """The dataset's rows visible now (generation 0 before anything was propagated)."""
+    generation = conn.execute(
+        sa.select(read_models.c.generation).where(read_models.c.dataset_id == dataset_id)
+    ).scalar()
+    return Source(dataset_id, 0 if generation is None else int(generation))
+
+
+@dataclass(frozen=True, slots=True)
 class Selection:
     """What one API call reads: objects of one collection of a dataset, narrowed."""
 
-    dataset_id: int
+    source: Source
     collection: str
     equal: dict[str, str] = field(default_factory=dict)  # column → value (type, role, …)
     json_equal: dict[str, str] = field(default_factory=dict)  # JSON path → value
@@ -418,15 +443,6 @@ class Selection:
     schools: tuple[str, ...] | None = None  # the application's schools (None: all)
     filter: Filter | None = None
     only_active: bool = False
-
-
-def visible_generation(dataset_id: int) -> sa.ColumnElement[Any]:
-    visible = (
-        sa.select(read_models.c.generation)
-        .where(read_models.c.dataset_id == dataset_id)
-        .scalar_subquery()
-    )
-    return sa.func.coalesce(visible, 0)
 
 
 def json_text(dialect: str, path: str) -> sa.ColumnElement[Any]:
@@ -448,13 +464,13 @@ def field_expr(dialect: str, name: str) -> sa.ColumnElement[Any]:
 
 
 def enrolled(
-    dataset_id: int, *, select: str, where: dict[str, str], active: bool = True
+    source: Source, *, select: str, where: dict[str, str], active: bool = True
 ) -> sa.Select[Any]:
     """`select` column (user_id, class_id) of the enrollments matching `where` columns."""
     o = roster_objects.c
     query = sa.select(o[select]).where(
-        o.dataset_id == dataset_id,
-        o.generation == visible_generation(dataset_id),
+        o.dataset_id == source.dataset_id,
+        o.generation == source.generation,
         o.collection == "enrollments",
         *[o[c] == v for c, v in where.items()],
     )
@@ -463,9 +479,10 @@ def enrolled(
 
 def _where(dialect: str, s: Selection) -> list[sa.ColumnElement[bool]]:
     o = roster_objects.c
-    gen = visible_generation(s.dataset_id)
+    gen = s.source.generation
+    dataset_id = s.source.dataset_id
     clauses: list[sa.ColumnElement[bool]] = [
-        o.dataset_id == s.dataset_id,
+        o.dataset_id == dataset_id,
         o.generation == gen,
         o.collection == s.collection,
     ]
@@ -481,7 +498,7 @@ def _where(dialect: str, s: Selection) -> list[sa.ColumnElement[bool]]:
         clauses.append(
             o.sourced_id.in_(
                 sa.select(l_.sourced_id).where(
-                    l_.dataset_id == s.dataset_id,
+                    l_.dataset_id == dataset_id,
                     l_.generation == gen,
                     l_.kind == kind,
                     l_.target == target,
@@ -492,7 +509,7 @@ def _where(dialect: str, s: Selection) -> list[sa.ColumnElement[bool]]:
     if s.schools is not None:
         in_school: sa.ColumnElement[bool] = o.sourced_id.in_(
             sa.select(l_.sourced_id).where(
-                l_.dataset_id == s.dataset_id,
+                l_.dataset_id == dataset_id,
                 l_.generation == gen,
                 l_.kind == "school",
                 l_.target.in_(list(s.schools)),
