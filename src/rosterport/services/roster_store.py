@@ -227,6 +227,8 @@ def load(hub: Hub, p: Plan, held_version: int | None, *, old: int, new: int) -> 
                 roster.write_objects(conn, place, collection, stamped.slice(start, CHUNK))
     with hub.engine.begin() as conn:
         roster.copy_tombstones(conn, p.dataset_id, source=old, target=new, since=_retention(hub))
+    with hub.engine.begin() as conn:  # before the swap: readers of it get good plans
+        roster.analyze(conn)
 
 
 def drop_other_generations(hub: Hub, dataset_id: int, *, keep: int) -> None:
