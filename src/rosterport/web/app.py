@@ -20,6 +20,7 @@ from rosterport.bootstrap import build_worker
 from rosterport.config import Settings
 from rosterport.errors import RosterportError
 from rosterport.services.hub import Hub
+from rosterport.web import ops
 from rosterport.web.admin import apps, pages, views
 from rosterport.web.api.routes import PREFIX, router
 from rosterport.web.errors import HttpProblem, classify, envelope
@@ -86,6 +87,7 @@ def create_app(
     app.include_router(router())
     app.include_router(views.router)
     app.include_router(apps.router)
+    app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _install_errors(app)
 
