@@ -46,8 +46,8 @@ class Settings(BaseSettings):
     login_hours: int = Field(default=12, description="hours a sign-in lasts")
     login_attempts: int = Field(
         default=5,
-        description="failed sign-ins allowed per e-mail address (and per client address) in 15 "
-        "minutes before further attempts are refused",
+        description="failed sign-ins allowed per e-mail address or SFTP user name (and per client "
+        "address) in 15 minutes before further attempts are refused",
     )
     max_upload_mb: int = Field(
         default=2048, description="largest file (or ZIP) accepted by the web UI and the API, MB"
@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     )
     sftp_max_upload_mb: int = Field(
         default=2048, description="largest file an SFTP account may upload, MB"
+    )
+    sftp_quota_mb: int = Field(
+        default=10240,
+        description="most an SFTP account's folder may hold in all (files waiting, uploads in "
+        "progress, results), MB",
     )
     sftp_poll_seconds: int = Field(
         default=10, description="how often the SFTP scheduler looks for work (drops, pulls)"
