@@ -9,6 +9,7 @@ from rosterport.clock import Clock, system_clock
 from rosterport.config import Settings
 from rosterport.crypto import SecretBox, load_key
 from rosterport.jobs.worker import Worker
+from rosterport.services import uploads
 from rosterport.services.hub import Hub
 from rosterport.services.propagation import propagate
 from rosterport.services.versions import PROPAGATE
@@ -32,4 +33,10 @@ def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock = system
 
 def build_worker(hub: Hub, *, name: str | None = None) -> Worker:
     """A worker that runs every kind of job rosterport enqueues."""
-    return Worker(hub.engine, {PROPAGATE: partial(propagate, hub)}, clock=hub.clock, name=name)
+    return Worker(
+        hub.engine,
+        {PROPAGATE: partial(propagate, hub)},
+        clock=hub.clock,
+        name=name,
+        chores={"expiring abandoned uploads": partial(uploads.expire, hub)},
+    )
