@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from rosterport.store.engine import create_engine, immediate, sqlite_url
 from rosterport.store.tables import datasets, deliveries, organizations
 
-
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
