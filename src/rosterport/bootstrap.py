@@ -8,6 +8,7 @@ from rosterport.blobs import LocalBlobStore
 from rosterport.clock import Clock, system_clock
 from rosterport.config import Settings
 from rosterport.crypto import SecretBox, load_key
+from rosterport.files import private_folder
 from rosterport.jobs.worker import Worker
 from rosterport.services import uploads
 from rosterport.services.hub import Hub
@@ -20,7 +21,7 @@ from rosterport.store.engine import create_engine, upgrade
 def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Hub:
     """Database (migrated to the latest schema), blob storage, snapshots and the clock (the
     machine's, unless a caller hands in another)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)  # 0700: the database, blobs and key are its owner's
     engine = create_engine(settings.database())
     if migrate:
         upgrade(engine)
