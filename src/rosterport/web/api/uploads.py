@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -30,11 +29,9 @@ from fastapi import APIRouter, Request, UploadFile
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from rosterport.blobs import BlobNotFoundError
 from rosterport.domain.issues import Level
 from rosterport.domain.policy import Mode
 from rosterport.domain.schemas import get_model
-from rosterport.errors import StateError
 from rosterport.services import uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
@@ -324,59 +321,17 @@ def commit(
     body: CommitBody | None = None,
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
-    with _one_commit(session_id):
-        _not_committed(uploads.get(hub, org, session_id))
-        try:
-            version, status, result = uploads.commit(
-                hub,
-                org,
-                session_id,
-                committed_by=caller.who,
-                source=caller.via,
-                allow_deletions=bool(body and body.allow_deletions),
-            )
-        except (FileNotFoundError, BlobNotFoundError):
-            # the checked changes (the session's staged state) are gone: another process
-            # committed them, or an earlier commit moved them and was refused or killed
-            _not_committed(uploads.get(hub, org, session_id))
-            raise StateError(
-                "this upload can no longer be committed as it was checked: it is being "
-                "committed by another server, or an earlier commit of it was refused or "
-                "interrupted. Look at the Version History; if it has no version of this "
-                "upload, validate the upload again and commit"
-            ) from None
+    # the service commits by compare-and-set: a second commit of the upload, in this process
+    # or another, answers 409 (in progress, or already committed as version N)
+    version, status, result = uploads.commit(
+        hub,
+        org,
+        session_id,
+        committed_by=caller.who,
+        source=caller.via,
+        allow_deletions=bool(body and body.allow_deletions),
+    )
     return {"version": version, "status": status, **preview_json(result)}
-
-
-_committing: set[str] = set()  # upload sessions being committed by this process
-_committing_lock = threading.Lock()
-
-
-@contextmanager
-def _one_commit(session_id: str) -> Iterator[None]:
-    """One commit of an upload at a time: a second one, sent while the first is running
-    (a double click, a retry, a script in parallel), is refused at once."""
-    with _committing_lock:
-        if session_id in _committing:
-            raise StateError(
-                "a commit of this upload is in progress; wait for it to finish, then look "
-                "at the Version History"
-            )
-        _committing.add(session_id)
-    try:
-        yield
-    finally:
-        with _committing_lock:
-            _committing.discard(session_id)
-
-
-def _not_committed(session: uploads.Session) -> None:
-    """StateError when the upload was committed already (saying as which version)."""
-    if session.state == uploads.COMMITTED:
-        raise StateError(
-            f"this upload was already committed as version {session.data.get('version')}; "
-            "start a new upload to change production again"
-        )
 
 
 @router.post("/orgs/{slug}/uploads/{session_id}/reset", summary="Reset: start over")
