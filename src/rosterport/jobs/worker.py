@@ -115,8 +115,9 @@ class Worker:
         while not stop.is_set():
             try:
                 ran = self.run_once()
-            except sa.exc.DBAPIError:  # transient outage: keep the worker alive
-                log.exception("worker %s: database error; retrying", self.name)
+            except sa.exc.DBAPIError as error:  # transient outage: keep the worker alive
+                reason = str(error.orig).splitlines()[0] if error.orig else "database error"
+                log.warning("worker %s: database unavailable (%s); retrying", self.name, reason)
                 ran = False
             if not ran:
                 self.do_chores()
