@@ -18,7 +18,7 @@ from rosterport.snapshots import SnapshotStore
 from rosterport.store.engine import create_engine, upgrade
 
 
-def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Hub:
+def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> Hub:
     """Database (migrated to the latest schema), blob storage, snapshots and the clock (the
     machine's, unless a caller hands in another)."""
     private_folder(settings.data_dir)  # 0700: the database, blobs and key are its owner's
@@ -28,7 +28,11 @@ def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock = system
     blobs = LocalBlobStore(settings.data_dir / "blobs")
     box = SecretBox(load_key(settings.secret_key, settings.data_dir))
     return Hub(
-        engine, blobs, SnapshotStore(blobs, box), clock, session_hours=settings.session_hours
+        engine,
+        blobs,
+        SnapshotStore(blobs, box),
+        clock or system_clock,
+        session_hours=settings.session_hours,
     )
 
 
