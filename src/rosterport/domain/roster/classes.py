@@ -170,7 +170,9 @@ def enrollments(
             "Section_id",
             student_id(pl.col("Student_id")).alias("user"),
             "org",
-            (pl.col("School_id") == pl.col("class_school")).alias("at_class_school"),
+            (pl.col("School_id") == pl.col("class_school"))
+            .fill_null(False)
+            .alias("at_class_school"),
         )
         .join(students.lazy(), on="user", how="semi")
         .collect()
