@@ -219,16 +219,14 @@ def enrollments(
             .alias("primary"),
         )
     )
-    both = pl.concat([learners, staff], how="vertical")
-    return build(
-        "enrollments",
-        both.select(
-            enrollment_id(pl.col("Section_id"), pl.col("user")).alias("sourcedId"),
-            pl.col("user"),
-            pl.col("Section_id").alias("class"),
-            pl.col("org").alias("school"),
-            pl.col("role"),
-            pl.col("primary"),
-            _schools_of(),
-        ),
+    fields = pl.concat([learners, staff], how="vertical").select(
+        enrollment_id(pl.col("Section_id"), pl.col("user")).alias("sourcedId"),
+        pl.col("user"),
+        pl.col("Section_id").alias("class"),
+        pl.col("org").alias("school"),
+        pl.col("role"),
+        pl.col("primary"),
+        _schools_of(),
     )
+    del listed, learners, staff  # only the fields are needed while encoding
+    return build("enrollments", fields)

@@ -63,10 +63,13 @@ def roster(states: Mapping[str, pl.DataFrame], district: District) -> dict[str, 
     demographics = people.demographics(
         students, sourced_id=student_ids, race="Race", hispanic="Hispanic_Latino"
     )
+    users_built = build("users", users)
+    demographics_built = build("demographics", demographics)
+    user_ids = users.select(pl.col("sourcedId").alias("user"), "role")
+    del students, teachers, admins, users, demographics  # large: free before the classes
     sections = classes.class_rows(state("sections.csv"), school_map)
     sessions, sections = classes.terms(sections)
     courses, sections = classes.courses(sections)
-    user_ids = users.select(pl.col("sourcedId").alias("user"), "role")
     enrollments = classes.enrollments(
         sections,
         state("enrollments.csv"),
@@ -78,9 +81,9 @@ def roster(states: Mapping[str, pl.DataFrame], district: District) -> dict[str, 
         "academicSessions": sessions,
         "courses": courses,
         "classes": classes.classes(sections),
-        "users": build("users", users),
+        "users": users_built,
         "enrollments": enrollments,
-        "demographics": build("demographics", demographics),
+        "demographics": demographics_built,
     }
 
 
