@@ -87,19 +87,16 @@ def roster(states: Mapping[str, pl.DataFrame], district: District) -> dict[str, 
     }
 
 
-_NAMES: list[Row] = [
-    ("{f}", "First_name", "users.givenName", ""),
-    ("{f}", "Middle_name", "users.middleName", ""),
-    ("{f}", "Last_name", "users.familyName", ""),
-]
+_NAMES = (
+    ("First_name", "users.givenName"),
+    ("Middle_name", "users.middleName"),
+    ("Last_name", "users.familyName"),
+)
 
 
 def _names(file: str, *, middle: bool = True) -> list[Row]:
-    return [
-        (file, column, target, note)
-        for _, column, target, note in _NAMES
-        if middle or column != "Middle_name"
-    ]
+    """The rows of a person file's name columns (admins.csv has no Middle_name)."""
+    return [(file, c, target, "") for c, target in _NAMES if middle or c != "Middle_name"]
 
 
 _TERM_KEY = "one term per (School_id, Term_name, Term_start, Term_end)"
