@@ -32,6 +32,32 @@ TODAY = date(2025, 9, 1)  # fixed, so two-digit years and date windows never dri
 EPOCH = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)  # where the tests' clocks start
 
 
+DAYS_AHEAD = "ROSTERPORT_TEST_DAYS_AHEAD"  # run the suite with the system clock moved ahead
+
+
+@pytest.fixture(autouse=True)
+def _system_clock_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ROSTERPORT_TEST_DAYS_AHEAD=N, the product's system clock (everything built by
+    `build_hub` in the test process, the CLI's two-digit-year window) runs N days ahead of
+    the machine's: `ROSTERPORT_TEST_DAYS_AHEAD=365 python3 tasks.py test` shows that no test
+    depends on today's date. (Servers the tests start as subprocesses keep the machine's
+    clock; they share it with nothing in the test.)"""
+    days = int(os.environ.get(DAYS_AHEAD) or 0)
+    if not days:
+        return
+    import rosterport.bootstrap
+    import rosterport.cli.validation
+    import rosterport.clock
+
+    real = rosterport.clock.system_clock
+
+    def ahead() -> datetime:
+        return real() + timedelta(days=days)
+
+    for module in (rosterport.clock, rosterport.bootstrap, rosterport.cli.validation):
+        monkeypatch.setattr(module, "system_clock", ahead)
+
+
 class Clock:
     """A clock the test moves by hand (`clock.now += timedelta(hours=2)`)."""
 

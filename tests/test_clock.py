@@ -93,3 +93,16 @@ def test_the_ticking_clock_starts_where_told_and_runs() -> None:
     clock = TickingClock(start)
     first, second = clock(), clock()
     assert start <= first <= second < start + timedelta(minutes=1)
+
+
+def test_the_suite_can_run_with_the_system_clock_ahead() -> None:
+    """ROSTERPORT_TEST_DAYS_AHEAD moves the clock hubs are built with (checked here with it
+    set or not: the hub's clock is the system clock plus the offset)."""
+    import os
+
+    from rosterport import bootstrap
+
+    days = int(os.environ.get("ROSTERPORT_TEST_DAYS_AHEAD") or 0)
+    hub_clock = bootstrap.system_clock()
+    machine = datetime.now(UTC)  # the test itself may read the machine's clock
+    assert abs((hub_clock - machine) - timedelta(days=days)) < timedelta(minutes=1)

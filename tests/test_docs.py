@@ -50,3 +50,11 @@ def test_every_setting_is_in_the_configuration_table() -> None:
 
     for name in Settings.model_fields:
         assert f"`ROSTERPORT_{name.upper()}`" in README, name
+
+
+def test_every_setting_is_in_the_readme_configuration_table() -> None:
+    from rosterport.config import Settings
+
+    table = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    for name in Settings.model_fields:
+        assert f"`ROSTERPORT_{name.upper()}`" in table, name

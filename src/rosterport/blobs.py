@@ -2,8 +2,9 @@
 
 `BlobStore` is the port; `LocalBlobStore` keeps blobs as files under a root folder. Keys are
 relative POSIX paths ("versions/12/originals.zip"). Writes go to a temporary file first and
-are renamed into place, so a reader (or a crash) never sees half a blob. An S3-compatible
-store can implement the same protocol.
+are renamed into place, so a reader (or a crash) never sees half a blob. Blobs are files
+only their owner may read (0600) in folders only their owner may enter (0700). An
+S3-compatible store can implement the same protocol.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from rosterport.errors import RosterportError
+from rosterport.files import PRIVATE_FOLDER, make_private, private_folder
 
 
 class BlobNotFoundError(RosterportError):
@@ -51,7 +53,7 @@ class LocalBlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_folder(self.root)
 
     def _file(self, key: str) -> Path:
         relative = PurePosixPath(key)
@@ -59,36 +61,49 @@ class LocalBlobStore:
             raise ValueError(f"invalid blob key {key!r}")
         return self.root.joinpath(*relative.parts)
 
+    def _folder_of(self, target: Path) -> None:
+        """Create the folders of `target` below the root, each 0700."""
+        missing = []
+        folder = target.parent
+        while folder != self.root and not folder.is_dir():
+            missing.append(folder)
+            folder = folder.parent
+        for folder in reversed(missing):
+            folder.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
+
     def put(self, key: str, data: bytes) -> None:
         """Store `data` under `key`, atomically."""
         target = self._file(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._folder_of(target)
         with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        make_private(Path(handle.name))
         os.replace(handle.name, target)
 
     def put_file(self, key: str, source: Path) -> None:
         """Store a copy of the file at `source` under `key`, atomically."""
         target = self._file(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._folder_of(target)
         with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
             with source.open("rb") as reader:
                 shutil.copyfileobj(reader, handle, 1 << 20)
             handle.flush()
             os.fsync(handle.fileno())
+        make_private(Path(handle.name))
         os.replace(handle.name, target)
 
     def put_with(self, key: str, write: Callable[[Path], None]) -> None:
         """Store what `write` writes to the path it is given (a temporary file that becomes
         the blob atomically): polars writes Parquet straight into the store."""
         target = self._file(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._folder_of(target)
         handle, name = tempfile.mkstemp(dir=target.parent)
         os.close(handle)
         try:
             write(Path(name))
+            make_private(Path(name))  # the writer may have made the file anew
             os.replace(name, target)
         finally:
             if os.path.exists(name):
@@ -122,14 +137,14 @@ class LocalBlobStore:
     def move_prefix(self, source: str, target: str) -> None:
         """Move every blob under `source` to `target` (one rename: atomic, no copy)."""
         destination = self._file(target)
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        self._folder_of(destination)
         os.replace(self._file(source), destination)
 
     def link(self, source: str, target: str) -> None:
         """Make `target` hold the bytes of `source` now (a hard link: no copy; replacing
         `source` later does not change `target`)."""
         destination = self._file(target)
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        self._folder_of(destination)
         destination.unlink(missing_ok=True)
         os.link(self._file(source), destination)
 

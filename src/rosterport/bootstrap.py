@@ -8,7 +8,9 @@ from rosterport.blobs import LocalBlobStore
 from rosterport.clock import Clock, system_clock
 from rosterport.config import Settings
 from rosterport.crypto import SecretBox, load_key
+from rosterport.files import private_folder
 from rosterport.jobs.worker import Worker
+from rosterport.services import uploads
 from rosterport.services.hub import Hub
 from rosterport.services.propagation import propagate
 from rosterport.services.versions import PROPAGATE
@@ -16,10 +18,10 @@ from rosterport.snapshots import SnapshotStore
 from rosterport.store.engine import create_engine, upgrade
 
 
-def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Hub:
+def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> Hub:
     """Database (migrated to the latest schema), blob storage, snapshots and the clock (the
     machine's, unless a caller hands in another)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)  # 0700: the database, blobs and key are its owner's
     engine = create_engine(settings.database())
     if migrate:
         upgrade(engine)
@@ -29,7 +31,7 @@ def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock = system
         engine,
         blobs,
         SnapshotStore(blobs, box),
-        clock,
+        clock or system_clock,
         session_hours=settings.session_hours,
         tombstone_days=settings.tombstone_days,
     )
@@ -37,4 +39,10 @@ def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock = system
 
 def build_worker(hub: Hub, *, name: str | None = None) -> Worker:
     """A worker that runs every kind of job rosterport enqueues."""
-    return Worker(hub.engine, {PROPAGATE: partial(propagate, hub)}, clock=hub.clock, name=name)
+    return Worker(
+        hub.engine,
+        {PROPAGATE: partial(propagate, hub)},
+        clock=hub.clock,
+        name=name,
+        chores={"expiring abandoned uploads": partial(uploads.expire, hub)},
+    )

@@ -5,10 +5,15 @@ Every setting is documented in the README's configuration table (a test checks t
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rosterport.errors import ConfigurationError
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Settings(BaseSettings):
@@ -43,11 +48,17 @@ class Settings(BaseSettings):
         default=False,
         description="send the sign-in cookie over HTTPS only (set it behind a TLS proxy)",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated IP addresses or networks (CIDR) of reverse proxies whose "
+        "X-Forwarded-For header gives the client's address; default: none (the header is "
+        "ignored)",
+    )
     login_hours: int = Field(default=12, description="hours a sign-in lasts")
     login_attempts: int = Field(
         default=5,
-        description="failed sign-ins allowed per e-mail address (and per client address) in 15 "
-        "minutes before further attempts are refused",
+        description="failed sign-ins allowed per e-mail address or SFTP user name (and per client "
+        "address) in 15 minutes before further attempts are refused",
     )
     max_upload_mb: int = Field(
         default=2048, description="largest file (or ZIP) accepted by the web UI and the API, MB"
@@ -61,6 +72,11 @@ class Settings(BaseSettings):
     )
     sftp_max_upload_mb: int = Field(
         default=2048, description="largest file an SFTP account may upload, MB"
+    )
+    sftp_quota_mb: int = Field(
+        default=10240,
+        description="most an SFTP account's folder may hold in all (files waiting, uploads in "
+        "progress, results), MB",
     )
     sftp_poll_seconds: int = Field(
         default=10, description="how often the SFTP scheduler looks for work (drops, pulls)"
@@ -96,6 +112,23 @@ class Settings(BaseSettings):
         default=False,
         description="tests only: fail (instead of skip) when Chromium is not installed",
     )
+
+    def proxy_networks(self) -> tuple[Network, ...]:
+        """The trusted proxies as networks (a single address is a network of one)."""
+        networks = []
+        for part in self.trusted_proxies.split(","):
+            text = part.strip()
+            if not text:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(text, strict=False))
+            except ValueError:
+                raise ConfigurationError(
+                    f"ROSTERPORT_TRUSTED_PROXIES: {text!r} is not an IP address or network; "
+                    "give addresses like 10.0.0.5 or networks like 10.0.0.0/24, "
+                    "separated by commas"
+                ) from None
+        return tuple(networks)
 
     def database(self) -> str:
         """The database URL to use."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from rosterport.errors import ConfigurationError
+from rosterport.files import private_folder
 
 _NONCE = 12
 
@@ -46,7 +47,7 @@ def load_key(configured: str | None, data_dir: Path) -> bytes:
             ) from None
     path = data_dir / "secret.key"
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(data_dir)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(base64.b64encode(os.urandom(32)).decode())

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -31,6 +32,13 @@ from rosterport.store.tables import records, versions
 from tests.conftest import district
 
 STUDENTS = 20_000
+
+
+def machine_clock() -> datetime:
+    """The machine's clock: the workers run in other processes on it, and the versions and
+    jobs the test makes must be stamped by the same clock (even under
+    ROSTERPORT_TEST_DAYS_AHEAD, which moves only this process's product clock)."""
+    return datetime.now(UTC)
 
 
 def big_district(last_name: str, students: int = STUDENTS) -> dict[str, bytes]:
@@ -91,7 +99,7 @@ def job_running(hub: Hub, version_id: int) -> bool:
 
 def test_sigkill_mid_propagation_then_restart(tmp_path: Path, db_url: str) -> None:
     data_dir = tmp_path / "data"
-    hub = build_hub(Settings(data_dir=data_dir, database_url=db_url))
+    hub = build_hub(Settings(data_dir=data_dir, database_url=db_url), clock=machine_clock)
     org = create_org(hub, "crashy", "Crashy USD")
     commit(hub, org, big_district("First"))
     first_worker = worker(data_dir, db_url)
@@ -148,7 +156,7 @@ def test_other_writers_are_not_kept_waiting_by_a_first_load(tmp_path: Path, db_u
     from rosterport.services.organizations import update_settings
 
     data_dir = tmp_path / "data"
-    hub = build_hub(Settings(data_dir=data_dir, database_url=db_url))
+    hub = build_hub(Settings(data_dir=data_dir, database_url=db_url), clock=machine_clock)
     org = create_org(hub, "busy", "Busy USD")
     commit(hub, org, big_district("Load", students=120_000))
     loader = worker(data_dir, db_url)

@@ -170,3 +170,30 @@ def test_many_workers_run_each_job_once(engine: sa.Engine) -> None:
     assert ran == Counter(range(50))
     assert sum(by.values()) == 50
     assert {j["state"] for j in queue.list_jobs(engine)} == {"done"}
+
+
+def test_chores_run_when_idle_every_so_often(engine: sa.Engine) -> None:
+    """Housekeeping (expiring abandoned uploads) runs from the idle loop on the worker's
+    clock; a failing chore is logged and does not stop the others or the worker."""
+    from tests.conftest import Clock
+
+    clock = Clock()
+    ran: list[str] = []
+
+    def broken() -> None:
+        ran.append("broken")
+        raise RuntimeError("no disk")
+
+    worker = Worker(
+        engine,
+        {},
+        clock=clock,
+        chores={"broken": broken, "tidy": lambda: ran.append("tidy")},
+        chore_every=timedelta(hours=1),
+    )
+    worker.do_chores()
+    worker.do_chores()  # not yet due again
+    assert ran == ["broken", "tidy"]
+    clock.now += timedelta(hours=1)
+    worker.do_chores()
+    assert ran == ["broken", "tidy", "broken", "tidy"]

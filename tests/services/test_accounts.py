@@ -73,3 +73,24 @@ def test_api_tokens(hub: Hub, org: Organization) -> None:
     assert accounts.token_user(hub, "rp_not-a-token") is None
     with pytest.raises(NotFoundError):
         accounts.revoke_token(hub, org, listed.id)
+
+
+def test_a_right_password_does_not_count_as_a_failure(hub: Hub, org: Organization) -> None:
+    """Every attempt is recorded before its password is checked (so that parallel attempts
+    see each other); a right password takes its record back."""
+    accounts.create_account(hub, "a@b.example", PASSWORD, org=org)
+    for _ in range(5):
+        assert accounts.sign_in(hub, "a@b.example", PASSWORD, address="1.1.1.1", limit=2, hours=1)
+    with pytest.raises(accounts.SignInError):
+        accounts.sign_in(hub, "a@b.example", "wrong", address="1.1.1.1", limit=2, hours=1)
+    assert accounts.sign_in(hub, "a@b.example", PASSWORD, address="1.1.1.1", limit=2, hours=1)
+
+
+def test_an_unknown_address_is_checked_like_a_known_one(hub: Hub, org: Organization) -> None:
+    with pytest.raises(accounts.SignInError, match="wrong e-mail address or password"):
+        accounts.sign_in(hub, "nobody@b.example", PASSWORD, address="1.1.1.1", limit=2, hours=1)
+    with pytest.raises(accounts.SignInError):
+        accounts.sign_in(hub, "nobody@b.example", PASSWORD, address="2.2.2.2", limit=2, hours=1)
+    with pytest.raises(accounts.RateLimitedError):  # unknown addresses are limited too
+        accounts.sign_in(hub, "nobody@b.example", PASSWORD, address="3.3.3.3", limit=2, hours=1)
+    del org

@@ -113,7 +113,7 @@ def test_a_crashed_commit_is_resumed_after_a_while(
     hub: Hub, org: Organization, clock: Clock, monkeypatch: pytest.MonkeyPatch, at: str
 ) -> None:
     session_id = crash_in_commit(hub, org, monkeypatch, at)
-    with pytest.raises(StateError, match="being committed by another request"):
+    with pytest.raises(StateError, match="in progress"):
         commit(hub, org, session_id)  # too soon: it might still be running
     clock.now += uploads.STALE_COMMIT + timedelta(seconds=1)
     _, status, _ = commit(hub, org, session_id)

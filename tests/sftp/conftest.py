@@ -1,5 +1,6 @@
-"""SFTP test helpers: a data dir with an organization, the runtime on a free port in a
-background event loop, key pairs from ssh-keygen, and the OpenSSH `sftp` client."""
+"""SFTP test helpers: a data dir with an organization, a hub whose clock the test can move
+forward, the runtime on a free port in a background event loop, key pairs from ssh-keygen,
+and the OpenSSH `sftp` client."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,6 +20,7 @@ import asyncssh
 import pytest
 
 from rosterport.bootstrap import build_hub
+from rosterport.clock import system_clock
 from rosterport.config import Settings
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org
@@ -81,9 +84,25 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+class MovedClock:
+    """The machine's time plus `ahead`, which the test moves (`clock.ahead += timedelta(days=8)`):
+    file times stay comparable with the clock, and waits that last days take no time."""
+
+    def __init__(self) -> None:
+        self.ahead = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return system_clock() + self.ahead
+
+
 @pytest.fixture
-def hub(settings: Settings) -> Hub:
-    return build_hub(settings)
+def clock() -> MovedClock:
+    return MovedClock()
+
+
+@pytest.fixture
+def hub(settings: Settings, clock: MovedClock) -> Hub:
+    return build_hub(settings, clock=clock)
 
 
 @pytest.fixture
@@ -127,6 +146,42 @@ def keypair(tmp_path: Path) -> tuple[Path, str]:
     return path, path.with_suffix(".pub").read_text()
 
 
+def sftp_command(
+    port: int,
+    login: str,
+    commands: list[str],
+    *,
+    workdir: Path,
+    key: Path | None = None,
+    password: str | None = None,
+    options: tuple[str, ...] = (),
+) -> tuple[list[str], dict[str, str]]:
+    """The OpenSSH sftp command line (batch mode) and its environment."""
+    batch = workdir / ".batch"
+    batch.write_text("\n".join(commands) + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SSH_")}
+    given = [
+        "-o", "StrictHostKeyChecking=no",
+        "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "LogLevel=ERROR",
+        "-o", "BatchMode=no",  # before -b, which would turn password prompts off
+        "-o", "NumberOfPasswordPrompts=1",
+        "-F", "/dev/null",
+        *options,
+    ]  # fmt: skip
+    if key is not None:
+        given += ["-i", str(key), "-o", "IdentitiesOnly=yes"]
+        given += ["-o", "PreferredAuthentications=publickey"]
+    if password is not None:
+        askpass = workdir / ".askpass"
+        askpass.write_text(f"#!/bin/sh\necho '{password}'\n")
+        askpass.chmod(0o700)
+        env.update(SSH_ASKPASS=str(askpass), SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
+        given += ["-o", "PreferredAuthentications=password,keyboard-interactive"]
+        given += ["-o", "PubkeyAuthentication=no"]
+    return ["sftp", *given, "-b", str(batch), "-P", str(port), f"{login}@127.0.0.1"], env
+
+
 def sftp(
     port: int,
     login: str,
@@ -135,31 +190,15 @@ def sftp(
     workdir: Path,
     key: Path | None = None,
     password: str | None = None,
+    options: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """Run the OpenSSH sftp client in batch mode (a failing command fails the run)."""
-    batch = workdir / ".batch"
-    batch.write_text("\n".join(commands) + "\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SSH_")}
-    options = [
-        "-o", "StrictHostKeyChecking=no",
-        "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "LogLevel=ERROR",
-        "-o", "BatchMode=no",  # before -b, which would turn password prompts off
-        "-o", "NumberOfPasswordPrompts=1",
-        "-F", "/dev/null",
-    ]  # fmt: skip
-    if key is not None:
-        options += ["-i", str(key), "-o", "IdentitiesOnly=yes"]
-        options += ["-o", "PreferredAuthentications=publickey"]
-    if password is not None:
-        askpass = workdir / ".askpass"
-        askpass.write_text(f"#!/bin/sh\necho '{password}'\n")
-        askpass.chmod(0o700)
-        env.update(SSH_ASKPASS=str(askpass), SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
-        options += ["-o", "PreferredAuthentications=password,keyboard-interactive"]
-        options += ["-o", "PubkeyAuthentication=no"]
+    """Run the OpenSSH sftp client in batch mode (a failing command fails the run);
+    `options` come first, so they win over the helper's own `-o` options."""
+    command, env = sftp_command(
+        port, login, commands, workdir=workdir, key=key, password=password, options=options
+    )
     return subprocess.run(
-        ["sftp", *options, "-b", str(batch), "-P", str(port), f"{login}@127.0.0.1"],
+        command,
         cwd=workdir,
         env=env,
         stdin=subprocess.DEVNULL,

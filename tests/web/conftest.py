@@ -3,11 +3,19 @@ administrator, two organizations and an administrator of each."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -18,6 +26,7 @@ from rosterport.services import accounts
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org
 from rosterport.web.app import create_app
+from tests.conftest import free_port
 
 PASSWORD = "correct horse battery"
 
@@ -72,13 +81,99 @@ def site(tmp_path: Path) -> Iterator[Site]:
     hub.engine.dispose()
 
 
-def routes_of(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
-    """(method, path) of every endpoint, through included routers (FastAPI includes them
-    lazily, so `app.routes` alone does not list them)."""
+def endpoints_of(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str, APIRoute]]:
+    """(method, path, route) of every endpoint, through included routers (FastAPI includes
+    them lazily, so `app.routes` alone does not list them)."""
     for route in routes:
         if hasattr(route, "original_router"):
             inner = route.original_router
-            yield from routes_of(inner.routes, prefix + route.include_context.prefix)
+            yield from endpoints_of(inner.routes, prefix + route.include_context.prefix)
         elif isinstance(route, APIRoute):
             full = route.path if route.path.startswith(prefix) else prefix + route.path
-            yield from ((method, full) for method in sorted(route.methods))
+            yield from ((method, full, route) for method in sorted(route.methods))
+
+
+def routes_of(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(method, path) of every endpoint (see `endpoints_of`)."""
+    for method, path, _ in endpoints_of(routes, prefix):
+        yield method, path
+
+
+# -- a real server, for attacks that need real parallelism or a real crash ----------------------
+
+
+def prepare_data(data_dir: Path, db_url: str | None = None) -> dict[str, str]:
+    """The `site` fixture's organizations and accounts in `data_dir` (and `db_url`), made
+    before a server starts there; returns an API token of the home organization."""
+    hub = build_hub(Settings(data_dir=data_dir, database_url=db_url, sftp_port=0))
+    try:
+        home = create_org(hub, "springfield", "Springfield USD")
+        other = create_org(hub, "shelbyville", "Shelbyville USD")
+        accounts.create_account(hub, "root@platform.example", PASSWORD, platform=True)
+        admin = accounts.create_account(hub, "admin@springfield.example", PASSWORD, org=home)
+        accounts.create_account(hub, "admin@shelbyville.example", PASSWORD, org=other)
+        token = accounts.create_token(hub, home, admin, "tests")
+    finally:
+        hub.engine.dispose()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[str]
+    output: list[str]
+
+
+@contextmanager
+def served(data_dir: Path, db_url: str | None = None, **env: str) -> Iterator[Server]:
+    """`rosterport serve` in a subprocess on `data_dir` (and `db_url`), with `env` added to
+    its environment (ROSTERPORT_* settings); stopped at the end unless it died already."""
+    port = free_port()
+    settings_env = {k: v for k, v in os.environ.items() if not k.startswith("ROSTERPORT_")}
+    settings_env.update(
+        ROSTERPORT_DATA_DIR=str(data_dir),
+        ROSTERPORT_SFTP_PORT="0",
+        **({"ROSTERPORT_DATABASE_URL": db_url} if db_url else {}),
+        **env,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rosterport", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=settings_env,
+    )
+    output: list[str] = []
+    reader = process.stdout
+    assert reader is not None
+    # keep reading what the server prints, or a full pipe would block it
+    threading.Thread(target=lambda: output.extend(reader), daemon=True).start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(url + "/login", timeout=5)
+            break
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("the server did not start:\n" + "".join(output)) from None
+            time.sleep(0.1)
+    try:
+        yield Server(url, process, output)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def login_form(url: str, **headers: str) -> tuple[httpx.Client, str]:
+    """A client that has opened the sign-in page, and the form's token."""
+    client = httpx.Client(base_url=url, headers=headers, timeout=120)
+    page = client.get("/login")
+    return client, page.text.split('name="login_csrf" value="')[1].split('"')[0]

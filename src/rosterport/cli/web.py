@@ -97,5 +97,7 @@ def serve_command(args: argparse.Namespace) -> int:
     url = settings.public_url or f"http://{settings.host}:{settings.port}"
     sftp = f"  ·  SFTP on port {settings.sftp_port}" if on_start is not None else ""
     print(f"rosterport: admin UI at {url}/  ·  API docs at {url}/api/docs{sftp}", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    # proxy headers are not uvicorn's to apply (by default it trusts X-Forwarded-For from
+    # 127.0.0.1): the app uses them only from ROSTERPORT_TRUSTED_PROXIES (web/auth.py)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=False)
     return EXIT_VALID

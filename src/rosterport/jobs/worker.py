@@ -13,6 +13,9 @@ A worker starting (`run`, `drain`) first frees the jobs of dead workers on the s
 not when its lease runs out. A handler that raises `JobDeferred` (what it needs is held by
 another job) has its job queued again for a little later without counting an attempt. A lease
 that cannot be extended (the database busy) or that was lost is logged, without a traceback.
+
+`chores` are housekeeping calls (expiring abandoned uploads and deleting their files) that
+`run` makes when idle, every `chore_every` on the worker's clock.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -47,6 +50,8 @@ class Worker:
         name: str | None = None,
         lease: timedelta = queue.DEFAULT_LEASE,
         poll_interval: float = 1.0,
+        chores: Mapping[str, Callable[[], object]] | None = None,
+        chore_every: timedelta = timedelta(hours=1),
     ) -> None:
         self.engine = engine
         self.handlers = dict(handlers)
@@ -54,6 +59,9 @@ class Worker:
         self.lease = lease
         self.poll_interval = poll_interval
         self.clock = clock
+        self.chores = dict(chores or {})
+        self.chore_every = chore_every
+        self._chores_done: datetime | None = None
 
     def run_once(self) -> bool:
         """Claim and run at most one job; whether one ran. A handler's exception fails the
@@ -107,11 +115,26 @@ class Worker:
         while not stop.is_set():
             try:
                 ran = self.run_once()
-            except sa.exc.DBAPIError:  # transient outage: keep the worker alive
-                log.exception("worker %s: database error; retrying", self.name)
+            except sa.exc.DBAPIError as error:  # transient outage: keep the worker alive
+                reason = str(error.orig).splitlines()[0] if error.orig else "database error"
+                log.warning("worker %s: database unavailable (%s); retrying", self.name, reason)
                 ran = False
             if not ran:
+                self.do_chores()
                 stop.wait(self.poll_interval)
+
+    def do_chores(self) -> None:
+        """Run the chores if `chore_every` has passed since they last ran (a failing chore is
+        logged and tried again next time)."""
+        now = self.clock()
+        if self._chores_done is not None and now - self._chores_done < self.chore_every:
+            return
+        self._chores_done = now
+        for name, chore in self.chores.items():
+            try:
+                chore()
+            except Exception as error:  # housekeeping must never stop the worker
+                log.warning("worker %s: %s failed (%s); trying again later", self.name, name, error)
 
     @contextmanager
     def _heartbeat(self, job: Job) -> Iterator[None]:

@@ -9,6 +9,7 @@ database does not let anyone sign in.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -21,12 +22,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from rosterport.errors import InputError, NotFoundError, RosterportError
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
+from rosterport.store.engine import immediate
 from rosterport.store.tables import accounts, api_tokens, login_failures, login_sessions
 
 RATE_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "rp_"
 USE_RESOLUTION = timedelta(minutes=1)  # "last used" of a token is kept to the minute
+# pg_advisory_xact_lock key held while a sign-in is checked against the rate limit (the
+# ASCII bytes of "rp-login" as a bigint)
+SIGN_IN_LOCK = 0x72702D6C6F67696E
 
 _hasher = PasswordHasher()
 
@@ -152,12 +157,46 @@ def sign_in(hub: Hub, email: str, password: str, *, address: str, limit: int, ho
     """Check the password and open a session; returns the session token for the cookie.
 
     More than `limit` failures for the same e-mail address, or from the same client address,
-    within 15 minutes refuse further attempts until the window has passed.
+    within 15 minutes refuse further attempts until the window has passed. Each attempt is
+    recorded as a failure before its password is checked, in a transaction that no other
+    sign-in check runs beside, so `limit` attempts sent at once are all that get checked;
+    a right password then takes its record back. An unknown e-mail address costs the same
+    argon2 check as a known one, so that the time of the answer does not tell them apart.
     """
     who = _normal_email(email)
     now = hub.clock()
+    attempt, row = _record_attempt(hub, who, address, now, limit)
+    stored = row.password_hash if row is not None else _unknown_account_hash()
+    matches = _password_matches(stored, password)
+    if row is None or not matches:
+        raise SignInError("wrong e-mail address or password; check both and try again")
+    token = secrets.token_urlsafe(32)
     with hub.engine.begin() as conn:
-        since = now - RATE_WINDOW
+        conn.execute(sa.delete(login_failures).where(login_failures.c.id == attempt))
+        conn.execute(
+            sa.insert(login_sessions).values(
+                token_hash=_digest(token),
+                account_id=row.id,
+                csrf=secrets.token_urlsafe(32),
+                created_at=now,
+                expires_at=now + timedelta(hours=hours),
+            )
+        )
+        conn.execute(sa.delete(login_sessions).where(login_sessions.c.expires_at < now))
+    return token
+
+
+def _record_attempt(
+    hub: Hub, who: str, address: str, now: datetime, limit: int
+) -> tuple[int, sa.Row[tuple[object, ...]] | None]:
+    """Count the recent failures of `who` and of `address` and, under the limit, record this
+    attempt as one; returns its id and the account's row. Check and record are one step:
+    SQLite's write lock (BEGIN IMMEDIATE) or, on PostgreSQL, a transaction-level advisory
+    lock lets one sign-in at a time through here."""
+    since = now - RATE_WINDOW
+    with immediate(hub.engine).begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SIGN_IN_LOCK)))
         conn.execute(sa.delete(login_failures).where(login_failures.c.at < since))
         failures = conn.execute(
             sa.select(sa.func.count()).where(
@@ -170,24 +209,20 @@ def sign_in(hub: Hub, email: str, password: str, *, address: str, limit: int, ho
                 "too many failed sign-ins for this account or from this address; "
                 "wait 15 minutes and try again"
             )
+        attempt = conn.execute(
+            sa.insert(login_failures)
+            .values(email=who, address=address[:64], at=now)
+            .returning(login_failures.c.id)
+        ).scalar_one()
         row = conn.execute(sa.select(accounts).where(accounts.c.email == who)).first()
-    if row is None or not _password_matches(row.password_hash, password):
-        with hub.engine.begin() as conn:
-            conn.execute(sa.insert(login_failures).values(email=who, address=address, at=now))
-        raise SignInError("wrong e-mail address or password; check both and try again")
-    token = secrets.token_urlsafe(32)
-    with hub.engine.begin() as conn:
-        conn.execute(
-            sa.insert(login_sessions).values(
-                token_hash=_digest(token),
-                account_id=row.id,
-                csrf=secrets.token_urlsafe(32),
-                created_at=now,
-                expires_at=now + timedelta(hours=hours),
-            )
-        )
-        conn.execute(sa.delete(login_sessions).where(login_sessions.c.expires_at < now))
-    return token
+    return int(attempt), row
+
+
+@functools.cache
+def _unknown_account_hash() -> str:
+    """An argon2 hash of a random password, checked for e-mail addresses without an account
+    (made once per process, with the parameters of real hashes)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def _password_matches(stored: str, password: str) -> bool:

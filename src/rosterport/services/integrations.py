@@ -7,13 +7,17 @@
 Each integration carries its own processing settings (data model, mode, issue levels,
 safeguards), which override the organization's for its deliveries. Secrets are never kept
 in clear: hosted passwords as argon2id hashes, pull credentials encrypted with the data key
-(`SnapshotStore.box`). Processing a delivery is in `services/deliveries.py`.
+(`SnapshotStore.box`). Signing in to a hosted account (`sign_in_hosted`) is limited like the
+web sign-in (`services/sign_in_limits.py`) and costs the same argon2 work whether or not the
+account exists. Processing a delivery is in `services/deliveries.py`.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -30,6 +34,7 @@ from rosterport.domain.schemas import MODELS
 from rosterport.errors import InputError, NotFoundError
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
+from rosterport.services.sign_in_limits import give_back, take_place
 from rosterport.store.engine import immediate
 from rosterport.store.tables import integration_files, integrations
 
@@ -452,7 +457,9 @@ def authorized_keys(hub: Hub, integration: Integration) -> str | None:
 
 
 def check_password(hub: Hub, login: str, password: str) -> bool:
-    """Whether `password` signs in the enabled hosted account `login`."""
+    """Whether `password` signs in the enabled hosted account `login`. An unknown account, or
+    one without a password, is checked against a stand-in hash, so that it takes as long as
+    a wrong password for a real one (timing does not tell which user names exist)."""
     with hub.engine.connect() as conn:
         stored = conn.execute(
             sa.select(integrations.c.password_hash).where(
@@ -461,12 +468,43 @@ def check_password(hub: Hub, login: str, password: str) -> bool:
                 integrations.c.enabled.is_(True),
             )
         ).scalar()
-    if not stored:
-        return False
     try:
-        return _hasher.verify(stored, password)
+        return _hasher.verify(stored or _stand_in_hash(), password) and bool(stored)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    """An argon2id hash (same parameters as real ones) of a secret nobody knows."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+@dataclass(frozen=True, slots=True)
+class HostedSignIn:
+    """How a password sign-in to a hosted account went."""
+
+    signed_in: bool
+    locked_out: bool  # refused unchecked: too many failures for this user name or address
+    failures: int  # failed attempts in the window for this user name or address (this one too)
+
+
+def sign_in_hosted(
+    hub: Hub, login: str, password: str, *, address: str, limit: int
+) -> HostedSignIn:
+    """Check a password sign-in to the hosted account `login` from the client `address`.
+
+    Once `limit` attempts failed for this user name, or from this address, within 15 minutes,
+    every further attempt is refused, the right password too, until the window has passed
+    (counted atomically: `services/sign_in_limits.py`).
+    """
+    place = take_place(hub, f"sftp:{login}", f"sftp:{address}", limit=limit)
+    if place.refused:
+        return HostedSignIn(signed_in=False, locked_out=True, failures=place.taken - 1)
+    if check_password(hub, login, password):
+        give_back(hub, place)
+        return HostedSignIn(signed_in=True, locked_out=False, failures=place.taken - 1)
+    return HostedSignIn(signed_in=False, locked_out=False, failures=place.taken)
 
 
 def set_columns(hub: Hub, integration: Integration, **values: Any) -> None:

@@ -29,6 +29,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from rosterport.blobs import BlobNotFoundError
 from rosterport.csvio.reader import read_table
 from rosterport.csvio.sources import SourceFile, read_zip
 from rosterport.domain.issues import Level
@@ -57,6 +58,10 @@ ADDING, VALIDATED, PREVIEWED, COMMITTING, COMMITTED, RESET, EXPIRED, FAILED = (
     "failed",
 )
 STALE_COMMIT = timedelta(minutes=2)  # a commit this old that never finished has crashed
+IN_PROGRESS = (
+    "a commit of this upload is in progress; wait for it to finish, then look at the Version "
+    "History (a commit that was interrupted is finished by committing again after two minutes)"
+)
 
 
 # turns the raw tables of an upload into what is validated (an integration's mappings),
@@ -238,7 +243,7 @@ def run_validation(
         hub,
         session,
         VALIDATED,
-        {**recorded, "valid": True, "kept": kept, "modes": validation.modes},
+        {**recorded, "valid": True, "kept": kept, "modes": validation.modes, "committing": None},
         base=ds.current_version,
     )
     return session, report
@@ -326,7 +331,13 @@ def commit(
     request; ProductionChangedError when production moved since the preview."""
     session = _open(hub, org, session_id, {VALIDATED, PREVIEWED, COMMITTING, COMMITTED})
     if session.state == VALIDATED:  # the changes were not verified yet: compare now
-        changes(hub, org, session_id)
+        try:
+            changes(hub, org, session_id)
+        except (StateError, BlobNotFoundError):
+            # another request moved the upload on meanwhile (verified it, or is committing
+            # it and took its staged state): _begin_commit says which, unless it did not
+            if get(hub, org, session_id).state == VALIDATED:
+                raise
     session, target = _begin_commit(hub, org, session_id)
     result = v.Verified.from_json(session.data["verified"])
     ds = v.dataset(hub, org, session.model)
@@ -349,8 +360,8 @@ def commit(
         version, status = v.commit(
             hub, ds, result, recorded, allow_deletions=allow_deletions, target=target
         )
-    except ProductionChangedError:
-        _save(hub, session, PREVIEWED, {"committing": None})  # validate again from here
+    except ProductionChangedError:  # validate again from here (a retry finds the same)
+        _save(hub, session, PREVIEWED, {})
         raise
     _save(hub, get(hub, org, session_id), COMMITTED, {"version": version, "status": status})
     hub.blobs.delete_prefix(f"sessions/{session.id}")
@@ -374,10 +385,7 @@ def _begin_commit(hub: Hub, org: Organization, session_id: str) -> tuple[Session
                 "see the version history, or start a new upload to change production again"
             )
         if row.state == COMMITTING and now - row.updated_at < STALE_COMMIT:
-            raise StateError(
-                "this upload is being committed by another request; wait a moment and look "
-                "at the version history"
-            )
+            raise StateError(IN_PROGRESS)
         if row.state not in {PREVIEWED, COMMITTING}:
             raise StateError(
                 f"upload session {session_id} is {row.state}; start a new upload instead"
@@ -394,10 +402,7 @@ def _begin_commit(hub: Hub, org: Organization, session_id: str) -> tuple[Session
             .values(state=COMMITTING, data=data, updated_at=now)
         )
     if taken.rowcount != 1:
-        raise StateError(
-            "this upload is being committed by another request; wait a moment and look at "
-            "the version history"
-        )
+        raise StateError(IN_PROGRESS)
     return (
         Session(row.id, row.org_id, row.model, COMMITTING, row.mode, row.base_version_id, data),
         target,

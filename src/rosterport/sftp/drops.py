@@ -8,9 +8,17 @@ A hosted account's folder (`<data dir>/sftp/<login>/`) is looked at by the sched
 - a ZIP is a delivery of its own, processed as soon as the client closes it (or once quiet,
   if it arrived while the server was down).
 
+Hidden files (names starting with "."; uploads in progress are written under such names,
+see `server.py`) and subfolders are never taken.
+
 After processing, the files of the delivery are removed from the folder (the version
 history keeps the originals) unless they changed meanwhile, and `results/<stamp>-<hash>.json`
 (plus `…-errors.csv`, the error report) is written for the integrator to pick up.
+
+Account folders are private to the server: folders 0700, files 0600. `tidy` (run by the
+runtime's scheduler) puts back those modes and removes what no drop will ever take — hidden
+files (uploads a crash left behind), files in subfolders, results, and files at the top that
+are neither a ZIP nor a file of the model — once unchanged for `RETENTION`.
 """
 
 from __future__ import annotations
@@ -18,14 +26,16 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import stat
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rosterport.csvio.sources import read_source
 from rosterport.domain.policy import Mode
+from rosterport.domain.schemas import get_model
 from rosterport.errors import InputError
 from rosterport.services.deliveries import (
     DeliveryResult,
@@ -40,11 +50,22 @@ from rosterport.services.notifications import Mailer
 from rosterport.services.organizations import org_by_id
 
 RESULTS = "results"
+RETENTION = timedelta(days=7)  # how long what no drop takes (results too) is kept unchanged
+FILE_MODE, FOLDER_MODE = 0o600, 0o700
 
 
 def account_folder(data_dir: Path, login: str) -> Path:
     """The jail of a hosted account."""
     return data_dir / "sftp" / login
+
+
+def make_account_folder(data_dir: Path, login: str) -> Path:
+    """The jail of a hosted account, created if needed; it and `sftp/` are made 0700."""
+    folder = account_folder(data_dir, login)
+    for path in (folder.parent, folder):
+        path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        path.chmod(FOLDER_MODE)
+    return folder
 
 
 class DropActivity:
@@ -86,6 +107,53 @@ def _candidates(folder: Path, pattern: str) -> list[Path]:
         if name.endswith(".zip") or fnmatch.fnmatch(name, pattern.lower()):
             found.append(Path(entry.path))
     return found
+
+
+def _model_names(integration: Integration) -> set[str]:
+    return {n.lower() for f in get_model(integration.model).files for n in (f.name, *f.aliases)}
+
+
+def tidy(integration: Integration, folder: Path, *, now: datetime) -> list[Path]:
+    """Put back the modes of the account's folder (folders 0700, files 0600, whatever was set
+    before) and remove what no drop will take once unchanged for `RETENTION` (module doc).
+    Returns what was removed. "Unchanged" goes by the inode's change time, which a client
+    cannot set (it can set the modification time).
+    """
+    if not folder.is_dir():
+        return []
+    names = _model_names(integration)
+    keep = {
+        p.name
+        for p in _candidates(folder, integration.settings.pattern)
+        if p.name.lower().endswith(".zip") or p.name.lower() in names
+    }
+    before = now.timestamp() - RETENTION.total_seconds()
+    removed: list[Path] = []
+    for top, folders, files in os.walk(folder, topdown=False):
+        here = Path(top)
+        for path in [here / n for n in files + folders]:
+            try:
+                info = path.lstat()
+                is_folder = stat.S_ISDIR(info.st_mode)
+                old = info.st_ctime <= before and not (here == folder and path.name in keep)
+                if old and not is_folder:
+                    path.unlink()
+                    removed.append(path)
+                elif old and not any(path.iterdir()):
+                    path.rmdir()
+                    removed.append(path)
+                else:
+                    _own_mode(path, info, FOLDER_MODE if is_folder else FILE_MODE)
+            except FileNotFoundError:  # removed meanwhile (by the client)
+                continue
+    folder.chmod(FOLDER_MODE)
+    return removed
+
+
+def _own_mode(path: Path, info: os.stat_result, mode: int) -> None:
+    """`mode` on a file or folder (links are left alone: their mode means nothing)."""
+    if not stat.S_ISLNK(info.st_mode) and stat.S_IMODE(info.st_mode) != mode:
+        path.chmod(mode)
 
 
 def ready_drops(
@@ -148,8 +216,8 @@ def process_drop(
     else:
         result = process_delivery(hub, integration, source.files, settle=settle, mailer=mailer)
     write_result(folder, result, report_csv(hub, result), hub.clock())
-    for path, stat in before.items():
-        if stat is not None and _stat(path) == stat:  # changed meanwhile: the next delivery
+    for path, seen in before.items():
+        if seen is not None and _stat(path) == seen:  # changed meanwhile: the next delivery
             path.unlink(missing_ok=True)
     return result
 
@@ -157,7 +225,7 @@ def process_drop(
 def write_result(folder: Path, result: DeliveryResult, errors: bytes | None, at: datetime) -> Path:
     """`results/<stamp>-<hash>.json` (and `-errors.csv`), written whole or not at all."""
     results = folder / RESULTS
-    results.mkdir(parents=True, exist_ok=True)
+    results.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     base = f"{at:%Y%m%dT%H%M%SZ}-{result.content_hash[:8]}"
     payload = {"processed_at": at.isoformat(), **result.to_json(), "error_report": None}
     if errors is not None:
@@ -170,5 +238,7 @@ def write_result(folder: Path, result: DeliveryResult, errors: bytes | None, at:
 
 def _write(path: Path, data: bytes) -> None:
     partial = path.with_name(f".{path.name}.part")
-    partial.write_bytes(data)
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
     partial.replace(path)

@@ -2,10 +2,12 @@
 
 The scheduler wakes every `sftp_poll_seconds` (and at once when a ZIP is closed): it
 processes the drops that are ready in hosted accounts, runs the pulls that are due and, every
-so often, flags feeds that went quiet for `feed_stale_days`. Processing (validation and commit
-of up to millions of rows) is synchronous and runs in a worker thread, one delivery at a time,
-so the SSH server keeps serving meanwhile. A failure in one round is logged and the next
-round runs as usual.
+so often, flags feeds that went quiet for `feed_stale_days` and tidies the hosted accounts'
+folders (`drops.tidy`, hourly on the injected clock: modes put back, what no drop takes
+removed after `drops.RETENTION`; an account with an upload in progress waits for the next
+time). Processing (validation and commit of up to millions of rows) is synchronous and runs
+in a worker thread, one delivery at a time, so the SSH server keeps serving meanwhile. A
+failure in one round is logged and the next round runs as usual.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -26,7 +29,14 @@ from rosterport.services.deliveries import flag_stale_feeds
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import HOSTED, PULL, list_integrations, pull_due
 from rosterport.services.notifications import Mailer, SmtpMailer
-from rosterport.sftp.drops import DropActivity, account_folder, process_drop, ready_drops
+from rosterport.sftp.drops import (
+    RETENTION,
+    DropActivity,
+    account_folder,
+    process_drop,
+    ready_drops,
+    tidy,
+)
 from rosterport.sftp.pull import pull_once
 from rosterport.sftp.server import listen
 from rosterport.store.tables import versions
@@ -34,6 +44,7 @@ from rosterport.store.tables import versions
 log = logging.getLogger(__name__)
 
 STALE_CHECK_SECONDS = 600  # how often feeds are checked for staleness
+TIDY_EVERY = timedelta(hours=1)  # how often (on the injected clock) folders are tidied
 
 
 def settle(hub: Hub, version: int) -> str:
@@ -64,6 +75,7 @@ class SftpRuntime:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._last_stale_check = 0.0
+        self._last_tidy: datetime | None = None
         self.mailer: Mailer | None = SmtpMailer(settings) if settings.smtp_host else None
 
     @property
@@ -87,6 +99,8 @@ class SftpRuntime:
                 port=self._port,
                 data_dir=self.data_dir,
                 max_bytes=self.settings.sftp_max_upload_mb * 2**20,
+                quota_bytes=self.settings.sftp_quota_mb * 2**20,
+                login_attempts=self.settings.login_attempts,
                 activity=self.activity,
             )
             log.info("SFTP server listening on %s:%s", self.host, self.port)
@@ -119,9 +133,10 @@ class SftpRuntime:
             self._wake.clear()
 
     async def run_round(self) -> None:
-        """One round: ready drops, due pulls, stale feeds."""
+        """One round: ready drops, due pulls, stale feeds, tidy folders."""
         await self.process_drops()
         await self.run_pulls()
+        await self.tidy_folders()
         if monotonic() - self._last_stale_check >= STALE_CHECK_SECONDS:
             self._last_stale_check = monotonic()
             await asyncio.to_thread(
@@ -156,6 +171,26 @@ class SftpRuntime:
                     mailer=self.mailer,
                 )
                 log.info("SFTP %s: %s", login, result.sentence(integration))
+
+    async def tidy_folders(self) -> None:
+        """Every `TIDY_EVERY`: `drops.tidy` on each hosted account with no upload open."""
+        now = self.hub.clock()
+        if self._last_tidy is not None and now - self._last_tidy < TIDY_EVERY:
+            return
+        self._last_tidy = now
+        hosted = await asyncio.to_thread(list_integrations, self.hub, kind=HOSTED)
+        for integration in hosted:
+            login = integration.login
+            if not login or self.activity.busy(login):
+                continue
+            folder = account_folder(self.data_dir, login)
+            for path in await asyncio.to_thread(tidy, integration, folder, now=now):
+                log.info(
+                    "SFTP %s: removed %s: no delivery takes it and it did not change for %d days",
+                    login,
+                    path.relative_to(folder),
+                    RETENTION.days,
+                )
 
     async def run_pulls(self) -> None:
         pulls = await asyncio.to_thread(list_integrations, self.hub, kind=PULL)

@@ -23,6 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from rosterport.clock import monotonic
+from rosterport.files import private_file
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 IMMEDIATE = "sqlite_immediate"  # execution option: BEGIN IMMEDIATE on SQLite
@@ -60,6 +61,13 @@ def _sqlite_engine(url: str) -> sa.Engine:
     database = sa.make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the
+        # database file's mode (ones left by an older version are tightened too)
+        private_file(Path(database))
+        for suffix in ("-wal", "-shm"):
+            companion = Path(database + suffix)
+            if companion.exists():
+                private_file(companion)
     engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @sa.event.listens_for(engine, "connect")

@@ -18,11 +18,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from rosterport import __version__
 from rosterport.bootstrap import build_worker
 from rosterport.config import Settings
+from rosterport.crypto import load_key
 from rosterport.errors import RosterportError
 from rosterport.services.hub import Hub
+from rosterport.web import ops
 from rosterport.web.admin import apps, pages, views
 from rosterport.web.api.routes import PREFIX, router
+from rosterport.web.api.uploads import sweep_incoming
 from rosterport.web.errors import HttpProblem, classify, envelope
+from rosterport.web.flash import signing_key
 from rosterport.web.oauth import routes as oauth
 from rosterport.web.oneroster import routes as oneroster
 
@@ -53,6 +57,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        sweep_incoming(settings.data_dir, hub.clock())  # what a killed server left behind
         stop = threading.Event()
         thread = None
         if worker:
@@ -85,11 +90,14 @@ def create_app(
     )
     app.state.hub = hub
     app.state.settings = settings
+    app.state.trusted_proxies = settings.proxy_networks()
+    app.state.flash_key = signing_key(load_key(settings.secret_key, settings.data_dir))
     app.include_router(router())
     app.include_router(oneroster.router())
     app.include_router(oauth.router())
     app.include_router(views.router)
     app.include_router(apps.router)
+    app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _install_errors(app)
 
@@ -113,8 +121,13 @@ def _install_errors(app: FastAPI) -> None:
     async def problem(request: Request, error: Exception) -> Response:
         found = classify(error)
         if _is_api(request):
-            return JSONResponse(envelope(found), status_code=found.status)
-        return pages.error_page(request, found)
+            response: Response = JSONResponse(envelope(found), status_code=found.status)
+        else:
+            response = pages.error_page(request, found)
+        # an unexpected error is answered outside the middleware that adds these
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)

@@ -7,10 +7,13 @@ an organization the caller may not manage, so that its existence is not revealed
 from __future__ import annotations
 
 import hmac
+import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fastapi import Request
 
+from rosterport.config import Network
 from rosterport.services import accounts
 from rosterport.services.accounts import Account
 from rosterport.services.hub import Hub
@@ -102,3 +105,38 @@ def check_csrf(caller: Caller, presented: str | None) -> None:
             "csrf_failed",
             "this form has expired or did not come from rosterport; reload the page and try again",
         )
+
+
+def client_address(request: Request, trusted: Sequence[Network]) -> str:
+    """The address a request comes from, as the sign-in rate limit counts it.
+
+    The direct peer, unless it is one of the `trusted` reverse proxies: then the rightmost
+    address of X-Forwarded-For that is not a trusted proxy (each proxy appends the address
+    it was reached from, so what is left of it may be made up by the client). A client that
+    reaches rosterport directly cannot choose its address by sending the header.
+    """
+    peer = request.client.host if request.client else "unknown"
+    if not _is_trusted(peer, trusted):
+        return peer
+    hops = [
+        hop.strip()
+        for header in request.headers.getlist("x-forwarded-for")
+        for hop in header.split(",")
+        if hop.strip()
+    ]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
+
+
+def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
+    if not trusted:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:10.0.0.5 is 10.0.0.5
+    return any(ip in network for network in trusted)

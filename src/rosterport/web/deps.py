@@ -1,11 +1,11 @@
 """FastAPI dependencies shared by the API and the admin pages: the hub, the settings, the
-caller."""
+caller, and the bounded integers of paths and queries."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 
 from rosterport.config import Settings
 from rosterport.services.hub import Hub
@@ -38,6 +38,15 @@ def api_caller(request: Request, hub: Annotated[Hub, Depends(hub_of)]) -> Caller
         check_csrf(caller, request.headers.get(CSRF_HEADER))
     return caller
 
+
+# Every integer a client sends is bounded before it reaches a service: ids are positive and
+# fit the databases' integer columns (SQLite refuses a larger one with OverflowError, which
+# would be a 500); a larger number is refused as an invalid request (422, the error shape).
+MAX_INT = 2**31 - 1
+Id = Annotated[int, Path(ge=1, le=MAX_INT, description="a positive id")]
+QueryId = Annotated[int, Query(ge=1, le=MAX_INT, description="a positive id")]
+Offset = Annotated[int, Query(ge=0, le=MAX_INT, description="rows to skip")]
+Limit = Annotated[int, Query(ge=0, le=MAX_INT, description="rows to answer at most")]
 
 HubDep = Annotated[Hub, Depends(hub_of)]
 SettingsDep = Annotated[Settings, Depends(settings_of)]

@@ -5,7 +5,8 @@ Every API error answers
     {"error": {"status": 404, "code": "not_found", "message": "…what, where, how to fix…"}}
 
 whatever raised it: a service error, a request FastAPI could not parse, or a bug (then the
-message says so without a traceback, and the traceback goes to the server log).
+message says so without a traceback or the exception's text, and the traceback goes to the
+server log).
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def classify(error: Exception) -> HttpProblem:
             if isinstance(error, kind):
                 return HttpProblem(status, code, str(error))
         return HttpProblem(400, "error", str(error))
-    if isinstance(error, ValueError):  # our parsers' "unknown level 'x'; expected …"
+    if isinstance(error, ValueError) and _raised_by_rosterport(error):
+        # our parsers' "unknown level 'x'; expected …"; a ValueError of a library is a bug
         return HttpProblem(400, "invalid_input", str(error))
     log.exception("unexpected error while answering a request", exc_info=error)
     return HttpProblem(
@@ -70,6 +72,18 @@ def classify(error: Exception) -> HttpProblem:
         "rosterport failed unexpectedly; nothing was changed by this request. "
         "Try again, and if it keeps failing send the server log to your operator",
     )
+
+
+def _raised_by_rosterport(error: BaseException) -> bool:
+    """Whether `error` was raised by rosterport's own code (the innermost frame of its
+    traceback is in a rosterport module), not by a library or Python."""
+    trace = error.__traceback__
+    if trace is None:
+        return False
+    while trace.tb_next is not None:
+        trace = trace.tb_next
+    module = trace.tb_frame.f_globals.get("__name__", "")
+    return isinstance(module, str) and module.startswith("rosterport.")
 
 
 def envelope(problem: HttpProblem, details: Any = None) -> dict[str, Any]:

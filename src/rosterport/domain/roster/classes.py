@@ -170,7 +170,9 @@ def enrollments(
             "Section_id",
             student_id(pl.col("Student_id")).alias("user"),
             "org",
-            (pl.col("School_id") == pl.col("class_school")).alias("at_class_school"),
+            (pl.col("School_id") == pl.col("class_school"))
+            .fill_null(False)
+            .alias("at_class_school"),
         )
         .join(students.lazy(), on="user", how="semi")
         .collect()
@@ -217,16 +219,14 @@ def enrollments(
             .alias("primary"),
         )
     )
-    both = pl.concat([learners, staff], how="vertical")
-    return build(
-        "enrollments",
-        both.select(
-            enrollment_id(pl.col("Section_id"), pl.col("user")).alias("sourcedId"),
-            pl.col("user"),
-            pl.col("Section_id").alias("class"),
-            pl.col("org").alias("school"),
-            pl.col("role"),
-            pl.col("primary"),
-            _schools_of(),
-        ),
+    fields = pl.concat([learners, staff], how="vertical").select(
+        enrollment_id(pl.col("Section_id"), pl.col("user")).alias("sourcedId"),
+        pl.col("user"),
+        pl.col("Section_id").alias("class"),
+        pl.col("org").alias("school"),
+        pl.col("role"),
+        pl.col("primary"),
+        _schools_of(),
     )
+    del listed, learners, staff  # only the fields are needed while encoding
+    return build("enrollments", fields)

@@ -205,6 +205,9 @@ INDEX: Final[Mapping[str, Mapping[str, pl.DataType]]] = {
 _INDEX_SOURCE: Final[Mapping[tuple[str, str], str]] = {("courses", "school"): "org"}
 
 
+CHUNK_ROWS: Final = 500_000  # objects encoded at a time
+
+
 def columns(collection: str) -> dict[str, pl.DataType]:
     """The delivered frame's columns and types for `collection`, in order."""
     return {"sourcedId": TEXT, "json": TEXT, "schools": TEXTS, **INDEX[collection]}
@@ -274,6 +277,23 @@ def build(collection: str, frame: pl.DataFrame) -> pl.DataFrame:
                 parts.append(pl.lit([], dtype=TEXTS).alias(field.name))
             continue
         parts.append(_encoded(field, frame.get_column(field.name)).alias(field.name))
+    # encoded a slice at a time: the structs of one slice are all that is alive at once
+    json = pl.concat(
+        [
+            _json(frame.slice(start, CHUNK_ROWS), parts)
+            for start in range(0, frame.height, CHUNK_ROWS)
+        ],
+        rechunk=False,
+    )
+    delivered = frame.select(
+        pl.col("sourcedId").cast(TEXT),
+        _schools(frame),
+        *(_index(collection, frame, name, dtype) for name, dtype in INDEX[collection].items()),
+    )
+    return delivered.insert_column(1, json)
+
+
+def _json(frame: pl.DataFrame, parts: list[pl.Expr]) -> pl.Series:
     objects = frame.select(parts)
     nullable = any(objects.get_column(c).has_nulls() for c in objects.columns)
     json = objects.select(pl.struct(pl.all()).struct.json_encode().alias("json")).to_series()
@@ -281,12 +301,7 @@ def build(collection: str, frame: pl.DataFrame) -> pl.DataFrame:
         # A `,"key":null` can only be a field without a value: inside a JSON string every
         # quote is escaped, so a comma is never directly followed by an unescaped quote.
         json = json.str.replace_all(r',"[A-Za-z]+":null', "")
-    delivered = frame.select(
-        pl.col("sourcedId").cast(TEXT),
-        _schools(frame),
-        *(_index(collection, frame, name, dtype) for name, dtype in INDEX[collection].items()),
-    )
-    return delivered.insert_column(1, json)
+    return json
 
 
 def _all_null(frame: pl.DataFrame, field: Field) -> bool:

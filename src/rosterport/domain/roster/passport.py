@@ -63,10 +63,13 @@ def roster(states: Mapping[str, pl.DataFrame], district: District) -> dict[str, 
     demographics = people.demographics(
         students, sourced_id=student_ids, race="Race", hispanic="Hispanic_Latino"
     )
+    users_built = build("users", users)
+    demographics_built = build("demographics", demographics)
+    user_ids = users.select(pl.col("sourcedId").alias("user"), "role")
+    del students, teachers, admins, users, demographics  # large: free before the classes
     sections = classes.class_rows(state("sections.csv"), school_map)
     sessions, sections = classes.terms(sections)
     courses, sections = classes.courses(sections)
-    user_ids = users.select(pl.col("sourcedId").alias("user"), "role")
     enrollments = classes.enrollments(
         sections,
         state("enrollments.csv"),
@@ -78,25 +81,22 @@ def roster(states: Mapping[str, pl.DataFrame], district: District) -> dict[str, 
         "academicSessions": sessions,
         "courses": courses,
         "classes": classes.classes(sections),
-        "users": build("users", users),
+        "users": users_built,
         "enrollments": enrollments,
-        "demographics": build("demographics", demographics),
+        "demographics": demographics_built,
     }
 
 
-_NAMES: list[Row] = [
-    ("{f}", "First_name", "users.givenName", ""),
-    ("{f}", "Middle_name", "users.middleName", ""),
-    ("{f}", "Last_name", "users.familyName", ""),
-]
+_NAMES = (
+    ("First_name", "users.givenName"),
+    ("Middle_name", "users.middleName"),
+    ("Last_name", "users.familyName"),
+)
 
 
 def _names(file: str, *, middle: bool = True) -> list[Row]:
-    return [
-        (file, column, target, note)
-        for _, column, target, note in _NAMES
-        if middle or column != "Middle_name"
-    ]
+    """The rows of a person file's name columns (admins.csv has no Middle_name)."""
+    return [(file, c, target, "") for c, target in _NAMES if middle or c != "Middle_name"]
 
 
 _TERM_KEY = "one term per (School_id, Term_name, Term_start, Term_end)"

@@ -74,7 +74,7 @@ def users(
     grade = values.ceds_grade(_column(people, cols.grade))
     return people.select(
         sourced_id.alias("sourcedId"),
-        (metadata if metadata is not None else pl.lit(None, dtype=pl.String)).alias("metadata"),
+        (metadata if metadata is not None else pl.lit(None)).alias("metadata"),
         pl.coalesce(_column(people, "Username"), email, pl.col(cols.id)).alias("username"),
         user_ids.alias("userIds"),
         pl.lit("true").alias("enabledUser"),

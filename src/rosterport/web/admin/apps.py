@@ -24,13 +24,15 @@ from rosterport.services import integrations as ints
 from rosterport.services.notifications import list_notifications
 from rosterport.web.admin.pages import checked_form, go_back, percent, render, signed_in
 from rosterport.web.api.integrations import (
+    MAX_INTERVAL,
+    MAX_PORT,
     Advanced,
     Delivery,
     create_integration,
     hosted_address,
     settings_from,
 )
-from rosterport.web.deps import HubDep, SettingsDep
+from rosterport.web.deps import HubDep, Id, SettingsDep
 from rosterport.web.errors import HttpProblem, classify
 
 router = APIRouter(include_in_schema=False)
@@ -53,8 +55,6 @@ def gallery(
     request: Request,
     hub: HubDep,
     settings: SettingsDep,
-    notice: str | None = None,
-    error: str | None = None,
 ) -> Response:
     caller = signed_in(request, hub)
     org = caller.org(hub, slug)
@@ -66,8 +66,6 @@ def gallery(
         integrations=ints.list_integrations(hub, org),
         notifications=list_notifications(hub, org, limit=20),
         hosted=hosted_address(settings),
-        notice=notice,
-        error=error,
         page="apps",
     )
 
@@ -83,9 +81,7 @@ def _delivery_context(integration: ints.Integration | None) -> dict[str, Any]:
 
 
 @router.get("/orgs/{slug}/apps/sftp/new", response_class=HTMLResponse)
-def new_page(
-    slug: str, request: Request, hub: HubDep, settings: SettingsDep, error: str | None = None
-) -> Response:
+def new_page(slug: str, request: Request, hub: HubDep, settings: SettingsDep) -> Response:
     caller = signed_in(request, hub)
     org = caller.org(hub, slug)
     return render(
@@ -94,9 +90,18 @@ def new_page(
         caller,
         org=org,
         hosted=hosted_address(settings),
-        error=error,
         page="apps",
         **_delivery_context(None),
+    )
+
+
+def _whole(form: dict[str, Any], key: str, default: int, most: int, what: str) -> int:
+    """A whole number typed in a form, from 1 to `most`; otherwise a message saying so."""
+    text = str(form.get(key) or default).strip()
+    if text.isascii() and text.isdigit() and len(text) <= 10 and 1 <= int(text) <= most:
+        return int(text)
+    raise HttpProblem(
+        400, "invalid_input", f"{what} must be a whole number from 1 to {most}, e.g. {default}"
     )
 
 
@@ -108,7 +113,9 @@ def _advanced(form: dict[str, Any]) -> Advanced:
             code: str(form[f"level-{code}"]) for code in RECORD_ISSUES if form.get(f"level-{code}")
         },
         default_threshold=percent(threshold, "every file") if threshold else None,
-        interval_minutes=int(str(form.get("interval_minutes") or 1440)),
+        interval_minutes=_whole(
+            form, "interval_minutes", 1440, MAX_INTERVAL, "the pull interval (minutes)"
+        ),
         pattern=str(form.get("pattern") or "*").strip(),
         after=str(form.get("after") or "keep"),
         move_to=str(form.get("move_to") or "processed").strip(),
@@ -118,10 +125,7 @@ def _advanced(form: dict[str, Any]) -> Advanced:
 
 def _delivery(form: dict[str, Any]) -> Delivery:
     use_home = form.get("use_home") == "on"
-    try:
-        port = int(str(form.get("port") or 22))
-    except ValueError:
-        raise HttpProblem(400, "invalid_input", "the port must be a number, e.g. 22") from None
+    port = _whole(form, "port", 22, MAX_PORT, "the port")
     return Delivery(
         server=str(form.get("server", "hosted")),
         model=str(form.get("model", "passport-roster")),
@@ -145,19 +149,17 @@ async def create(slug: str, request: Request, hub: HubDep) -> Response:
     try:
         made = create_integration(hub, org, _delivery(form))
     except (RosterportError, HttpProblem, ValueError) as error:
-        return go_back(f"/orgs/{org.slug}/apps/sftp/new", error=classify(error).message)
-    return go_back(f"{_base(org.slug, made.id)}/schools", message="Delivery Config saved.")
+        return go_back(request, f"/orgs/{org.slug}/apps/sftp/new", error=classify(error).message)
+    return go_back(request, f"{_base(org.slug, made.id)}/schools", message="Delivery Config saved.")
 
 
 @router.get("/orgs/{slug}/apps/sftp/{integration_id}", response_class=HTMLResponse)
 def delivery_page(
     slug: str,
-    integration_id: int,
+    integration_id: Id,
     request: Request,
     hub: HubDep,
     settings: SettingsDep,
-    notice: str | None = None,
-    error: str | None = None,
 ) -> Response:
     caller = signed_in(request, hub)
     org = caller.org(hub, slug)
@@ -168,15 +170,13 @@ def delivery_page(
         caller,
         org=org,
         hosted=hosted_address(settings),
-        notice=notice,
-        error=error,
         page="apps",
         **_delivery_context(integration),
     )
 
 
 @router.post("/orgs/{slug}/apps/sftp/{integration_id}")
-async def delivery_save(slug: str, integration_id: int, request: Request, hub: HubDep) -> Response:
+async def delivery_save(slug: str, integration_id: Id, request: Request, hub: HubDep) -> Response:
     caller = signed_in(request, hub)
     form = await checked_form(request, caller)
     org = caller.org(hub, slug)
@@ -198,8 +198,8 @@ async def delivery_save(slug: str, integration_id: int, request: Request, hub: H
                 credentials=ints.Credentials(body.password, body.private_key),
             )
     except (RosterportError, HttpProblem, ValueError) as error:
-        return go_back(base, error=classify(error).message)
-    return go_back(base, message="Delivery Config saved.")
+        return go_back(request, base, error=classify(error).message)
+    return go_back(request, base, message="Delivery Config saved.")
 
 
 def _with_mappings(
@@ -218,12 +218,10 @@ def _with_mappings(
 @router.get("/orgs/{slug}/apps/sftp/{integration_id}/{step}", response_class=HTMLResponse)
 def step_page(
     slug: str,
-    integration_id: int,
+    integration_id: Id,
     step: str,
     request: Request,
     hub: HubDep,
-    notice: str | None = None,
-    error: str | None = None,
 ) -> Response:
     caller = signed_in(request, hub)
     org = caller.org(hub, slug)
@@ -235,8 +233,6 @@ def step_page(
         "integration": integration,
         "steps": STEPS,
         "step": step,
-        "notice": notice,
-        "error": error,
         "page": "apps",
         "create": CREATE,
     }
@@ -252,7 +248,7 @@ def step_page(
 
 @router.post("/orgs/{slug}/apps/sftp/{integration_id}/{step}")
 async def step_save(
-    slug: str, integration_id: int, step: str, request: Request, hub: HubDep
+    slug: str, integration_id: Id, step: str, request: Request, hub: HubDep
 ) -> Response:
     caller = signed_in(request, hub)
     form = await checked_form(request, caller)
@@ -265,7 +261,9 @@ async def step_save(
             upload = form["source"]
             data = await upload.read() if hasattr(upload, "read") else b""
             setup.load_source_schools(hub, org, integration, upload.filename or "orgs.csv", data)
-            return go_back(f"{base}/schools", message="Schools read and mapped automatically.")
+            return go_back(
+                request, f"{base}/schools", message="Schools read and mapped automatically."
+            )
         if step == "schools":
             mapping = {
                 key.removeprefix("school-"): str(value)
@@ -292,15 +290,18 @@ async def step_save(
             )
         elif step == "trust":
             await setup.trust_host_key(hub, integration, str(form.get("fingerprint", "")))
-            return go_back(base, message="Host key trusted: later connections must show it.")
+            return go_back(
+                request, base, message="Host key trusted: later connections must show it."
+            )
         elif step == "finish":
             setup.finish(hub, integration)
             return go_back(
+                request,
                 f"/orgs/{org.slug}/apps",
                 message=f"{integration.name} is configured and takes deliveries.",
             )
         else:
             raise HttpProblem(404, "not_found", "there is nothing at this address")
     except (RosterportError, ValueError) as error:
-        return go_back(f"{base}/{step}", error=classify(error).message)
-    return go_back(f"{base}/{nexts[step]}", message="Saved.")
+        return go_back(request, f"{base}/{step}", error=classify(error).message)
+    return go_back(request, f"{base}/{nexts[step]}", message="Saved.")

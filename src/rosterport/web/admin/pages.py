@@ -1,5 +1,6 @@
 """What every admin page does: find who is signed in, render a template with the layout's
-context, read a form with its CSRF token, and redirect back with a notice or an error."""
+context, read a form with its CSRF token, and redirect back with a notice or an error (a
+one-time notice, web/flash.py: never text in the URL)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,14 @@ from urllib.parse import quote
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import escape
 
 from rosterport.web.auth import CSRF_FIELD, Caller, caller_of, check_csrf
-from rosterport.web.errors import HttpProblem
+from rosterport.web.errors import HttpProblem, log
+from rosterport.web.flash import drop_notice, set_notice, take_notice
+
+# a page that shows a secret (a new API token, a generated password) is not kept anywhere
+NO_STORE = {"Cache-Control": "no-store"}
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -31,10 +37,24 @@ def browser_caller(request: Request) -> Caller | None:
     return caller if caller is not None and caller.via == "web" else None
 
 
-def render(request: Request, name: str, caller: Caller | None, **context: Any) -> HTMLResponse:
+def render(
+    request: Request,
+    name: str,
+    caller: Caller | None,
+    *,
+    status_code: int = 200,
+    notice: str | None = None,
+    error: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """The page `name`. It shows `notice`/`error` when given (a message of this answer),
+    otherwise the one-time notice a form left for this page, if any."""
     hub = request.app.state.hub
     orgs = caller.orgs(hub) if caller else []
-    return templates.TemplateResponse(
+    left = take_notice(request)
+    if notice is None and error is None:
+        notice, error = left.notice, left.error
+    page = templates.TemplateResponse(
         request,
         name,
         {
@@ -42,18 +62,35 @@ def render(request: Request, name: str, caller: Caller | None, **context: Any) -
             "orgs": orgs,
             "csrf": caller.csrf if caller else None,
             "csrf_field": CSRF_FIELD,
+            "notice": notice,
+            "error": error,
             **context,
         },
+        status_code=status_code,
     )
+    if left.drop:
+        drop_notice(page)
+    return page
 
 
 def error_page(request: Request, problem: HttpProblem) -> Response:
     """The page for an error on an admin page (sign-in redirects are errors too)."""
     if problem.code == "sign_in":
         return RedirectResponse(problem.message, status_code=303)
-    response = render(request, "error.html", browser_caller(request), problem=problem)
-    response.status_code = problem.status
-    return response
+    try:
+        return render(
+            request,
+            "error.html",
+            browser_caller(request),
+            status_code=problem.status,
+            problem=problem,
+        )
+    except Exception:  # the layout needs the database: say it in plain HTML instead
+        log.exception("the error page could not be rendered")
+        return HTMLResponse(
+            f"<!doctype html><title>rosterport</title><p>{escape(problem.message)}</p>",
+            status_code=problem.status,
+        )
 
 
 async def checked_form(request: Request, caller: Caller) -> dict[str, Any]:
@@ -64,14 +101,14 @@ async def checked_form(request: Request, caller: Caller) -> dict[str, Any]:
     return dict(form)
 
 
-def go_back(url: str, message: str | None = None, error: str | None = None) -> RedirectResponse:
-    """Redirect (after a form) to `url` with a notice or an error to show there."""
-    sep = "&" if "?" in url else "?"
-    if message:
-        url += f"{sep}notice={quote(message)}"
-    elif error:
-        url += f"{sep}error={quote(error)}"
-    return RedirectResponse(url, status_code=303)
+def go_back(
+    request: Request, url: str, message: str | None = None, error: str | None = None
+) -> RedirectResponse:
+    """Redirect (after a form) to `url`, which shows `message` or `error` once. The text
+    is never put in the URL; never pass a secret here (show it on the POST's own page)."""
+    response = RedirectResponse(url, status_code=303)
+    set_notice(response, request, url, notice=message, error=None if message else error)
+    return response
 
 
 def percent(text: Any, name: str) -> float:

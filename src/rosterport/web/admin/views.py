@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated
-from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from rosterport.domain.issues import CATALOGUE, RECORD_ISSUES
@@ -25,6 +24,7 @@ from rosterport.services.organizations import (
     update_settings,
 )
 from rosterport.web.admin.pages import (
+    NO_STORE,
     browser_caller,
     checked_form,
     go_back,
@@ -33,8 +33,8 @@ from rosterport.web.admin.pages import (
     signed_in,
 )
 from rosterport.web.api.versions import compare_json
-from rosterport.web.auth import COOKIE
-from rosterport.web.deps import HubDep, SettingsDep
+from rosterport.web.auth import COOKIE, client_address
+from rosterport.web.deps import MAX_INT, HubDep, Id, QueryId, SettingsDep
 from rosterport.web.errors import HttpProblem, classify
 
 router = APIRouter(include_in_schema=False)
@@ -63,12 +63,28 @@ def api_docs(request: Request) -> Response:
 # -- signing in ---------------------------------------------------------------------------
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/", error: str | None = None) -> Response:
+def _login_form(
+    request: Request, next: str, *, error: str | None = None, status_code: int = 200
+) -> Response:
+    """The sign-in form with a fresh form token (the page answers a failed sign-in too, so
+    its message comes from this request, never from the URL)."""
     token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", None, next=next, error=error, login_csrf=token)
+    response = render(
+        request,
+        "login.html",
+        None,
+        status_code=status_code,
+        error=error,
+        next=next,
+        login_csrf=token,
+    )
     response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", max_age=3600)
     return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    return _login_form(request, next)
 
 
 @router.post("/login")
@@ -83,19 +99,22 @@ def login(
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF, "")
     if not expected or not secrets.compare_digest(expected, login_csrf):
-        return go_back("/login", error="The sign-in form expired; please try again.")
-    address = request.client.host if request.client else "unknown"
+        return _login_form(
+            request, next, error="The sign-in form expired; please try again.", status_code=400
+        )
     try:
         token = accounts.sign_in(
             hub,
             email,
             password,
-            address=address,
+            address=client_address(request, request.app.state.trusted_proxies),
             limit=settings.login_attempts,
             hours=settings.login_hours,
         )
     except (accounts.SignInError, accounts.RateLimitedError) as error:
-        return go_back(f"/login?next={quote(next)}", error=str(error).capitalize() + ".")
+        found = classify(error)
+        message = found.message[:1].upper() + found.message[1:] + "."
+        return _login_form(request, next, error=message, status_code=found.status)
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -139,14 +158,12 @@ def orgs_page(
     request: Request,
     hub: HubDep,
     go: str | None = None,
-    notice: str | None = None,
-    error: str | None = None,
 ) -> Response:
     caller = signed_in(request, hub)
     if go:  # the organization switcher
         return RedirectResponse(f"/orgs/{caller.org(hub, go).slug}/upload", status_code=303)
     admins = {o.slug: accounts.list_accounts(hub, o) for o in caller.orgs(hub)}
-    return render(request, "orgs.html", caller, admins=admins, notice=notice, error=error)
+    return render(request, "orgs.html", caller, admins=admins)
 
 
 @router.post("/orgs")
@@ -157,8 +174,8 @@ async def orgs_create(request: Request, hub: HubDep) -> Response:
     try:
         org = create_org(hub, str(form.get("slug", "")).strip(), str(form.get("name", "")) or None)
     except RosterportError as error:
-        return go_back("/orgs", error=str(error))
-    return go_back("/orgs", message=f"Organization {org.name} created.")
+        return go_back(request, "/orgs", error=str(error))
+    return go_back(request, "/orgs", message=f"Organization {org.name} created.")
 
 
 @router.post("/admins")
@@ -171,9 +188,20 @@ async def admins_create(request: Request, hub: HubDep) -> Response:
     try:
         account = accounts.create_account(hub, str(form.get("email", "")), password, org=org)
     except RosterportError as error:
-        return go_back("/orgs", error=str(error))
-    shown = "" if form.get("password") else f" Their password (shown only now): {password}"
-    return go_back("/orgs", message=f"Administrator {account.email} created for {org.name}.{shown}")
+        return go_back(request, "/orgs", error=str(error))
+    # a generated password is shown in the answer to this POST only (see tokens_create)
+    admins = {o.slug: accounts.list_accounts(hub, o) for o in caller.orgs(hub)}
+    page = render(
+        request,
+        "orgs.html",
+        caller,
+        admins=admins,
+        notice=f"Administrator {account.email} created for {org.name}.",
+        new_password=None if form.get("password") else password,
+        new_password_for=account.email,
+    )
+    page.headers.update(NO_STORE)
+    return page
 
 
 # -- the CSV upload tool ------------------------------------------------------------------
@@ -203,13 +231,10 @@ def history_page(
     slug: str,
     request: Request,
     hub: HubDep,
-    page: int = 1,
-    notice: str | None = None,
-    error: str | None = None,
+    page: Annotated[int, Query(ge=1, le=MAX_INT)] = 1,
 ) -> Response:
     caller = signed_in(request, hub)
     org = caller.org(hub, slug)
-    page = max(page, 1)
     rows = history.history(hub, org, limit=HISTORY_PAGE + 1, offset=(page - 1) * HISTORY_PAGE)
     unread = list_notifications(hub, org, unread=True, limit=20)
     return render(
@@ -220,8 +245,6 @@ def history_page(
         rows=rows[:HISTORY_PAGE],
         more=len(rows) > HISTORY_PAGE,
         page_no=page,
-        notice=notice,
-        error=error,
         held=v.HELD,
         unread=unread,
         page="history",
@@ -230,7 +253,7 @@ def history_page(
 
 @router.post("/orgs/{slug}/versions/{version_id}/{action}")
 async def version_action(
-    slug: str, version_id: int, action: str, request: Request, hub: HubDep
+    slug: str, version_id: Id, action: str, request: Request, hub: HubDep
 ) -> Response:
     caller = signed_in(request, hub)
     form = await checked_form(request, caller)
@@ -239,10 +262,12 @@ async def version_action(
     try:
         if action == "approve":
             v.approve(hub, org, version_id)
-            return go_back(back, message=f"Version {version_id} approved: it is being committed.")
+            return go_back(
+                request, back, message=f"Version {version_id} approved: it is being committed."
+            )
         if action == "discard":
             v.discard(hub, org, version_id)
-            return go_back(back, message=f"Version {version_id} discarded.")
+            return go_back(request, back, message=f"Version {version_id} discarded.")
         if action == "restore":
             version, status, _ = history.restore(
                 hub,
@@ -253,10 +278,12 @@ async def version_action(
                 allow_deletions=form.get("allow_deletions") == "yes",
             )
             return go_back(
-                back, message=f"Version {version_id} restored as version {version}: {status}."
+                request,
+                back,
+                message=f"Version {version_id} restored as version {version}: {status}.",
             )
     except RosterportError as error:
-        return go_back(back, error=str(error))
+        return go_back(request, back, error=str(error))
     raise HttpProblem(404, "not_found", "there is nothing at this address; check the link")
 
 
@@ -265,13 +292,20 @@ async def notifications_read(slug: str, request: Request, hub: HubDep) -> Respon
     caller = signed_in(request, hub)
     form = await checked_form(request, caller)
     org = caller.org(hub, slug)
-    ids = [int(i) for i in str(form.get("ids", "")).split(",") if i.strip().isdigit()]
+    ids = [int(i) for i in str(form.get("ids", "")).split(",") if _is_id(i.strip())]
     mark_read(hub, org, ids)
-    return go_back(f"/orgs/{org.slug}/history")
+    return go_back(request, f"/orgs/{org.slug}/history")
+
+
+def _is_id(text: str) -> bool:
+    """A positive id in ASCII digits that fits the databases' integers."""
+    return text.isascii() and text.isdigit() and len(text) <= 10 and 0 < int(text) <= MAX_INT
 
 
 @router.get("/orgs/{slug}/compare", response_class=HTMLResponse)
-def compare_page(slug: str, request: Request, hub: HubDep, first: int, second: int) -> Response:
+def compare_page(
+    slug: str, request: Request, hub: HubDep, first: QueryId, second: QueryId
+) -> Response:
     caller = signed_in(request, hub)
     org = caller.org(hub, slug)
     result = compare_json(history.compare(hub, org, first, second), first, second)
@@ -282,9 +316,7 @@ def compare_page(slug: str, request: Request, hub: HubDep, first: int, second: i
 
 
 @router.get("/orgs/{slug}/settings", response_class=HTMLResponse)
-def settings_page(
-    slug: str, request: Request, hub: HubDep, notice: str | None = None, error: str | None = None
-) -> Response:
+def settings_page(slug: str, request: Request, hub: HubDep) -> Response:
     caller = signed_in(request, hub)
     org = caller.org(hub, slug)
     return render(
@@ -294,8 +326,6 @@ def settings_page(
         org=org,
         issue_types=[CATALOGUE[c] for c in RECORD_ISSUES],
         models=list(MODELS.values()),
-        notice=notice,
-        error=error,
         page="settings",
     )
 
@@ -324,14 +354,12 @@ async def settings_save(slug: str, request: Request, hub: HubDep) -> Response:
         )
         update_settings(hub, org, settings)
     except (RosterportError, HttpProblem) as error:
-        return go_back(back, error=classify(error).message)
-    return go_back(back, message="Settings saved.")
+        return go_back(request, back, error=classify(error).message)
+    return go_back(request, back, message="Settings saved.")
 
 
 @router.get("/orgs/{slug}/tokens", response_class=HTMLResponse)
-def tokens_page(
-    slug: str, request: Request, hub: HubDep, notice: str | None = None, error: str | None = None
-) -> Response:
+def tokens_page(slug: str, request: Request, hub: HubDep) -> Response:
     caller = signed_in(request, hub)
     org = caller.org(hub, slug)
     return render(
@@ -340,8 +368,6 @@ def tokens_page(
         caller,
         org=org,
         tokens=accounts.list_tokens(hub, org),
-        notice=notice,
-        error=error,
         page="tokens",
     )
 
@@ -352,17 +378,31 @@ async def tokens_create(slug: str, request: Request, hub: HubDep) -> Response:
     form = await checked_form(request, caller)
     org = caller.org(hub, slug)
     back = f"/orgs/{org.slug}/tokens"
+    name = str(form.get("name", ""))
     try:
-        token = accounts.create_token(hub, org, caller.account, str(form.get("name", "")))
+        token = accounts.create_token(hub, org, caller.account, name)
     except RosterportError as error:
-        return go_back(back, error=str(error))
-    return go_back(back, message=f"New token (copy it now; it is not shown again): {token}")
+        return go_back(request, back, error=str(error))
+    # the token is shown here, in the answer to this POST, and nowhere else: not in a
+    # redirect's URL (access logs, history) nor in a cookie
+    page = render(
+        request,
+        "tokens.html",
+        caller,
+        org=org,
+        tokens=accounts.list_tokens(hub, org),
+        page="tokens",
+        new_token=token,
+        new_token_name=name.strip(),
+    )
+    page.headers.update(NO_STORE)
+    return page
 
 
 @router.post("/orgs/{slug}/tokens/{token_id}/revoke")
-async def tokens_revoke(slug: str, token_id: int, request: Request, hub: HubDep) -> Response:
+async def tokens_revoke(slug: str, token_id: Id, request: Request, hub: HubDep) -> Response:
     caller = signed_in(request, hub)
     await checked_form(request, caller)
     org = caller.org(hub, slug)
     accounts.revoke_token(hub, org, token_id)
-    return go_back(f"/orgs/{org.slug}/tokens", message="Token revoked.")
+    return go_back(request, f"/orgs/{org.slug}/tokens", message="Token revoked.")

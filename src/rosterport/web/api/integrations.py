@@ -3,7 +3,7 @@ Attributes Mapping, Data Requirements, Finish Configuration) and notifications."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, UploadFile
@@ -12,15 +12,19 @@ from pydantic import BaseModel, Field
 from rosterport.config import Settings
 from rosterport.domain.issues import Level
 from rosterport.domain.policy import Mode
+from rosterport.errors import InputError
 from rosterport.services import integration_setup as setup
 from rosterport.services import integrations as ints
 from rosterport.services.hub import Hub
 from rosterport.services.notifications import list_notifications, mark_read
 from rosterport.services.organizations import Organization
 from rosterport.sftp.client import check_connection
-from rosterport.web.deps import CallerDep, HubDep, SettingsDep
+from rosterport.web.deps import MAX_INT, CallerDep, HubDep, Id, SettingsDep
 
 router = APIRouter(tags=["sftp"])
+MAX_PORT = 65535
+MAX_INTERVAL = 366 * 24 * 60  # a pull at least once a year
+Port = Annotated[int, Field(ge=1, le=MAX_PORT, description="TCP port, 1–65535")]
 
 
 class Advanced(BaseModel):
@@ -28,7 +32,9 @@ class Advanced(BaseModel):
     levels: dict[str, str] = Field(default_factory=dict, description="record issue → level")
     default_threshold: float | None = Field(default=None, description="safeguard share, 0–1")
     thresholds: dict[str, float] = Field(default_factory=dict)
-    interval_minutes: int = Field(default=1440, description="custom server: pull every …")
+    interval_minutes: int = Field(
+        default=1440, ge=1, le=MAX_INTERVAL, description="custom server: pull every … minutes"
+    )
     pattern: str = Field(default="*", description="file names taken (glob)")
     after: str = Field(default="keep", description="custom server: keep, move or delete")
     move_to: str = Field(default="processed")
@@ -44,14 +50,14 @@ class Delivery(BaseModel):
     public_key: str | None = Field(default=None, description="hosted, key-based: OpenSSH .pub")
     private_key: str | None = Field(default=None, description="custom, key-based")
     host: str | None = None
-    port: int = 22
+    port: Port = 22
     path: str = Field(default="", description="custom: the folder; empty = home folder")
     advanced: Advanced = Field(default_factory=Advanced)
 
 
 class Probe(BaseModel):
     host: str
-    port: int = 22
+    port: Port = 22
     username: str
     password: str | None = None
     private_key: str | None = None
@@ -75,7 +81,7 @@ class RequirementsBody(BaseModel):
 
 
 class ReadBody(BaseModel):
-    ids: list[int]
+    ids: list[Annotated[int, Field(ge=1, le=MAX_INT)]]
 
 
 def hosted_address(settings: Settings) -> str:
@@ -119,6 +125,8 @@ def _when(value: Any) -> str | None:
 
 def settings_from(body: Delivery, *, configured: bool) -> ints.IntegrationSettings:
     a = body.advanced
+    if a.mode and a.mode not in {m.value for m in Mode}:
+        raise InputError(f"upload mode {a.mode!r} is unknown; choose full or incremental")
     return ints.IntegrationSettings(
         mode=Mode(a.mode) if a.mode else None,
         levels={code: Level.parse(level) for code, level in a.levels.items()},
@@ -190,7 +198,7 @@ def create(
 
 @router.get("/orgs/{slug}/integrations/{integration_id}", summary="One integration")
 def one(
-    slug: str, integration_id: int, caller: CallerDep, hub: HubDep, settings: SettingsDep
+    slug: str, integration_id: Id, caller: CallerDep, hub: HubDep, settings: SettingsDep
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
     return integration_json(ints.get_integration(hub, org, integration_id), settings)
@@ -217,7 +225,7 @@ async def probe(slug: str, body: Probe, caller: CallerDep, hub: HubDep) -> dict[
     summary="Test Connection of a saved custom server (against its pinned host key)",
 )
 async def test_saved(
-    slug: str, integration_id: int, caller: CallerDep, hub: HubDep
+    slug: str, integration_id: Id, caller: CallerDep, hub: HubDep
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
     report = await setup.test_connection(hub, ints.get_integration(hub, org, integration_id))
@@ -230,7 +238,7 @@ async def test_saved(
 )
 async def trust(
     slug: str,
-    integration_id: int,
+    integration_id: Id,
     body: Trust,
     caller: CallerDep,
     hub: HubDep,
@@ -248,7 +256,7 @@ async def trust(
     summary="Schools Mapping: upload the source system's school file; schools are auto-mapped",
 )
 def schools_source(
-    slug: str, integration_id: int, file: UploadFile, caller: CallerDep, hub: HubDep
+    slug: str, integration_id: Id, file: UploadFile, caller: CallerDep, hub: HubDep
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
     integration = ints.get_integration(hub, org, integration_id)
@@ -271,7 +279,7 @@ def _schools_json(hub: Hub, org: Organization, integration: ints.Integration) ->
 
 
 @router.get("/orgs/{slug}/integrations/{integration_id}/schools", summary="Schools Mapping")
-def schools(slug: str, integration_id: int, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+def schools(slug: str, integration_id: Id, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
     org = caller.org(hub, slug)
     return _schools_json(hub, org, ints.get_integration(hub, org, integration_id))
 
@@ -280,7 +288,7 @@ def schools(slug: str, integration_id: int, caller: CallerDep, hub: HubDep) -> d
     "/orgs/{slug}/integrations/{integration_id}/schools", summary="Save the Schools Mapping"
 )
 def save_schools(
-    slug: str, integration_id: int, body: SchoolsBody, caller: CallerDep, hub: HubDep
+    slug: str, integration_id: Id, body: SchoolsBody, caller: CallerDep, hub: HubDep
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
     integration = ints.get_integration(hub, org, integration_id)
@@ -288,7 +296,7 @@ def save_schools(
 
 
 @router.get("/orgs/{slug}/integrations/{integration_id}/attributes", summary="Attributes Mapping")
-def attributes(slug: str, integration_id: int, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+def attributes(slug: str, integration_id: Id, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
     return _attributes_json(ints.get_integration(hub, caller.org(hub, slug), integration_id))
 
 
@@ -301,14 +309,14 @@ def _attributes_json(integration: ints.Integration) -> dict[str, Any]:
     summary="Save the Attributes Mapping",
 )
 def save_attributes(
-    slug: str, integration_id: int, body: AttributesBody, caller: CallerDep, hub: HubDep
+    slug: str, integration_id: Id, body: AttributesBody, caller: CallerDep, hub: HubDep
 ) -> dict[str, Any]:
     integration = ints.get_integration(hub, caller.org(hub, slug), integration_id)
     return _attributes_json(setup.save_attributes(hub, integration, body.columns))
 
 
 @router.get("/orgs/{slug}/integrations/{integration_id}/requirements", summary="Data Requirements")
-def requirements(slug: str, integration_id: int, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+def requirements(slug: str, integration_id: Id, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
     return _requirements_json(ints.get_integration(hub, caller.org(hub, slug), integration_id))
 
 
@@ -324,7 +332,7 @@ def _requirements_json(integration: ints.Integration) -> dict[str, Any]:
     summary="Save Data Requirements",
 )
 def save_requirements(
-    slug: str, integration_id: int, body: RequirementsBody, caller: CallerDep, hub: HubDep
+    slug: str, integration_id: Id, body: RequirementsBody, caller: CallerDep, hub: HubDep
 ) -> dict[str, Any]:
     integration = ints.get_integration(hub, caller.org(hub, slug), integration_id)
     return _requirements_json(setup.save_requirements(hub, integration, body.requirements))
@@ -335,7 +343,7 @@ def save_requirements(
     summary="Finish Configuration: the integration takes deliveries",
 )
 def finish(
-    slug: str, integration_id: int, caller: CallerDep, hub: HubDep, settings: SettingsDep
+    slug: str, integration_id: Id, caller: CallerDep, hub: HubDep, settings: SettingsDep
 ) -> dict[str, Any]:
     integration = ints.get_integration(hub, caller.org(hub, slug), integration_id)
     return integration_json(setup.finish(hub, integration), settings)

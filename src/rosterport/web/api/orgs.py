@@ -18,7 +18,7 @@ from rosterport.services.organizations import (
     update_settings,
 )
 from rosterport.web.api.versions import attachment
-from rosterport.web.deps import CallerDep, HubDep
+from rosterport.web.deps import CallerDep, HubDep, Id
 
 router = APIRouter(tags=["organizations"])
 
@@ -150,7 +150,7 @@ def new_token(slug: str, body: NewToken, caller: CallerDep, hub: HubDep) -> dict
 
 
 @router.delete("/orgs/{slug}/tokens/{token_id}", status_code=204, summary="Revoke an API token")
-def revoke(slug: str, token_id: int, caller: CallerDep, hub: HubDep) -> Response:
+def revoke(slug: str, token_id: Id, caller: CallerDep, hub: HubDep) -> Response:
     accounts.revoke_token(hub, caller.org(hub, slug), token_id)
     return Response(status_code=204)
 

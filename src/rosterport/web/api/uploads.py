@@ -8,12 +8,20 @@ POST   /orgs/{slug}/uploads/{id}/changes             Verify Changes (counts, saf
 GET    /orgs/{slug}/uploads/{id}/changes/{file}      the detail of one file, paged
 POST   /orgs/{slug}/uploads/{id}/commit              Commit
 POST   /orgs/{slug}/uploads/{id}/reset               Reset
+
+A file on its way in is spooled to a folder of its own under `<data dir>/incoming`, removed
+when the request ends however it ends; what a crashed server left there is swept away when
+the next one starts (`sweep_incoming`).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -28,11 +36,13 @@ from rosterport.services import uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
-from rosterport.web.deps import CallerDep, HubDep, SettingsDep
-from rosterport.web.errors import HttpProblem
+from rosterport.web.deps import CallerDep, HubDep, Limit, Offset, SettingsDep
+from rosterport.web.errors import HttpProblem, log
 
 router = APIRouter(tags=["uploads"])
 CHUNK = 1 << 20
+INCOMING = "incoming"
+STALE_INCOMING = timedelta(hours=1)  # an upload in progress writes far more often
 
 
 class NewUpload(BaseModel):
@@ -118,10 +128,49 @@ def show(slug: str, session_id: str, caller: CallerDep, hub: HubDep) -> dict[str
     return session_json(hub, org, uploads.get(hub, org, session_id))
 
 
-def _incoming(settings_dir: Path) -> Path:
-    folder = settings_dir / "incoming"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def sweep_incoming(data_dir: Path, now: datetime) -> int:
+    """Remove what uploads left in `<data dir>/incoming` (a server killed in the middle of
+    a request leaves its spooled `.part` file) untouched for an hour; returns how many.
+    Younger entries may belong to another server process on the same data dir."""
+    folder = data_dir / INCOMING
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for entry in folder.iterdir():
+        try:
+            if now.timestamp() - _last_change(entry) < STALE_INCOMING.total_seconds():
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed += 1
+        except FileNotFoundError:
+            continue  # another process removed it first
+    if removed:
+        log.info("removed %d stale upload file(s) from %s", removed, folder)
+    return removed
+
+
+def _last_change(entry: Path) -> float:
+    """When `entry`, or a file in it, was last written (a file being streamed into a
+    request's folder changes, the folder itself does not)."""
+    times = [entry.stat().st_mtime]
+    if entry.is_dir() and not entry.is_symlink():
+        times += [child.stat().st_mtime for child in entry.iterdir()]
+    return max(times)
+
+
+@contextmanager
+def _spool_folder(data_dir: Path) -> Iterator[Path]:
+    """A private folder for one request's incoming files, removed when the request ends."""
+    parent = data_dir / INCOMING
+    parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=parent))  # mode 0700
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _too_large(name: str, limit_mb: int) -> HttpProblem:
@@ -149,20 +198,16 @@ async def put_file(
     org = caller.org(hub, slug)
     uploads.get(hub, org, session_id)  # 404 before reading a byte
     limit = settings.max_upload_mb * 1024 * 1024
-    handle, temp = tempfile.mkstemp(dir=_incoming(settings.data_dir), suffix=".part")
     size = 0
-    try:
-        with os.fdopen(handle, "wb") as out:
+    with _spool_folder(settings.data_dir) as folder:
+        temp = folder / "upload.part"
+        with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
                     raise _too_large(name, settings.max_upload_mb)
                 out.write(chunk)
-        session = await run_in_threadpool(
-            uploads.receive_file, hub, org, session_id, name, Path(temp)
-        )
-    finally:
-        Path(temp).unlink(missing_ok=True)
+        session = await run_in_threadpool(uploads.receive_file, hub, org, session_id, name, temp)
     return session_json(hub, org, session)
 
 
@@ -194,11 +239,11 @@ def post_files(
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
     session = uploads.get(hub, org, session_id)
-    folder = _incoming(settings.data_dir)
-    for upload in files:
-        name = upload.filename or "upload.csv"
-        temp = _spool(upload.file, folder, name, settings.max_upload_mb)
-        session = uploads.receive_file(hub, org, session_id, name, temp)
+    with _spool_folder(settings.data_dir) as folder:
+        for upload in files:
+            name = upload.filename or "upload.csv"
+            temp = _spool(upload.file, folder, name, settings.max_upload_mb)
+            session = uploads.receive_file(hub, org, session_id, name, temp)
     return session_json(hub, org, session)
 
 
@@ -209,6 +254,8 @@ def delete_file(
     slug: str, session_id: str, name: str, caller: CallerDep, hub: HubDep
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
+    if name in {"", ".", ".."}:  # not a file name (and no blob key of one)
+        raise HttpProblem(404, "not_found", f"the upload has no file called {name!r}")
     return session_json(hub, org, uploads.remove_file(hub, org, session_id, name))
 
 
@@ -252,8 +299,8 @@ def change_detail(
     hub: HubDep,
     change: str | None = None,
     q: str | None = None,
-    offset: int = 0,
-    limit: int = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
     page = uploads.change_page(
@@ -274,6 +321,8 @@ def commit(
     body: CommitBody | None = None,
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
+    # the service commits by compare-and-set: a second commit of the upload, in this process
+    # or another, answers 409 (in progress, or already committed as version N)
     version, status, result = uploads.commit(
         hub,
         org,

@@ -11,7 +11,7 @@ from rosterport.domain.changes import ChangeSet
 from rosterport.services import history
 from rosterport.services import versions as v
 from rosterport.web.api.uploads import preview_json
-from rosterport.web.deps import CallerDep, HubDep
+from rosterport.web.deps import CallerDep, HubDep, Id, Limit, Offset, QueryId
 
 router = APIRouter(tags=["versions"])
 COMPARE_ROWS = 100  # detail rows per file in a comparison (counts are always complete)
@@ -37,8 +37,8 @@ def list_versions(
     caller: CallerDep,
     hub: HubDep,
     model: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     org = caller.org(hub, slug)
     rows = history.history(hub, org, model, limit=max(1, min(limit, 1000)), offset=offset)
@@ -46,7 +46,7 @@ def list_versions(
 
 
 @router.get("/orgs/{slug}/versions/{version_id}", summary="One version")
-def one_version(slug: str, version_id: int, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+def one_version(slug: str, version_id: Id, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
     return history.version_info(hub, caller.org(hub, slug), version_id).to_dict()
 
 
@@ -55,7 +55,7 @@ def one_version(slug: str, version_id: int, caller: CallerDep, hub: HubDep) -> d
     summary="The uploaded files of a version, as a ZIP",
     response_class=Response,
 )
-def originals(slug: str, version_id: int, caller: CallerDep, hub: HubDep) -> Response:
+def originals(slug: str, version_id: Id, caller: CallerDep, hub: HubDep) -> Response:
     data = history.download(hub, caller.org(hub, slug), version_id, "originals")
     return attachment(data, "application/zip", f"version-{version_id}.zip")
 
@@ -65,7 +65,7 @@ def originals(slug: str, version_id: int, caller: CallerDep, hub: HubDep) -> Res
     summary="The validation errors report of a version, as CSV",
     response_class=Response,
 )
-def report(slug: str, version_id: int, caller: CallerDep, hub: HubDep) -> Response:
+def report(slug: str, version_id: Id, caller: CallerDep, hub: HubDep) -> Response:
     data = history.download(hub, caller.org(hub, slug), version_id, "report")
     return attachment(data, "text/csv; charset=utf-8", f"version-{version_id}-report.csv")
 
@@ -75,7 +75,7 @@ def report(slug: str, version_id: int, caller: CallerDep, hub: HubDep) -> Respon
     summary="A new version equal to this one (with its own change preview)",
 )
 def restore(
-    slug: str, version_id: int, caller: CallerDep, hub: HubDep, body: RestoreBody | None = None
+    slug: str, version_id: Id, caller: CallerDep, hub: HubDep, body: RestoreBody | None = None
 ) -> dict[str, Any]:
     options = body or RestoreBody()
     version, status, result = history.restore(
@@ -91,14 +91,14 @@ def restore(
 
 
 @router.post("/orgs/{slug}/versions/{version_id}/approve", summary="Commit a held version")
-def approve(slug: str, version_id: int, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+def approve(slug: str, version_id: Id, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
     org = caller.org(hub, slug)
     v.approve(hub, org, version_id)
     return history.version_info(hub, org, version_id).to_dict()
 
 
 @router.post("/orgs/{slug}/versions/{version_id}/discard", summary="Drop a held version")
-def discard(slug: str, version_id: int, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+def discard(slug: str, version_id: Id, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
     org = caller.org(hub, slug)
     v.discard(hub, org, version_id)
     return history.version_info(hub, org, version_id).to_dict()
@@ -117,6 +117,8 @@ def compare_json(changes: ChangeSet, first: int, second: int) -> dict[str, Any]:
 
 
 @router.get("/orgs/{slug}/compare", summary="What changes from version `first` to `second`")
-def compare(slug: str, first: int, second: int, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+def compare(
+    slug: str, first: QueryId, second: QueryId, caller: CallerDep, hub: HubDep
+) -> dict[str, Any]:
     changes = history.compare(hub, caller.org(hub, slug), first, second)
     return compare_json(changes, first, second)

@@ -1,0 +1,55 @@
+"""Operations endpoints: health, readiness (database and blob store), Prometheus metrics."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from rosterport.jobs import queue
+from rosterport.web.app import create_app
+from tests.conftest import free_port
+from tests.web.conftest import Site
+
+
+def test_healthz_answers_without_signing_in(site: Site) -> None:
+    answer = site.client.get("/healthz")
+    assert (answer.status_code, answer.json()) == (200, {"status": "ok"})
+
+
+def test_readyz_checks_the_database_and_the_blob_store(site: Site) -> None:
+    answer = site.client.get("/readyz")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ready", "checks": {"database": "ok", "blobs": "ok"}}
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(site: Site) -> None:
+    unreachable = sa.create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/x")
+    hub = dataclasses.replace(site.hub, engine=unreachable)
+    with TestClient(create_app(hub, site.settings, worker=False)) as client:
+        answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json()["checks"] == {"database": "unreachable", "blobs": "ok"}
+    assert "psycopg" not in answer.text  # the reason is not shown
+
+
+def test_metrics_in_the_prometheus_text_format(site: Site) -> None:
+    with site.hub.engine.begin() as conn:
+        queue.enqueue(conn, "propagate", {"version_id": 1}, now=site.hub.clock())
+    answer = site.client.get("/metrics")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/plain")
+    families = {f.name: f for f in text_string_to_metric_families(answer.text)}
+    assert {
+        "rosterport_jobs",
+        "rosterport_oldest_queued_job_seconds",
+        "rosterport_upload_sessions",
+        "rosterport_versions",
+        "rosterport_propagation_lag_seconds",
+    } <= set(families)
+    jobs = {
+        (s.labels["kind"], s.labels["state"]): s.value for s in families["rosterport_jobs"].samples
+    }
+    assert sum(v for (kind, _), v in jobs.items() if kind == "propagate") == 1
