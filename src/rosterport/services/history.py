@@ -30,6 +30,7 @@ class VersionInfo:
     status: str
     changes: dict[str, Any]
     restored_from: int | None = None
+    filtered: int = 0  # records validation filtered out (Warn): they stay as they were
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +80,7 @@ def _info(row: sa.Row[Any]) -> VersionInfo:
         row.status,
         dict(row.changes or {}),
         row.restored_from,
+        int(dict(row.detail or {}).get("filtered", 0)),
     )
 
 

@@ -223,7 +223,12 @@ def run_validation(
         report = replace(report, notes=(*report.notes, *notes))
     hub.blobs.put(f"sessions/{session.id}/report.json", _report_json(report))
     originals, report_key = _keep_files(hub, session, report)
-    recorded = {"originals": originals, "report": report_key, "summary": report.summary()}
+    recorded = {
+        "originals": originals,
+        "report": report_key,
+        "summary": report.summary(),
+        "filtered": sum(f.filtered for f in report.files),  # records left out by Warn
+    }
     if not report.valid:
         failed = v.record_failed(
             hub,
@@ -354,7 +359,7 @@ def commit(
         session.data.get("originals"),
         session.data.get("report"),
         session.data.get("summary", {}),
-        {"sentences": result.sentences()},
+        {"sentences": result.sentences(), "filtered": int(session.data.get("filtered", 0))},
     )
     try:
         version, status = v.commit(

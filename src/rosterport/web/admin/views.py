@@ -17,6 +17,7 @@ from rosterport.domain.schemas import MODELS
 from rosterport.errors import RosterportError
 from rosterport.services import accounts, history
 from rosterport.services import versions as v
+from rosterport.services.dashboard import dashboard
 from rosterport.services.notifications import list_notifications, mark_read
 from rosterport.services.organizations import (
     checked_settings,
@@ -147,7 +148,7 @@ def home(request: Request, hub: HubDep) -> Response:
     orgs = caller.orgs(hub)
     if caller.is_platform or len(orgs) != 1:
         return RedirectResponse("/orgs", status_code=303)
-    return RedirectResponse(f"/orgs/{orgs[0].slug}/upload", status_code=303)
+    return RedirectResponse(f"/orgs/{orgs[0].slug}", status_code=303)
 
 
 # -- organizations (platform administrators) ------------------------------------------------
@@ -161,7 +162,7 @@ def orgs_page(
 ) -> Response:
     caller = signed_in(request, hub)
     if go:  # the organization switcher
-        return RedirectResponse(f"/orgs/{caller.org(hub, go).slug}/upload", status_code=303)
+        return RedirectResponse(f"/orgs/{caller.org(hub, go).slug}", status_code=303)
     admins = {o.slug: accounts.list_accounts(hub, o) for o in caller.orgs(hub)}
     return render(request, "orgs.html", caller, admins=admins)
 
@@ -202,6 +203,19 @@ async def admins_create(request: Request, hub: HubDep) -> Response:
     )
     page.headers.update(NO_STORE)
     return page
+
+
+# -- an organization's home ---------------------------------------------------------------
+
+
+@router.get("/orgs/{slug}", response_class=HTMLResponse)
+def home_page(slug: str, request: Request, hub: HubDep) -> Response:
+    """The organization's dashboard, where an administrator lands after signing in."""
+    caller = signed_in(request, hub)
+    org = caller.org(hub, slug)
+    return render(
+        request, "home.html", caller, org=org, board=dashboard(hub, org), held=v.HELD, page="home"
+    )
 
 
 # -- the CSV upload tool ------------------------------------------------------------------
