@@ -36,7 +36,7 @@ class VersionLine:
     changes: dict[str, dict[str, int]]
     filtered: int  # records validation filtered out (Warn) of this upload
     has_report: bool
-    notes: tuple[str, ...] = ()  # Held: the safeguards it breached
+    breaches: tuple[v.Breach, ...] = ()  # Held: the safeguards it breached
 
     @property
     def removed(self) -> int:
@@ -111,7 +111,7 @@ def _line(row: sa.Row[Any]) -> VersionLine:
         {f: dict(c) for f, c in dict(row.changes or {}).items()},
         int(detail.get("filtered", 0)),
         row.report is not None,
-        tuple(str(b) for b in detail.get("breaches", ())),
+        tuple(v.Breach.from_json(b) for b in detail.get("safeguards", ())),
     )
 
 

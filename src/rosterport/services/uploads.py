@@ -328,6 +328,7 @@ def commit(
     committed_by: str,
     source: str,
     allow_deletions: bool = False,
+    hold: Sequence[v.Breach] = (),
 ) -> tuple[int, str, v.Verified]:
     """Commit the session: a new version in production (or Held by a safeguard). After
     Verify Changes it commits exactly what was shown, without comparing again.
@@ -345,6 +346,8 @@ def commit(
                 raise
     session, target = _begin_commit(hub, org, session_id)
     result = v.Verified.from_json(session.data["verified"])
+    if hold:  # the caller's own safeguards (an unattended upload's share of filtered records)
+        result = replace(result, breaches=(*result.breaches, *hold))
     ds = v.dataset(hub, org, session.model)
     earlier = v.version_with_snapshot(hub, ds, target)
     if earlier is not None:  # a crashed attempt committed it: finish its bookkeeping
@@ -359,7 +362,11 @@ def commit(
         session.data.get("originals"),
         session.data.get("report"),
         session.data.get("summary", {}),
-        {"sentences": result.sentences(), "filtered": int(session.data.get("filtered", 0))},
+        {
+            "sentences": result.sentences(),
+            "cascades": [c.to_json() for c in result.cascades()],
+            "filtered": int(session.data.get("filtered", 0)),
+        },
     )
     try:
         version, status = v.commit(

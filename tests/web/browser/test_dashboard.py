@@ -6,13 +6,8 @@ dashboard in docs/images/ come from this test."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from rosterport.bootstrap import build_hub
-from rosterport.config import Settings
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import get_org
 from tests.web.admin.test_home import BAD_DOB, upload
@@ -20,14 +15,6 @@ from tests.web.browser.conftest import ROOT, Server
 from tests.web.browser.test_upload_tool import sign_in
 
 IMAGES = ROOT / "docs" / "images"
-
-
-@pytest.fixture
-def hub(server: Server) -> Iterator[Hub]:
-    """A hub on the server's data (to prepare uploads as the API or SFTP would)."""
-    seeded = build_hub(Settings(data_dir=server.data_dir, sftp_port=0))
-    yield seeded
-    seeded.engine.dispose()
 
 
 def picture(page: Any, name: str) -> None:

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import escape
 
+from rosterport.services.versions import held_reason
 from rosterport.web.auth import CSRF_FIELD, Caller, caller_of, check_csrf
 from rosterport.web.errors import HttpProblem, log
 from rosterport.web.flash import drop_notice, set_notice, take_notice
@@ -21,6 +22,7 @@ from rosterport.web.flash import drop_notice, set_notice, take_notice
 NO_STORE = {"Cache-Control": "no-store"}
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["held_reason"] = held_reason  # why a version is Held, in words
 
 
 def signed_in(request: Request, hub: Any) -> Caller:

@@ -365,6 +365,7 @@ async def settings_save(slug: str, request: Request, hub: HubDep) -> Response:
                 if key.startswith("threshold-") and str(value).strip()
             },
             models=[m for m in MODELS if form.get(f"model-{m}") == "on"],
+            filtered_threshold=percent(form.get("filtered_threshold", "10"), "filtered records"),
         )
         update_settings(hub, org, settings)
     except (RosterportError, HttpProblem) as error:

@@ -219,12 +219,18 @@
     if (breaches.length) {
       const box = el("div", { class: "alert", role: "alert" },
         el("strong", { text: "This upload removes many records." }),
-        el("ul", {}, ...breaches.map((b) => el("li", { text: `${b.file}: removes ${fmt(b.removed)} of ${fmt(b.in_production)} records in production (${Math.round((b.removed / b.in_production) * 100)}%, more than the ${Math.round(b.threshold * 100)}% allowed).` }))),
+        el("ul", {}, ...breaches.map((b) => el("li", { text: `${b.file}: ${b.reason}.` }))),
         el("label", { class: "choice" }, el("input", { type: "checkbox", id: "confirm-removals", onchange: (e) => { $("commit").disabled = !e.target.checked; } }), "I confirm these removals"));
       guard.append(box);
     }
     $("commit").disabled = breaches.length > 0;
-    $("change-notes").replaceChildren(...result.notes.map((n) => el("li", { text: n })));
+    // counts first, each removed record's knock-on effects on demand
+    $("change-notes").replaceChildren(
+      ...result.cascades.map((c) => el("li", { "data-cascade": c.file },
+        `${c.sentence}.`,
+        el("details", {}, el("summary", { text: `Show the ${fmt(c.detail.length)} ${c.noun} removals one by one` }),
+          el("ul", {}, ...c.detail.map((d) => el("li", { text: d })))))),
+      ...result.kept.map((k) => el("li", { text: `${k.sentence}.` })));
     const files = Object.entries(result.changes);
     $("counts").querySelector("tbody").replaceChildren(...files.map(([name, c]) => el("tr", { "data-file": name },
       el("th", { scope: "row", text: name }), el("td", { class: "num", text: fmt(c.added) }),
@@ -289,8 +295,11 @@
 
   async function follow(version, status) {
     const line = $("commit-status");
+    let filtered = 0;
+    try { filtered = (await call("GET", `/versions/${version}`)).filtered || 0; } catch (_) { /* shown without */ }
+    const kept = filtered ? `, ${fmt(filtered)} record${filtered === 1 ? "" : "s"} filtered` : "";
     for (let i = 0; i < 1200; i++) {
-      line.replaceChildren(`Version ${version}: `, el("span", { class: "status", "data-status": status, text: status }));
+      line.replaceChildren(`Version ${version}: `, el("span", { class: "status", "data-status": status, text: status }), kept);
       if (status !== "Pending propagation") return;
       await new Promise((r) => setTimeout(r, 1000));
       try { status = (await call("GET", `/versions/${version}`)).status; } catch (_) { /* keep polling */ }
