@@ -69,6 +69,10 @@ IN_PROGRESS = (
 Prepare = Callable[
     [DataModel, list[RawTable | FileProblem]], tuple[list[RawTable | FileProblem], list[str]]
 ]
+NOTHING_TO_COMMIT = (
+    "this upload changes nothing: production already holds exactly these records, "
+    "so there is nothing to commit"
+)
 BREAKDOWN_ROWS = 25  # rows listed per (file, column, issue type) in the breakdown
 
 
@@ -329,6 +333,7 @@ def commit(
     source: str,
     allow_deletions: bool = False,
     hold: Sequence[v.Breach] = (),
+    refuse_empty: bool = False,
 ) -> tuple[int, str, v.Verified]:
     """Commit the session: a new version in production (or Held by a safeguard). After
     Verify Changes it commits exactly what was shown, without comparing again.
@@ -344,6 +349,11 @@ def commit(
             # it and took its staged state): _begin_commit says which, unless it did not
             if get(hub, org, session_id).state == VALIDATED:
                 raise
+    if refuse_empty:  # a person committing: a version that changes nothing is a mistake
+        verified = get(hub, org, session_id).data.get("verified") or {}
+        counts = verified.get("counts", {})
+        if verified and not any(n for c in counts.values() for n in c.values()):
+            raise InputError(NOTHING_TO_COMMIT)
     session, target = _begin_commit(hub, org, session_id)
     result = v.Verified.from_json(session.data["verified"])
     if hold:  # the caller's own safeguards (an unattended upload's share of filtered records)

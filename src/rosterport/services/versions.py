@@ -312,6 +312,18 @@ def dataset(hub: Hub, org: Organization, model: str) -> Dataset:
     return Dataset(row.id, row.org_id, row.model, row.current_version_id)
 
 
+def current_version(hub: Hub, org: Organization, model: str) -> int | None:
+    """The production version of the organization's dataset of `model`, if any (read only:
+    no dataset is created)."""
+    with hub.engine.connect() as conn:
+        found = conn.execute(
+            sa.select(datasets.c.current_version_id).where(
+                datasets.c.org_id == org.id, datasets.c.model == model
+            )
+        ).scalar()
+    return None if found is None else int(found)
+
+
 def version_row(hub: Hub, org: Organization, version_id: int) -> sa.Row[Any]:
     """A version of the organization; InputError when it has none with that id."""
     with hub.engine.connect() as conn:

@@ -7,10 +7,11 @@ with the same token in a header. Pages for another organization answer 404, as t
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from rosterport.domain.issues import CATALOGUE, RECORD_ISSUES
 from rosterport.domain.schemas import MODELS
@@ -40,7 +41,18 @@ from rosterport.web.errors import HttpProblem, classify
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF = "rosterport_login_csrf"
+STATIC = Path(__file__).parent / "static"
 HISTORY_PAGE = 50
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """The tab's icon (browsers ask for it at this address), an SVG of the app's own."""
+    return FileResponse(
+        STATIC / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 @router.get("/api/docs", response_class=HTMLResponse)

@@ -345,6 +345,7 @@ def commit(
         committed_by=caller.who,
         source=caller.via,
         allow_deletions=bool(body and body.allow_deletions),
+        refuse_empty=caller.via == "web",  # the upload tool; API clients may record one
     )
     return {"version": version, "status": status, **preview_json(result)}
 

@@ -66,7 +66,15 @@
       tr.dataset.file.toLowerCase() === lower ||
       tr.dataset.aliases.split(",").filter(Boolean).some((a) => a.toLowerCase() === lower));
   }
+  // a (+) slot takes the file of its own name only (letter case aside): another file there
+  // would be read as the wrong kind of record
+  function wrongSlot(file, slot) {
+    if (!slot || file.name.toLowerCase() === slot.toLowerCase()) return false;
+    fail(`${file.name} is not ${slot}: choose the file named ${slot} for this line, or use Add files for other files.`);
+    return true;
+  }
   function addFile(file, as) {
+    if (wrongSlot(file, as)) return;
     const name = as || file.name;
     if (file.size > maxBytes) { fail(`${file.name} is larger than ${fmt(maxBytes / 1048576)} MB, the largest upload allowed.`); return; }
     chosen.set(name, file);
@@ -223,7 +231,12 @@
         el("label", { class: "choice" }, el("input", { type: "checkbox", id: "confirm-removals", onchange: (e) => { $("commit").disabled = !e.target.checked; } }), "I confirm these removals"));
       guard.append(box);
     }
-    $("commit").disabled = breaches.length > 0;
+    const nothing = Object.values(result.changes).every((c) => c.added + c.updated + c.removed === 0);
+    if (nothing) {
+      guard.append(el("p", { class: "alert", role: "status", id: "nothing-to-commit",
+        text: "This upload changes nothing: production already holds exactly these records, so there is nothing to commit." }));
+    }
+    $("commit").disabled = breaches.length > 0 || nothing;
     // counts first, each removed record's knock-on effects on demand
     $("change-notes").replaceChildren(
       ...result.cascades.map((c) => el("li", { "data-cascade": c.file },
