@@ -4,11 +4,12 @@ be committed; the upload page (1280 px) and the history (390 px) need no sideway
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import get_org
-from tests.web.admin.test_home import VALID, upload
+from tests.web.admin.test_home import BAD_DOB, VALID, upload
 from tests.web.browser.conftest import Server
 from tests.web.browser.test_dashboard import no_sideways_scroll
 from tests.web.browser.test_upload_tool import shot, sign_in
@@ -73,4 +74,28 @@ def test_a_slot_refuses_a_file_of_another_name(server: Server, browser: Any) -> 
     assert "teachers.csv" not in row.inner_text()  # nothing was taken
     slot.set_input_files(str(VALID / "students.csv"))
     row.get_by_text("students.csv (").wait_for()
+    page.close()
+
+
+def test_after_a_failed_validation_only_the_fixed_file_is_sent_again(
+    server: Server, browser: Any, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for path in VALID.glob("*.csv"):
+        data = BAD_DOB.read_bytes() if path.name == "students.csv" else path.read_bytes()
+        broken.joinpath(path.name).write_bytes(data)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, server, "admin@springfield.example")
+    page.locator("#tool[data-ready]").wait_for(state="attached")
+    page.set_input_files("#add-files", sorted(str(p) for p in broken.glob("*.csv")))
+    page.get_by_role("button", name="Upload and validate").click()
+    page.get_by_text("Validation failed:").wait_for()
+    again = page.get_by_role("button", name="Upload and validate again")
+    assert again.is_disabled()
+    page.get_by_label("Replace the files you fixed").set_input_files(str(VALID / "students.csv"))
+    again.click()
+    page.get_by_text("Validated and Uploaded.").wait_for()
+    assert page.get_by_role("button", name="Verify Changes").is_visible()
+    assert page.locator("#replace").is_hidden()
     page.close()

@@ -168,6 +168,30 @@
     }
   });
 
+  // after a failed validation: send only the fixed files into the same upload (a file of
+  // the same name replaces the earlier one) and validate again
+  $("replace-files").addEventListener("change", () => { $("revalidate").disabled = !$("replace-files").files.length; });
+  $("revalidate").addEventListener("click", async () => {
+    clearFail();
+    $("revalidate").disabled = true;
+    const files = [...$("replace-files").files];
+    $("progress").hidden = false;
+    $("progress-title").textContent = "Uploading…";
+    try {
+      const total = files.reduce((sum, f) => sum + f.size, 0) || 1;
+      let done = 0;
+      for (const file of files) { await put(file.name, file, done, total); done += file.size; chosen.set(file.name, file); }
+      $("progress-title").textContent = "Validating…";
+      session = await call("POST", `/uploads/${session.id}/validate`, {});
+      $("progress").hidden = true;
+      $("replace-files").value = "";
+      renderValidation(session);
+    } catch (error) {
+      fail(`${error.message}`);
+      $("revalidate").disabled = false;
+    }
+  });
+
   function renderValidation(s) {
     const report = s.report;
     $("validated").hidden = false;
@@ -192,6 +216,7 @@
     if (fileIssues.length) results.push(el("details", { class: "file-result", open: true }, el("summary", {}, el("span", { class: "name", text: "Other issues" })), breakdown(fileIssues)));
     $("file-results").replaceChildren(...results);
     $("verify").hidden = failed;
+    $("replace").hidden = !failed;
     const link = $("report-link");
     link.hidden = !(s.version && failed);
     if (s.version) link.href = `${api}/versions/${s.version}/report`;
