@@ -99,3 +99,31 @@ def test_after_a_failed_validation_only_the_fixed_file_is_sent_again(
     assert page.get_by_role("button", name="Verify Changes").is_visible()
     assert page.locator("#replace").is_hidden()
     page.close()
+
+
+def test_the_upload_tool_survives_reload_and_back(server: Server, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, server, "admin@springfield.example")
+    page.locator("#tool[data-ready]").wait_for(state="attached")
+    page.set_input_files("#add-files", sorted(str(p) for p in VALID.glob("*.csv")))
+    page.get_by_role("button", name="Upload and validate").click()
+    page.get_by_text("Validated and Uploaded.").wait_for()
+    assert "session=" in page.url
+
+    page.reload()  # the validated upload comes back
+    page.get_by_text("Validated and Uploaded.").wait_for()
+    page.get_by_role("button", name="Verify Changes").click()
+    page.get_by_role("heading", name="Verify Changes").wait_for()
+    page.reload()  # the verified changes come back
+    page.locator('#counts tr[data-file="students.csv"]').wait_for()
+    page.get_by_role("button", name="Commit").click()
+    page.locator("#commit-status").get_by_text("Version").wait_for()
+
+    page.get_by_role("link", name="See the Version History").click()
+    page.locator("#history").wait_for()
+    page.go_back()  # back to the committed upload, not an empty tool
+    page.locator("#commit-status").get_by_text("Version").wait_for()
+    assert page.locator("#committed").is_visible()
+    page.get_by_role("button", name="Start a new upload").click()
+    assert "session=" not in page.url
+    page.close()

@@ -28,7 +28,7 @@
   }
 
   async function call(method, path, body) {
-    const options = { method, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" };
+    const options = { method, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin", cache: "no-store" };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
@@ -147,6 +147,7 @@
     showStep("validate");
     try {
       session = await call("POST", "/uploads", { model: modelSelect.value });
+      remember(session.id);
       const total = [...chosen.values()].reduce((sum, f) => sum + f.size, 0) || 1;
       let done = 0;
       for (const [name, file] of chosen) { await put(name, file, done, total); done += file.size; }
@@ -344,13 +345,46 @@
     }
   }
 
+  // -- reload and back: the upload's id is in the address (?session=…), and the page
+  // picks the upload up where it was (validated, changes verified, committed)
+  function remember(id) {
+    const url = new URL(window.location.href);
+    if (id) url.searchParams.set("session", id); else url.searchParams.delete("session");
+    window.history.replaceState(null, "", url);
+  }
+  async function resume(id) {
+    try { session = await call("GET", `/uploads/${encodeURIComponent(id)}`); } catch (_) { remember(null); return; }
+    if (session.model && modelSelect.value !== session.model) { modelSelect.value = session.model; renderChosen(); }
+    if (["validated", "failed", "previewed"].includes(session.state) && session.report) {
+      $("choose").hidden = true;
+      showStep("validate");
+      renderValidation(session);
+      if (session.state === "previewed") {
+        try {
+          const result = await call("POST", `/uploads/${session.id}/changes`);
+          $("validated").hidden = true;
+          renderChanges(result);
+          showStep("verify");
+        } catch (error) { fail(error.message); }
+      }
+    } else if (["committed", "committing"].includes(session.state) && session.version) {
+      $("choose").hidden = true;
+      $("committed").hidden = false;
+      showStep("commit");
+      follow(session.version, session.status || "Pending propagation");
+    } else {
+      remember(null);  // nothing uploaded yet: the files are chosen again
+      session = null;
+    }
+  }
+
   // -- reset, at every step ---------------------------------------------------------------
   document.querySelectorAll("#tool .reset").forEach((button) => button.addEventListener("click", async () => {
     clearFail();
     // the page starts over at once; the server's session is reset in the background (files
     // chosen meanwhile belong to the next upload)
     const previous = session && !["committed", "reset"].includes(session.state) && $("committed").hidden ? session : null;
-    session = null; chosen.clear();
+    session = null; chosen.clear(); remember(null);
     ["progress", "validated", "changes", "committed"].forEach((id) => { $(id).hidden = true; });
     $("choose").hidden = false;
     showStep("choose");
@@ -366,5 +400,6 @@
     if (input.files[0]) addFile(input.files[0], input.dataset.for);
   });
   renderChosen();
-  tool.dataset.ready = "yes";
+  const resuming = new URLSearchParams(window.location.search).get("session");
+  (resuming ? resume(resuming) : Promise.resolve()).finally(() => { tool.dataset.ready = "yes"; });
 })();
