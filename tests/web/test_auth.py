@@ -36,9 +36,7 @@ def test_the_session_cookie_is_http_only_and_same_site(site: Site) -> None:
     )
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
-    assert site.client.get("/", follow_redirects=False).headers["location"] == (
-        "/orgs/springfield/upload"
-    )
+    assert site.client.get("/", follow_redirects=False).headers["location"] == ("/orgs/springfield")
 
 
 def test_a_wrong_password_says_so_without_telling_which_part(site: Site) -> None:

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from rosterport.csvio.sources import SourceFile
 from rosterport.domain.mappings import apply_mappings
 from rosterport.domain.policy import Mode
+from rosterport.domain.report import Report
 from rosterport.domain.schemas import get_model
 from rosterport.errors import InputError, ProductionChangedError
 from rosterport.services import uploads
@@ -57,6 +58,9 @@ class DeliveryResult:
     summary: Mapping[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     report: str | None = None  # blob key of the error report CSV
+    reason: str = ""  # Held: the safeguards breached, in people's words
+    groups: tuple[str, ...] = ()  # knock-on removals, counted ("5 students removed, with…")
+    filtered: int = 0  # records validation filtered out (Warn)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -91,12 +95,25 @@ class DeliveryResult:
                 f"Download the error report of version {self.version} in the version history, "
                 "fix the export and deliver again."
             )
+        if self.status == v.HELD and self.reason:  # the reason and the action first
+            counted_groups = "".join(f" {g[:1].upper()}{g[1:]}." for g in self.groups)
+            return (
+                f"Held: {self.reason}. Approve it if that is right, or discard it: "
+                f"version {self.version} in the Version History.{counted_groups} ({who}.)"
+            )
         if self.status == v.HELD:
             return (
                 f"{who} was held by a safeguard ({' '.join(self.notes)}); approve or discard "
                 f"version {self.version} in the version history."
             )
-        return f"{who} was committed as version {self.version} ({counted}): {self.status}."
+        filtered = (
+            f", {self.filtered:,} {v.plural('record', self.filtered)} filtered"
+            if self.filtered
+            else ""
+        )
+        return (
+            f"{who} was committed as version {self.version} ({counted}): {self.status}{filtered}."
+        )
 
 
 def content_hash(files: Sequence[SourceFile]) -> str:
@@ -235,7 +252,13 @@ def _run(
             report=report_key,
         )
     version, status, verified = uploads.commit(
-        hub, org, session.id, committed_by=who, source="sftp", allow_deletions=False
+        hub,
+        org,
+        session.id,
+        committed_by=who,
+        source="sftp",
+        allow_deletions=False,
+        hold=filtered_breaches(report, org.settings.filtered_threshold),
     )
     return DeliveryResult(
         status,
@@ -247,7 +270,25 @@ def _run(
         report.summary(),
         (*report.notes, *verified.sentences(), *(b.sentence() for b in verified.breaches)),
         report_key,
+        v.held_reason(verified.breaches) if verified.breaches else "",
+        tuple(c.sentence() for c in verified.cascades()),
+        sum(f.filtered for f in report.files),
     )
+
+
+def filtered_breaches(report: Report, threshold: float) -> tuple[v.Breach, ...]:
+    """The files of an unattended upload whose share of records filtered out by validation
+    (Warn) is above `threshold`: held for someone to look at, first loads included."""
+    model = get_model(report.model)
+    names = {s.name for s in model.files}
+    out = []
+    for f in report.files:
+        name = f.schema_file or f.name
+        if f.rows and f.filtered / f.rows > threshold:
+            noun = model.file(name).entity if name in names else "record"
+            out.append(v.Breach(name, f.filtered, f.rows, threshold, noun, v.FILTERED))
+    order = [s.name for s in model.files]
+    return tuple(sorted(out, key=lambda b: order.index(b.file) if b.file in order else len(order)))
 
 
 def _replace_status(result: DeliveryResult, status: str) -> DeliveryResult:
@@ -261,6 +302,9 @@ def _replace_status(result: DeliveryResult, status: str) -> DeliveryResult:
         result.summary,
         result.notes,
         result.report,
+        result.reason,
+        result.groups,
+        result.filtered,
     )
 
 

@@ -30,6 +30,10 @@ class VersionInfo:
     status: str
     changes: dict[str, Any]
     restored_from: int | None = None
+    filtered: int = 0  # records validation filtered out (Warn): they stay as they were
+    issues: int = 0  # issues found by validation, every level (0: an empty errors report)
+    breaches: tuple[v.Breach, ...] = ()  # Held: the safeguards it breached
+    cascades: tuple[v.Cascade, ...] = ()  # knock-on removals, counted, with their detail
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +74,7 @@ def version_info(hub: Hub, org: Organization, version_id: int) -> VersionInfo:
 
 
 def _info(row: sa.Row[Any]) -> VersionInfo:
+    detail = dict(row.detail or {})
     return VersionInfo(
         row.id,
         row.created_at.isoformat(timespec="seconds"),
@@ -79,6 +84,10 @@ def _info(row: sa.Row[Any]) -> VersionInfo:
         row.status,
         dict(row.changes or {}),
         row.restored_from,
+        int(detail.get("filtered", 0)),
+        sum(int(n) for n in dict(row.summary or {}).values()),
+        tuple(v.Breach.from_json(b) for b in detail.get("safeguards", ())),
+        tuple(v.Cascade.from_json(c) for c in detail.get("cascades", ())),
     )
 
 

@@ -41,21 +41,30 @@ class SchoolRow:
 
 
 def existing_schools(hub: Hub, org: Organization, model_name: str) -> list[School]:
-    """The schools of the organization in production for this data model."""
+    """The schools of the organization in production: this data model's, then those
+    committed through its other data models (a district that loaded OneRoster files first
+    maps its Passport feed to the same schools), each identifier once."""
+    v.dataset(hub, org, model_name)  # the model must be enabled for the organization
+    found: dict[str, School] = {}
+    for name in (model_name, *(m for m in org.settings.models if m != model_name)):
+        for school in _schools_of(hub, org, name):
+            found.setdefault(school.id, school)
+    return sorted(found.values(), key=lambda s: (s.name.lower(), s.id))
+
+
+def _schools_of(hub: Hub, org: Organization, model_name: str) -> list[School]:
+    """The schools in production of one data model of the organization (none yet: [])."""
     model = get_model(model_name)
     found = school_file(model)
-    if found is None:
+    current = v.current_version(hub, org, model_name)
+    if found is None or current is None:
         return []
     file, key, title = found
-    ds = v.dataset(hub, org, model_name)
-    state = v.state_of(hub, model, v.snapshot_of(hub, ds.current_version), file)
+    state = v.state_of(hub, model, v.snapshot_of(hub, current), file)
     if state.is_empty() or key not in state.columns:
         return []
     names = state.get_column(title) if title in state.columns else [""] * state.height
-    return sorted(
-        (School(str(i), str(n or "")) for i, n in zip(state.get_column(key), names, strict=True)),
-        key=lambda s: (s.name.lower(), s.id),
-    )
+    return [School(str(i), str(n or "")) for i, n in zip(state.get_column(key), names, strict=True)]
 
 
 def load_source_schools(

@@ -18,6 +18,7 @@ from rosterport.store.engine import immediate
 from rosterport.store.tables import organizations
 
 DEFAULT_THRESHOLD = 0.10  # Full mode: removing more than 10% of a file's records needs a yes
+DEFAULT_FILTERED = 0.10  # an unattended upload filtering more than 10% of a file is Held
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$")
 
 
@@ -34,6 +35,7 @@ class OrgSettings:
     thresholds: Mapping[str, float] = field(default_factory=dict)  # per file name
     default_threshold: float = DEFAULT_THRESHOLD
     models: tuple[str, ...] = tuple(MODELS)
+    filtered_threshold: float = DEFAULT_FILTERED  # unattended (SFTP): share filtered, per file
 
     def threshold(self, file: str) -> float:
         return self.thresholds.get(file, self.default_threshold)
@@ -46,6 +48,7 @@ class OrgSettings:
             thresholds={k: float(v) for k, v in data.get("thresholds", {}).items()},
             default_threshold=float(data.get("default_threshold", DEFAULT_THRESHOLD)),
             models=tuple(data.get("models", MODELS)),
+            filtered_threshold=float(data.get("filtered_threshold", DEFAULT_FILTERED)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -57,6 +60,7 @@ class OrgSettings:
             "thresholds": dict(self.thresholds),
             "default_threshold": self.default_threshold,
             "models": list(self.models),
+            "filtered_threshold": self.filtered_threshold,
         }
 
 
@@ -140,6 +144,7 @@ def checked_settings(
     default_threshold: float,
     thresholds: Mapping[str, float],
     models: Sequence[str],
+    filtered_threshold: float = DEFAULT_FILTERED,
 ) -> OrgSettings:
     """Settings from what a person typed (form or API), each value checked with a message
     that says what to change."""
@@ -153,7 +158,7 @@ def checked_settings(
         if not issue.record:
             raise InputError(f"the level of {code} is fixed and cannot be changed")
         parsed[code] = Level.parse(level)
-    shares = {"default": default_threshold, **thresholds}
+    shares = {"default": default_threshold, **thresholds, "filtered records": filtered_threshold}
     for name, share in shares.items():
         if not 0 <= share <= 1:
             raise InputError(
@@ -165,5 +170,10 @@ def checked_settings(
     if not models:
         raise InputError("enable at least one data model")
     return OrgSettings(
-        chosen_mode, parsed, dict(thresholds), default_threshold, tuple(dict.fromkeys(models))
+        chosen_mode,
+        parsed,
+        dict(thresholds),
+        default_threshold,
+        tuple(dict.fromkeys(models)),
+        filtered_threshold,
     )

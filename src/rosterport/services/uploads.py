@@ -69,6 +69,10 @@ IN_PROGRESS = (
 Prepare = Callable[
     [DataModel, list[RawTable | FileProblem]], tuple[list[RawTable | FileProblem], list[str]]
 ]
+NOTHING_TO_COMMIT = (
+    "this upload changes nothing: production already holds exactly these records, "
+    "so there is nothing to commit"
+)
 BREAKDOWN_ROWS = 25  # rows listed per (file, column, issue type) in the breakdown
 
 
@@ -223,7 +227,12 @@ def run_validation(
         report = replace(report, notes=(*report.notes, *notes))
     hub.blobs.put(f"sessions/{session.id}/report.json", _report_json(report))
     originals, report_key = _keep_files(hub, session, report)
-    recorded = {"originals": originals, "report": report_key, "summary": report.summary()}
+    recorded = {
+        "originals": originals,
+        "report": report_key,
+        "summary": report.summary(),
+        "filtered": sum(f.filtered for f in report.files),  # records left out by Warn
+    }
     if not report.valid:
         failed = v.record_failed(
             hub,
@@ -323,6 +332,8 @@ def commit(
     committed_by: str,
     source: str,
     allow_deletions: bool = False,
+    hold: Sequence[v.Breach] = (),
+    refuse_empty: bool = False,
 ) -> tuple[int, str, v.Verified]:
     """Commit the session: a new version in production (or Held by a safeguard). After
     Verify Changes it commits exactly what was shown, without comparing again.
@@ -338,8 +349,15 @@ def commit(
             # it and took its staged state): _begin_commit says which, unless it did not
             if get(hub, org, session_id).state == VALIDATED:
                 raise
+    if refuse_empty:  # a person committing: a version that changes nothing is a mistake
+        verified = get(hub, org, session_id).data.get("verified") or {}
+        counts = verified.get("counts", {})
+        if verified and not any(n for c in counts.values() for n in c.values()):
+            raise InputError(NOTHING_TO_COMMIT)
     session, target = _begin_commit(hub, org, session_id)
     result = v.Verified.from_json(session.data["verified"])
+    if hold:  # the caller's own safeguards (an unattended upload's share of filtered records)
+        result = replace(result, breaches=(*result.breaches, *hold))
     ds = v.dataset(hub, org, session.model)
     earlier = v.version_with_snapshot(hub, ds, target)
     if earlier is not None:  # a crashed attempt committed it: finish its bookkeeping
@@ -354,7 +372,11 @@ def commit(
         session.data.get("originals"),
         session.data.get("report"),
         session.data.get("summary", {}),
-        {"sentences": result.sentences()},
+        {
+            "sentences": result.sentences(),
+            "cascades": [c.to_json() for c in result.cascades()],
+            "filtered": int(session.data.get("filtered", 0)),
+        },
     )
     try:
         version, status = v.commit(

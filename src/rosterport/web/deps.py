@@ -32,7 +32,7 @@ def api_caller(request: Request, hub: Annotated[Hub, Depends(hub_of)]) -> Caller
             401,
             "unauthenticated",
             "sign in, or send an API token as 'Authorization: Bearer <token>' "
-            "(create one under Settings › API tokens)",
+            "(create one on the API tokens page of the admin UI)",
         )
     if request.method not in SAFE_METHODS:
         check_csrf(caller, request.headers.get(CSRF_HEADER))

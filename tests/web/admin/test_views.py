@@ -110,4 +110,4 @@ def test_platform_admin_creates_an_organization_and_its_administrator(site: Site
     assert "Administrator boss@ogdenville.example created for Ogdenville SD." in admin.text
     assert "Their password (shown only now):" in admin.text
     switched = site.client.get("/orgs", params={"go": "ogdenville"}, follow_redirects=False)
-    assert switched.headers["location"] == "/orgs/ogdenville/upload"
+    assert switched.headers["location"] == "/orgs/ogdenville"

@@ -18,6 +18,7 @@ import uvicorn
 from rosterport.bootstrap import build_hub
 from rosterport.config import Settings
 from rosterport.services import accounts
+from rosterport.services.hub import Hub
 from rosterport.services.organizations import create_org
 from rosterport.web.app import create_app
 from tests.conftest import free_port
@@ -63,6 +64,14 @@ def server(tmp_path: Path) -> Iterator[Server]:
     running.should_exit = True
     thread.join(timeout=30)
     hub.engine.dispose()
+
+
+@pytest.fixture
+def hub(server: Server) -> Iterator[Hub]:
+    """A hub on the server's data (to prepare uploads as the API or SFTP would)."""
+    seeded = build_hub(Settings(data_dir=server.data_dir, sftp_port=0))
+    yield seeded
+    seeded.engine.dispose()
 
 
 @pytest.fixture

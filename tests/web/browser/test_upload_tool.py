@@ -23,13 +23,17 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(artifacts() / f"{name}.png"), full_page=True)
 
 
-def sign_in(page: Any, server: Server, email: str) -> None:
+def sign_in(page: Any, server: Server, email: str, *, upload: bool = True) -> None:
+    """Sign in (landing on the organization's home), then open the CSV upload tool."""
     page.goto(server.url + "/")
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     shot(page, "01-sign-in")
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/upload$"))
+    page.wait_for_url(re.compile(r".*/orgs/[a-z0-9-]+$"))
+    if upload:
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="CSV Upload").click()
+        page.wait_for_url(re.compile(r".*/upload$"))
 
 
 def test_the_upload_tool_end_to_end(server: Server, browser: Any, tmp_path: Path) -> None:

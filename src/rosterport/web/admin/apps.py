@@ -22,6 +22,7 @@ from rosterport.errors import RosterportError
 from rosterport.services import integration_setup as setup
 from rosterport.services import integrations as ints
 from rosterport.services.notifications import list_notifications
+from rosterport.services.organizations import Organization
 from rosterport.web.admin.pages import checked_form, go_back, percent, render, signed_in
 from rosterport.web.api.integrations import (
     MAX_INTERVAL,
@@ -32,6 +33,7 @@ from rosterport.web.api.integrations import (
     hosted_address,
     settings_from,
 )
+from rosterport.web.auth import Caller
 from rosterport.web.deps import HubDep, Id, SettingsDep
 from rosterport.web.errors import HttpProblem, classify
 
@@ -95,24 +97,49 @@ def new_page(slug: str, request: Request, hub: HubDep, settings: SettingsDep) ->
     )
 
 
+class FieldProblem(HttpProblem):
+    """A value typed in one field of a form that cannot be used: the form is shown again,
+    as typed, with the message next to that field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(400, "invalid_input", message)
+        self.field = field
+
+
+SECRETS = {"password", "public_key", "private_key"}  # never sent back in a page
+
+
+def _typed(form: dict[str, Any]) -> dict[str, str]:
+    """What was typed in the form, to show it again (secrets left out)."""
+    return {k: str(v) for k, v in form.items() if k not in SECRETS and isinstance(v, str)}
+
+
 def _whole(form: dict[str, Any], key: str, default: int, most: int, what: str) -> int:
     """A whole number typed in a form, from 1 to `most`; otherwise a message saying so."""
     text = str(form.get(key) or default).strip()
     if text.isascii() and text.isdigit() and len(text) <= 10 and 1 <= int(text) <= most:
         return int(text)
-    raise HttpProblem(
-        400, "invalid_input", f"{what} must be a whole number from 1 to {most}, e.g. {default}"
-    )
+    raise FieldProblem(key, f"{what} must be a whole number from 1 to {most}, e.g. {default}")
+
+
+def _share(form: dict[str, Any], key: str, what: str) -> float | None:
+    """A percentage typed in a form (empty: None)."""
+    text = str(form.get(key, "")).strip()
+    if not text:
+        return None
+    try:
+        return percent(text, what)
+    except HttpProblem as problem:
+        raise FieldProblem(key, problem.message) from None
 
 
 def _advanced(form: dict[str, Any]) -> Advanced:
-    threshold = str(form.get("default_threshold", "")).strip()
     return Advanced(
         mode=str(form.get("mode") or "") or None,
         levels={
             code: str(form[f"level-{code}"]) for code in RECORD_ISSUES if form.get(f"level-{code}")
         },
-        default_threshold=percent(threshold, "every file") if threshold else None,
+        default_threshold=_share(form, "default_threshold", "every file"),
         interval_minutes=_whole(
             form, "interval_minutes", 1440, MAX_INTERVAL, "the pull interval (minutes)"
         ),
@@ -149,7 +176,7 @@ async def create(slug: str, request: Request, hub: HubDep) -> Response:
     try:
         made = create_integration(hub, org, _delivery(form))
     except (RosterportError, HttpProblem, ValueError) as error:
-        return go_back(request, f"/orgs/{org.slug}/apps/sftp/new", error=classify(error).message)
+        return _form_again(request, caller, org, None, form, error)
     return go_back(request, f"{_base(org.slug, made.id)}/schools", message="Delivery Config saved.")
 
 
@@ -198,8 +225,36 @@ async def delivery_save(slug: str, integration_id: Id, request: Request, hub: Hu
                 credentials=ints.Credentials(body.password, body.private_key),
             )
     except (RosterportError, HttpProblem, ValueError) as error:
-        return go_back(request, base, error=classify(error).message)
+        return _form_again(request, caller, org, integration, form, error)
     return go_back(request, base, message="Delivery Config saved.")
+
+
+def _form_again(
+    request: Request,
+    caller: Caller,
+    org: Organization,
+    integration: ints.Integration | None,
+    form: dict[str, Any],
+    error: Exception,
+) -> Response:
+    """The Delivery Config form again, as typed (secrets aside), saying what is wrong: next
+    to the field when one field is at fault. Never a redirect: nothing typed is lost."""
+    found = classify(error)
+    message = found.message[:1].upper() + found.message[1:] + "."
+    field = error.field if isinstance(error, FieldProblem) else None
+    return render(
+        request,
+        "sftp_delivery.html",
+        caller,
+        status_code=found.status if 400 <= found.status < 500 else 400,
+        error=message,
+        org=org,
+        hosted=hosted_address(request.app.state.settings),
+        page="apps",
+        typed=_typed(form),
+        field_errors={field: message} if field else {},
+        **_delivery_context(integration),
+    )
 
 
 def _with_mappings(

@@ -11,8 +11,10 @@ from urllib.parse import quote
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import escape
+from markupsafe import Markup, escape
 
+from rosterport.domain.schemas import MODELS
+from rosterport.services.versions import held_reason
 from rosterport.web.auth import CSRF_FIELD, Caller, caller_of, check_csrf
 from rosterport.web.errors import HttpProblem, log
 from rosterport.web.flash import drop_notice, set_notice, take_notice
@@ -21,6 +23,27 @@ from rosterport.web.flash import drop_notice, set_notice, take_notice
 NO_STORE = {"Cache-Control": "no-store"}
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["held_reason"] = held_reason  # why a version is Held, in words
+
+
+def model_title(name: str) -> str:
+    """A data model's title ("Passport Roster Data") for its internal id."""
+    model = MODELS.get(name)
+    return model.title if model else name
+
+
+def inline_code(text: str) -> Markup:
+    """Text written with markdown backticks (OpenAPI descriptions), backticks as <code>."""
+    parts = str(escape(text)).split("`")
+    return Markup(
+        "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+        if len(parts) % 2
+        else str(escape(text))  # an odd number of backticks: shown as written
+    )
+
+
+templates.env.globals["model_title"] = model_title
+templates.env.filters["inline_code"] = inline_code
 
 
 def signed_in(request: Request, hub: Any) -> Caller:

@@ -7,16 +7,18 @@ with the same token in a header. Pages for another organization answer 404, as t
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from rosterport.domain.issues import CATALOGUE, RECORD_ISSUES
 from rosterport.domain.schemas import MODELS
 from rosterport.errors import RosterportError
 from rosterport.services import accounts, history
 from rosterport.services import versions as v
+from rosterport.services.dashboard import dashboard
 from rosterport.services.notifications import list_notifications, mark_read
 from rosterport.services.organizations import (
     checked_settings,
@@ -39,7 +41,18 @@ from rosterport.web.errors import HttpProblem, classify
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF = "rosterport_login_csrf"
+STATIC = Path(__file__).parent / "static"
 HISTORY_PAGE = 50
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """The tab's icon (browsers ask for it at this address), an SVG of the app's own."""
+    return FileResponse(
+        STATIC / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 @router.get("/api/docs", response_class=HTMLResponse)
@@ -147,7 +160,7 @@ def home(request: Request, hub: HubDep) -> Response:
     orgs = caller.orgs(hub)
     if caller.is_platform or len(orgs) != 1:
         return RedirectResponse("/orgs", status_code=303)
-    return RedirectResponse(f"/orgs/{orgs[0].slug}/upload", status_code=303)
+    return RedirectResponse(f"/orgs/{orgs[0].slug}", status_code=303)
 
 
 # -- organizations (platform administrators) ------------------------------------------------
@@ -161,7 +174,7 @@ def orgs_page(
 ) -> Response:
     caller = signed_in(request, hub)
     if go:  # the organization switcher
-        return RedirectResponse(f"/orgs/{caller.org(hub, go).slug}/upload", status_code=303)
+        return RedirectResponse(f"/orgs/{caller.org(hub, go).slug}", status_code=303)
     admins = {o.slug: accounts.list_accounts(hub, o) for o in caller.orgs(hub)}
     return render(request, "orgs.html", caller, admins=admins)
 
@@ -202,6 +215,19 @@ async def admins_create(request: Request, hub: HubDep) -> Response:
     )
     page.headers.update(NO_STORE)
     return page
+
+
+# -- an organization's home ---------------------------------------------------------------
+
+
+@router.get("/orgs/{slug}", response_class=HTMLResponse)
+def home_page(slug: str, request: Request, hub: HubDep) -> Response:
+    """The organization's dashboard, where an administrator lands after signing in."""
+    caller = signed_in(request, hub)
+    org = caller.org(hub, slug)
+    return render(
+        request, "home.html", caller, org=org, board=dashboard(hub, org), held=v.HELD, page="home"
+    )
 
 
 # -- the CSV upload tool ------------------------------------------------------------------
@@ -351,6 +377,7 @@ async def settings_save(slug: str, request: Request, hub: HubDep) -> Response:
                 if key.startswith("threshold-") and str(value).strip()
             },
             models=[m for m in MODELS if form.get(f"model-{m}") == "on"],
+            filtered_threshold=percent(form.get("filtered_threshold", "10"), "filtered records"),
         )
         update_settings(hub, org, settings)
     except (RosterportError, HttpProblem) as error:

@@ -39,6 +39,11 @@ class SettingsBody(BaseModel):
     default_threshold: float = Field(default=0.10, description="share of records (0–1)")
     thresholds: dict[str, float] = Field(default_factory=dict, description="file → share")
     models: list[str] = Field(default_factory=lambda: list(MODELS))
+    filtered_threshold: float = Field(
+        default=0.10,
+        description="unattended (SFTP) uploads filtering out more than this share of a "
+        "file's records (0–1) are Held",
+    )
 
 
 class NewToken(BaseModel):
@@ -119,6 +124,7 @@ def put_settings(slug: str, body: SettingsBody, caller: CallerDep, hub: HubDep) 
         default_threshold=body.default_threshold,
         thresholds=body.thresholds,
         models=body.models,
+        filtered_threshold=body.filtered_threshold,
     )
     return settings_json(update_settings(hub, org, settings))
 

@@ -95,10 +95,24 @@ def session_json(hub: Hub, org: Organization, session: uploads.Session) -> dict[
     }
 
 
+def kept_sentence(file: str, count: int) -> str:
+    """ "9 records of students.csv left out by validation stay in production as they were" """
+    return (
+        f"{count:,} {v.plural('record', count)} of {file} left out by validation "
+        "stay in production as they were"
+    )
+
+
 def preview_json(result: v.Preview | v.Verified) -> dict[str, Any]:
     return {
         "changes": result.counts(),
         "notes": result.sentences(),
+        "cascades": [c.to_json() for c in result.cascades()],
+        "kept": [
+            {"file": file, "count": count, "sentence": kept_sentence(file, count)}
+            for file, count in result.kept.items()
+            if count
+        ],
         "safeguards": [
             {
                 "file": b.file,
@@ -106,6 +120,7 @@ def preview_json(result: v.Preview | v.Verified) -> dict[str, Any]:
                 "in_production": b.in_production,
                 "threshold": b.threshold,
                 "message": b.sentence(),
+                "reason": b.reason(),
             }
             for b in result.breaches
         ],
@@ -330,6 +345,7 @@ def commit(
         committed_by=caller.who,
         source=caller.via,
         allow_deletions=bool(body and body.allow_deletions),
+        refuse_empty=caller.via == "web",  # the upload tool; API clients may record one
     )
     return {"version": version, "status": status, **preview_json(result)}
 

@@ -47,7 +47,8 @@ def list_versions(
 
 @router.get("/orgs/{slug}/versions/{version_id}", summary="One version")
 def one_version(slug: str, version_id: Id, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
-    return history.version_info(hub, caller.org(hub, slug), version_id).to_dict()
+    info = history.version_info(hub, caller.org(hub, slug), version_id)
+    return {**info.to_dict(), "filtered": info.filtered}
 
 
 @router.get(

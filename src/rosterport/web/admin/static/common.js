@@ -2,7 +2,7 @@
 "use strict";
 document.querySelectorAll("[data-org-switch]").forEach((select) => {
   select.addEventListener("change", () => {
-    window.location.href = select.value ? `/orgs/${encodeURIComponent(select.value)}/upload` : "/orgs";
+    window.location.href = select.value ? `/orgs/${encodeURIComponent(select.value)}` : "/orgs";
   });
 });
 document.querySelectorAll("form[data-confirm]").forEach((form) => {

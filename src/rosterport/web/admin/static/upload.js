@@ -28,7 +28,7 @@
   }
 
   async function call(method, path, body) {
-    const options = { method, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" };
+    const options = { method, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin", cache: "no-store" };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
@@ -66,7 +66,15 @@
       tr.dataset.file.toLowerCase() === lower ||
       tr.dataset.aliases.split(",").filter(Boolean).some((a) => a.toLowerCase() === lower));
   }
+  // a (+) slot takes the file of its own name only (letter case aside): another file there
+  // would be read as the wrong kind of record
+  function wrongSlot(file, slot) {
+    if (!slot || file.name.toLowerCase() === slot.toLowerCase()) return false;
+    fail(`${file.name} is not ${slot}: choose the file named ${slot} for this line, or use Add files for other files.`);
+    return true;
+  }
   function addFile(file, as) {
+    if (wrongSlot(file, as)) return;
     const name = as || file.name;
     if (file.size > maxBytes) { fail(`${file.name} is larger than ${fmt(maxBytes / 1048576)} MB, the largest upload allowed.`); return; }
     chosen.set(name, file);
@@ -139,6 +147,7 @@
     showStep("validate");
     try {
       session = await call("POST", "/uploads", { model: modelSelect.value });
+      remember(session.id);
       const total = [...chosen.values()].reduce((sum, f) => sum + f.size, 0) || 1;
       let done = 0;
       for (const [name, file] of chosen) { await put(name, file, done, total); done += file.size; }
@@ -157,6 +166,30 @@
       fail(`${error.message}`);
       $("upload").disabled = false;
       showStep("choose");
+    }
+  });
+
+  // after a failed validation: send only the fixed files into the same upload (a file of
+  // the same name replaces the earlier one) and validate again
+  $("replace-files").addEventListener("change", () => { $("revalidate").disabled = !$("replace-files").files.length; });
+  $("revalidate").addEventListener("click", async () => {
+    clearFail();
+    $("revalidate").disabled = true;
+    const files = [...$("replace-files").files];
+    $("progress").hidden = false;
+    $("progress-title").textContent = "Uploading…";
+    try {
+      const total = files.reduce((sum, f) => sum + f.size, 0) || 1;
+      let done = 0;
+      for (const file of files) { await put(file.name, file, done, total); done += file.size; chosen.set(file.name, file); }
+      $("progress-title").textContent = "Validating…";
+      session = await call("POST", `/uploads/${session.id}/validate`, {});
+      $("progress").hidden = true;
+      $("replace-files").value = "";
+      renderValidation(session);
+    } catch (error) {
+      fail(`${error.message}`);
+      $("revalidate").disabled = false;
     }
   });
 
@@ -184,6 +217,7 @@
     if (fileIssues.length) results.push(el("details", { class: "file-result", open: true }, el("summary", {}, el("span", { class: "name", text: "Other issues" })), breakdown(fileIssues)));
     $("file-results").replaceChildren(...results);
     $("verify").hidden = failed;
+    $("replace").hidden = !failed;
     const link = $("report-link");
     link.hidden = !(s.version && failed);
     if (s.version) link.href = `${api}/versions/${s.version}/report`;
@@ -219,12 +253,23 @@
     if (breaches.length) {
       const box = el("div", { class: "alert", role: "alert" },
         el("strong", { text: "This upload removes many records." }),
-        el("ul", {}, ...breaches.map((b) => el("li", { text: `${b.file}: removes ${fmt(b.removed)} of ${fmt(b.in_production)} records in production (${Math.round((b.removed / b.in_production) * 100)}%, more than the ${Math.round(b.threshold * 100)}% allowed).` }))),
+        el("ul", {}, ...breaches.map((b) => el("li", { text: `${b.file}: ${b.reason}.` }))),
         el("label", { class: "choice" }, el("input", { type: "checkbox", id: "confirm-removals", onchange: (e) => { $("commit").disabled = !e.target.checked; } }), "I confirm these removals"));
       guard.append(box);
     }
-    $("commit").disabled = breaches.length > 0;
-    $("change-notes").replaceChildren(...result.notes.map((n) => el("li", { text: n })));
+    const nothing = Object.values(result.changes).every((c) => c.added + c.updated + c.removed === 0);
+    if (nothing) {
+      guard.append(el("p", { class: "alert", role: "status", id: "nothing-to-commit",
+        text: "This upload changes nothing: production already holds exactly these records, so there is nothing to commit." }));
+    }
+    $("commit").disabled = breaches.length > 0 || nothing;
+    // counts first, each removed record's knock-on effects on demand
+    $("change-notes").replaceChildren(
+      ...result.cascades.map((c) => el("li", { "data-cascade": c.file },
+        `${c.sentence}.`,
+        el("details", {}, el("summary", { text: `Show the ${fmt(c.detail.length)} ${c.noun} removals one by one` }),
+          el("ul", {}, ...c.detail.map((d) => el("li", { text: d })))))),
+      ...result.kept.map((k) => el("li", { text: `${k.sentence}.` })));
     const files = Object.entries(result.changes);
     $("counts").querySelector("tbody").replaceChildren(...files.map(([name, c]) => el("tr", { "data-file": name },
       el("th", { scope: "row", text: name }), el("td", { class: "num", text: fmt(c.added) }),
@@ -289,11 +334,47 @@
 
   async function follow(version, status) {
     const line = $("commit-status");
+    let filtered = 0;
+    try { filtered = (await call("GET", `/versions/${version}`)).filtered || 0; } catch (_) { /* shown without */ }
+    const kept = filtered ? `, ${fmt(filtered)} record${filtered === 1 ? "" : "s"} filtered` : "";
     for (let i = 0; i < 1200; i++) {
-      line.replaceChildren(`Version ${version}: `, el("span", { class: "status", "data-status": status, text: status }));
+      line.replaceChildren(`Version ${version}: `, el("span", { class: "status", "data-status": status, text: status }), kept);
       if (status !== "Pending propagation") return;
       await new Promise((r) => setTimeout(r, 1000));
       try { status = (await call("GET", `/versions/${version}`)).status; } catch (_) { /* keep polling */ }
+    }
+  }
+
+  // -- reload and back: the upload's id is in the address (?session=…), and the page
+  // picks the upload up where it was (validated, changes verified, committed)
+  function remember(id) {
+    const url = new URL(window.location.href);
+    if (id) url.searchParams.set("session", id); else url.searchParams.delete("session");
+    window.history.replaceState(null, "", url);
+  }
+  async function resume(id) {
+    try { session = await call("GET", `/uploads/${encodeURIComponent(id)}`); } catch (_) { remember(null); return; }
+    if (session.model && modelSelect.value !== session.model) { modelSelect.value = session.model; renderChosen(); }
+    if (["validated", "failed", "previewed"].includes(session.state) && session.report) {
+      $("choose").hidden = true;
+      showStep("validate");
+      renderValidation(session);
+      if (session.state === "previewed") {
+        try {
+          const result = await call("POST", `/uploads/${session.id}/changes`);
+          $("validated").hidden = true;
+          renderChanges(result);
+          showStep("verify");
+        } catch (error) { fail(error.message); }
+      }
+    } else if (["committed", "committing"].includes(session.state) && session.version) {
+      $("choose").hidden = true;
+      $("committed").hidden = false;
+      showStep("commit");
+      follow(session.version, session.status || "Pending propagation");
+    } else {
+      remember(null);  // nothing uploaded yet: the files are chosen again
+      session = null;
     }
   }
 
@@ -303,7 +384,7 @@
     // the page starts over at once; the server's session is reset in the background (files
     // chosen meanwhile belong to the next upload)
     const previous = session && !["committed", "reset"].includes(session.state) && $("committed").hidden ? session : null;
-    session = null; chosen.clear();
+    session = null; chosen.clear(); remember(null);
     ["progress", "validated", "changes", "committed"].forEach((id) => { $(id).hidden = true; });
     $("choose").hidden = false;
     showStep("choose");
@@ -319,5 +400,6 @@
     if (input.files[0]) addFile(input.files[0], input.dataset.for);
   });
   renderChosen();
-  tool.dataset.ready = "yes";
+  const resuming = new URLSearchParams(window.location.search).get("session");
+  (resuming ? resume(resuming) : Promise.resolve()).finally(() => { tool.dataset.ready = "yes"; });
 })();
