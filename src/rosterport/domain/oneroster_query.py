@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from rosterport.domain.roster.objects import DEMOGRAPHIC_FIELDS
+
 _COMMON = ("sourcedId", "status", "dateLastModified", "metadata")
 FIELDS: dict[str, tuple[str, ...]] = {
     "orgs": (*_COMMON, "name", "type", "identifier", "parent", "children"),
@@ -86,22 +88,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "beginDate",
         "endDate",
     ),
-    "demographics": (
-        *_COMMON,
-        "birthDate",
-        "sex",
-        "americanIndianOrAlaskaNative",
-        "asian",
-        "blackOrAfricanAmerican",
-        "nativeHawaiianOrOtherPacificIslander",
-        "white",
-        "demographicRaceTwoOrMoreRaces",
-        "hispanicOrLatinoEthnicity",
-        "countryOfBirthCode",
-        "stateOfBirthAbbreviation",
-        "cityOfBirth",
-        "publicSchoolResidenceStatus",
-    ),
+    "demographics": (*_COMMON, *DEMOGRAPHIC_FIELDS),
 }
 # the envelope keys of each collection: (list, one object)
 ENVELOPES: dict[str, tuple[str, str]] = {

@@ -92,6 +92,23 @@ _METADATA = _v("metadata")
 
 # The OneRoster 1.1 REST binding's fields per collection, in its order (status and
 # dateLastModified are the store's; password is never delivered and has no field here).
+# the demographics object's fields (after metadata), as the REST binding orders them
+DEMOGRAPHIC_FIELDS: Final = (
+    "birthDate",
+    "sex",
+    "americanIndianOrAlaskaNative",
+    "asian",
+    "blackOrAfricanAmerican",
+    "nativeHawaiianOrOtherPacificIslander",
+    "white",
+    "demographicRaceTwoOrMoreRaces",
+    "hispanicOrLatinoEthnicity",
+    "countryOfBirthCode",
+    "stateOfBirthAbbreviation",
+    "cityOfBirth",
+    "publicSchoolResidenceStatus",
+)
+
 FIELDS: Final[Mapping[str, tuple[Field, ...]]] = {
     "orgs": (
         _METADATA,
@@ -162,22 +179,7 @@ FIELDS: Final[Mapping[str, tuple[Field, ...]]] = {
         _v("beginDate"),
         _v("endDate"),
     ),
-    "demographics": (
-        _METADATA,
-        _v("birthDate"),
-        _v("sex"),
-        _v("americanIndianOrAlaskaNative"),
-        _v("asian"),
-        _v("blackOrAfricanAmerican"),
-        _v("nativeHawaiianOrOtherPacificIslander"),
-        _v("white"),
-        _v("demographicRaceTwoOrMoreRaces"),
-        _v("hispanicOrLatinoEthnicity"),
-        _v("countryOfBirthCode"),
-        _v("stateOfBirthAbbreviation"),
-        _v("cityOfBirth"),
-        _v("publicSchoolResidenceStatus"),
-    ),
+    "demographics": (_METADATA, *(_v(name) for name in DEMOGRAPHIC_FIELDS)),
 }
 
 TEXT: Final[pl.DataType] = pl.String()

@@ -19,7 +19,7 @@ import polars as pl
 
 from rosterport.domain.roster import values
 from rosterport.domain.roster.mapping import not_delivered, rows, source_state
-from rosterport.domain.roster.objects import TEXTS, build
+from rosterport.domain.roster.objects import DEMOGRAPHIC_FIELDS, TEXTS, build
 from rosterport.domain.schemas.oneroster import ONEROSTER_11
 
 MODEL = ONEROSTER_11.name
@@ -233,23 +233,7 @@ def roster(states: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         ),
         "demographics": build(
             "demographics",
-            demographics.select(
-                "sourcedId",
-                "birthDate",
-                "sex",
-                "americanIndianOrAlaskaNative",
-                "asian",
-                "blackOrAfricanAmerican",
-                "nativeHawaiianOrOtherPacificIslander",
-                "white",
-                "demographicRaceTwoOrMoreRaces",
-                "hispanicOrLatinoEthnicity",
-                "countryOfBirthCode",
-                "stateOfBirthAbbreviation",
-                "cityOfBirth",
-                "publicSchoolResidenceStatus",
-                "schools",
-            ),
+            demographics.select("sourcedId", *DEMOGRAPHIC_FIELDS, "schools"),
         ),
     }
 
@@ -344,21 +328,7 @@ ROWS = rows(
         *not_delivered("users.csv", ("password",), "a secret: never delivered"),
         *(
             ("demographics.csv", column, f"demographics.{column}", "")
-            for column in (
-                "birthDate",
-                "sex",
-                "americanIndianOrAlaskaNative",
-                "asian",
-                "blackOrAfricanAmerican",
-                "nativeHawaiianOrOtherPacificIslander",
-                "white",
-                "demographicRaceTwoOrMoreRaces",
-                "hispanicOrLatinoEthnicity",
-                "countryOfBirthCode",
-                "stateOfBirthAbbreviation",
-                "cityOfBirth",
-                "publicSchoolResidenceStatus",
-            )
+            for column in DEMOGRAPHIC_FIELDS
         ),
         ("enrollments.csv", "classSourcedId", "enrollments.class", "GUIDRef"),
         ("enrollments.csv", "schoolSourcedId", "enrollments.school", "GUIDRef"),
