@@ -19,14 +19,14 @@ IntegrityError).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
 
+from rosterport.store.bulk import copy_lines, copy_text, driver_connection, driver_errors
 from rosterport.store.tables import read_models, records
 
 BATCH = 50_000  # rows per executemany / COPY write / delete statement
@@ -200,25 +200,6 @@ def _same_length(keys: Sequence[str], rows_json: Sequence[str]) -> None:
         raise ValueError(f"{len(keys)} keys but {len(rows_json)} JSON rows")
 
 
-def _driver_connection(conn: sa.Connection) -> Any:
-    """The DBAPI connection under `conn`, inside the transaction of `conn` (begun here if
-    the caller has not run a statement yet, as SQLAlchemy's autobegin would)."""
-    if not conn.in_transaction():
-        conn.begin()
-    return conn.connection.driver_connection
-
-
-@contextmanager
-def _driver_errors(conn: sa.Connection, statement: str) -> Iterator[None]:
-    """Driver errors raised as SQLAlchemy's (IntegrityError for a repeated key, …), like
-    every other statement of the connection."""
-    dbapi: Any = conn.dialect.loaded_dbapi
-    try:
-        yield
-    except dbapi.Error as error:
-        raise sa.exc.DBAPIError.instance(statement, None, error, dbapi.Error) from error
-
-
 def _delete_keys(conn: sa.Connection, t: _Target, keys: list[str]) -> None:
     if not keys:
         return
@@ -243,9 +224,9 @@ def _delete_keys(conn: sa.Connection, t: _Target, keys: list[str]) -> None:
     delete = (
         "DELETE FROM records WHERE dataset_id = ? AND entity = ? AND generation = ? AND key = ?"
     )
-    cursor = _driver_connection(conn).cursor()
+    cursor = driver_connection(conn).cursor()
     try:
-        with _driver_errors(conn, delete):
+        with driver_errors(conn, delete):
             for start in range(0, len(keys), BATCH):
                 cursor.executemany(
                     delete,
@@ -275,9 +256,9 @@ def _executemany(
     """SQLite: the driver's executemany over plain tuples, BATCH rows at a time."""
     t = target
     insert = f"INSERT INTO records ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
-    cursor = _driver_connection(conn).cursor()
+    cursor = driver_connection(conn).cursor()
     try:
-        with _driver_errors(conn, insert):
+        with driver_errors(conn, insert):
             for start in range(0, len(keys), BATCH):
                 stop = start + BATCH
                 cursor.executemany(
@@ -291,16 +272,6 @@ def _executemany(
         cursor.close()
 
 
-def _copy_text(column: pl.Expr) -> pl.Expr:
-    """A text column escaped for COPY's text format (backslash, tab, newline, return)."""
-    return (
-        column.str.replace_all("\\", "\\\\", literal=True)
-        .str.replace_all("\t", "\\t", literal=True)
-        .str.replace_all("\n", "\\n", literal=True)
-        .str.replace_all("\r", "\\r", literal=True)
-    )
-
-
 def _copy(conn: sa.Connection, t: _Target, keys: Sequence[str], rows_json: Sequence[str]) -> None:
     """PostgreSQL: COPY in the transaction of `conn`, written BATCH lines at a time; the
     lines are built by polars (columnar), never by a Python loop per row. Rows go in key
@@ -308,25 +279,18 @@ def _copy(conn: sa.Connection, t: _Target, keys: Sequence[str], rows_json: Seque
     frame = pl.DataFrame(
         {"key": keys, "data": rows_json}, schema={"key": pl.String, "data": pl.String}
     ).sort("key")
-    entity = _copy_text(pl.lit(t.entity, dtype=pl.String))
+    entity = copy_text(pl.lit(t.entity, dtype=pl.String))
     lines = frame.select(
         pl.concat_str(
             [
                 pl.lit(f"{t.org_id}\t{t.dataset_id}\t"),
                 entity,
                 pl.lit("\t"),
-                _copy_text(pl.col("key")),
+                copy_text(pl.col("key")),
                 pl.lit(f"\t{t.version_id}\t"),
-                _copy_text(pl.col("data")),
+                copy_text(pl.col("data")),
                 pl.lit(f"\t{t.generation}\n"),
             ]
         ).alias("line")
     ).get_column("line")
-    statement = f"COPY records ({_COLUMNS}) FROM STDIN"
-    with (
-        _driver_errors(conn, statement),
-        _driver_connection(conn).cursor() as cursor,
-        cursor.copy(statement) as copy,
-    ):
-        for start in range(0, lines.len(), BATCH):
-            copy.write(lines.slice(start, BATCH).str.join("").item())
+    copy_lines(conn, "records", _COLUMNS, lines)

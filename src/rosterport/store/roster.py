@@ -26,7 +26,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from rosterport.domain.oneroster_query import Filter, Predicate
-from rosterport.store.records import _copy_text, _driver_connection, _driver_errors
+from rosterport.store.bulk import copy_lines, copy_text, driver_connection, driver_errors
 from rosterport.store.tables import (
     organizations,
     read_models,
@@ -377,9 +377,9 @@ def _executemany(conn: sa.Connection, table: str, columns: list[str], frame: pl.
         )
     marks = ", ".join("?" for _ in columns)
     statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-    cursor = _driver_connection(conn).cursor()
+    cursor = driver_connection(conn).cursor()
     try:
-        with _driver_errors(conn, statement):
+        with driver_errors(conn, statement):
             for start in range(0, frame.height, BATCH):
                 cursor.executemany(statement, frame.slice(start, BATCH).select(columns).rows())
     finally:
@@ -395,19 +395,12 @@ def _copy(conn: sa.Connection, table: str, columns: list[str], frame: pl.DataFra
         if frame.schema[name] == pl.Datetime("us", "UTC"):
             text = column.dt.strftime("%Y-%m-%d %H:%M:%S%.6f+00")
         else:
-            text = _copy_text(column.cast(pl.String))
+            text = copy_text(column.cast(pl.String))
         cells.append(text.fill_null("\\N"))
     lines = frame.select(pl.concat_str(cells, separator="\t").add("\n").alias("line")).get_column(
         "line"
     )
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with (
-        _driver_errors(conn, statement),
-        _driver_connection(conn).cursor() as cursor,
-        cursor.copy(statement) as copy,
-    ):
-        for start in range(0, lines.len(), BATCH):
-            copy.write(lines.slice(start, BATCH).str.join("").item())
+    copy_lines(conn, table, ", ".join(columns), lines)
 
 
 # -- reading -----------------------------------------------------------------------------------
