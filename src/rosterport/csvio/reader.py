@@ -23,6 +23,7 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Iterator
 
 import polars as pl
 
@@ -196,22 +197,35 @@ def _read_fast(name: str, data: bytes) -> RawTable | FileProblem | None:
         return None
     width = len(header)
     columns = [position(i) for i in range(width)]
-    records = pl.read_csv(
-        data,
-        has_header=False,
-        schema=dict.fromkeys(columns, pl.String),
-        empty_string_is_null=False,
-        truncate_ragged_lines=True,
-        quote_char='"',
-    ).rechunk()  # one chunk per column: later selects and filters never realign chunks
+    records = _one_chunk_each(
+        pl.read_csv(
+            data,
+            has_header=False,
+            schema=dict.fromkeys(columns, pl.String),
+            empty_string_is_null=False,
+            truncate_ragged_lines=True,
+            quote_char='"',
+        ).get_columns()
+    )
     fields = _uniform_fields(data, records)
     if fields is None:
         fields = _field_counts(data)
     if fields is None or fields.len() != records.height:
         return None
-    frame = records.with_row_index(ROW, offset=1).with_columns(fields.rechunk().alias(FIELDS))
-    frame = frame.slice(1)
-    return _finish(name, header, frame)
+    numbered = records.with_row_index(ROW, offset=1).with_columns(fields.rechunk().alias(FIELDS))
+    holder = [numbered.slice(1)]
+    del records, fields, numbered  # _finish may copy the columns: no other reference left
+    return _finish(name, header, holder)
+
+
+def _one_chunk_each(columns: list[pl.Series]) -> pl.DataFrame:
+    """The columns as a frame, each in one chunk (later selects and filters never realign
+    chunks), rechunked one at a time: the old chunks of a column are freed before the next
+    is copied, so the file is never held twice (a whole-frame rechunk would)."""
+    for i, column in enumerate(columns):
+        columns[i] = column.rechunk()
+        del column
+    return pl.DataFrame(columns)
 
 
 def _uniform_fields(data: bytes, records: pl.DataFrame) -> pl.Series | None:
@@ -350,15 +364,27 @@ def _read_slow(name: str, data: bytes) -> RawTable | FileProblem:
         pl.Series(ROW, range(2, len(body) + 2), dtype=pl.UInt32),
         pl.Series(FIELDS, [len(row) for row in body], dtype=pl.UInt32),
     )
-    return _finish(name, header, frame)
+    holder = [frame]
+    del frame
+    return _finish(name, header, holder)
 
 
-def _finish(name: str, header: list[str], frame: pl.DataFrame) -> RawTable | FileProblem:
+def _drain(columns: list[pl.Series]) -> Iterator[pl.Series]:
+    """The columns, each taken out of the list as it is handed over (so it can be freed as
+    soon as the caller replaced it)."""
+    columns.reverse()
+    while columns:
+        yield columns.pop()
+
+
+def _finish(name: str, header: list[str], holder: list[pl.DataFrame]) -> RawTable | FileProblem:
     """Drop blank rows (every cell empty or only spaces and tabs, as the validator reads a
-    missing value); a file with no records left is empty.
+    missing value) from the frame `holder` holds (taken out of it, so that its columns can
+    be freed as they are copied); a file with no records left is empty.
 
     Only rows whose first field is blank can be blank rows, so the full test runs on those.
     """
+    frame = holder.pop()
     width = len(header)
     first = pl.col(position(0))
     blank_first = (
@@ -370,9 +396,12 @@ def _finish(name: str, header: list[str], frame: pl.DataFrame) -> RawTable | Fil
     if suspects.height:
         values = [pl.col(position(i)).str.strip_chars(" \t") != "" for i in range(width)]
         blank = suspects.filter(~pl.any_horizontal(values)) if values else suspects
-        frame = frame.join(blank.select(ROW), on=ROW, how="anti", maintain_order="left")
-        frame = frame.rechunk()
         blanks = blank.height
+        if blanks:  # one column at a time: the file is never held twice
+            keep = ~frame.get_column(ROW).is_in(blank.get_column(ROW).implode())
+            columns = frame.get_columns()
+            del frame
+            frame = _one_chunk_each([column.filter(keep) for column in _drain(columns)])
     else:
         blanks = 0
     if frame.height == 0:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from rosterport.domain.changes import object_key, state_key
 from rosterport.domain.checks import issueframe
 from rosterport.domain.checks.files import PackagePlan, Table
 from rosterport.domain.checks.keys import check_unique
@@ -39,7 +40,7 @@ from rosterport.domain.issues import (
     issue_type,
 )
 from rosterport.domain.policy import Policy, Production
-from rosterport.domain.report import FileResult, FileStatus, Report
+from rosterport.domain.report import FileResult, FileStatus, Report, in_reading_order
 from rosterport.domain.schemas.model import DataModel, FileSchema, Reference
 from rosterport.domain.tables import FIELDS, ROW, FileProblem, RawTable, position
 
@@ -146,6 +147,7 @@ class _Run:
             requirements,
             not_required_rows=not_required,
             trims=self.model.trims_values,
+            keep_values=self.rules.needs_values,
         )
         values = checked.values
         normalized = checked.normalized
@@ -173,12 +175,15 @@ class _Run:
         self.issues.extend(file_issues)
         survivors = _without(normalized, removed)
         rejected = _rows_at(leveled, Level.ERROR).join(removed, on=ROW, how="anti").height
+        # what later files and staging need of the removed records: their keys and row,
+        # not every column (every student removed would be a second copy of students.csv)
+        kept_columns = [c for c in self._removed_columns(schema) if c in normalized.columns]
         self.states[schema.name] = FileState(
             survivors=survivors,
-            removed=normalized.filter(pl.col(ROW).is_in(removed.get_column(ROW).implode())),
+            removed=normalized.select(ROW, *kept_columns).filter(_in_rows(removed.get_column(ROW))),
         )
         self.records[schema.name] = survivors
-        failed = bool(issueframe.concat(file_issues).filter(pl.col("level") == "error").height)
+        failed = any((f.get_column("level") == Level.ERROR.value).any() for f in file_issues)
         self.results[schema.name] = FileResult(
             table.name,
             FileStatus.FAILED if failed else FileStatus.VALIDATED,
@@ -188,6 +193,23 @@ class _Run:
             rejected,
             schema_file=schema.name,
         )
+
+    def _removed_columns(self, schema: FileSchema) -> list[str]:
+        """The columns of a file's removed records that are used later: the columns other
+        files' references point to (cascade messages), the object key and the state key
+        (what staging keeps in production), and `status` (OneRoster deletions)."""
+        wanted = [
+            *(
+                c
+                for r in self.model.references
+                if r.target == schema.name
+                for c in r.target_columns
+            ),
+            *object_key(schema),
+            *state_key(schema),
+            "status",
+        ]
+        return list(dict.fromkeys(wanted))
 
     def _values(
         self, schema: FileSchema, table: RawTable, positions: dict[str, int]
@@ -299,21 +321,26 @@ class _Run:
 
     def _leveled(self, issues: pl.DataFrame) -> pl.DataFrame:
         """Fill in the policy's level where a check left it open."""
+        issues = issueframe.conform(issues)
         if not issues.height or not issues.get_column("level").is_null().any():
             return issues
-        levels = {code: self.policy.level(code).value for code in issues["code"].unique()}
+        # the policy's level of every code, looked up by the code's enum index (no strings)
+        levels = pl.Series(
+            [self.policy.level(code).value if t.record else None for code, t in CATALOGUE.items()],
+            dtype=issueframe.LEVEL,
+        )
         return issues.with_columns(
-            pl.coalesce(
-                pl.col("level"),
-                pl.col("code").replace_strict(levels, default=None, return_dtype=pl.String),
-            ).alias("level")
+            pl.coalesce(pl.col("level"), pl.lit(levels).gather(pl.col("code").to_physical()))
         )
 
     def finish(self, tables: Sequence[Table]) -> Validation:
-        issues = issueframe.concat(self.issues)
         by_name = {r.name: r for r in self.results.values()}
         files = tuple(by_name[t.name] for t in tables if t.name in by_name)
+        # one frame in reading order, each part freed as it is taken in: never held twice
+        holder = [issueframe.concat_consuming(self.issues)]
+        issues = in_reading_order(holder, files)
         report = Report(self.model.name, files, issues, tuple(self.notes))
+        del issues
         filtered = {name: state.removed for name, state in self.states.items() if state}
         return Validation(report, self.records, dict(self.plan.modes), filtered)
 
@@ -330,22 +357,41 @@ def _mask_shifted(schema: FileSchema, table: RawTable, issues: pl.DataFrame) -> 
     malformed = table.frame.filter(pl.col(FIELDS) != len(table.header)).get_column(ROW)
     if not malformed.len():
         return issues
-    shifted = (
-        pl.col("row").is_in(malformed.implode())
+    shifted = issues.select(
+        _in_rows(malformed, "row")
         & pl.col("value").is_not_null()
         & (pl.col("code") != MALFORMED_ROW.code)
-    )
+    ).to_series()
+    if not shifted.any():
+        return issues
     titles = {code: issue.title for code, issue in CATALOGUE.items()}
-    message = pl.format(
-        "{} ({}): the value is not shown because this row has the wrong number of fields, so "
-        "its values may sit under other columns than their own, a password among them; fix "
-        "the row's commas and quotes first",
-        pl.col("column").fill_null("a value"),
-        pl.col("code").replace_strict(titles, default="issue", return_dtype=pl.String),
+    # a template per (column, code) of the shifted issues, without placeholders: the column
+    # names are the schema's, so there are few; made once each and joined, not per issue
+    keys = ["column", "code"]
+    templates = (
+        issues.filter(shifted)
+        .select(keys)
+        .unique()
+        .with_columns(
+            issueframe.template(
+                pl.col("column").fill_null("a value"),
+                " (",
+                pl.col("code").cast(pl.String).replace_strict(titles, default="issue"),
+                "): the value is not shown because this row has the wrong number of fields, so "
+                "its values may sit under other columns than their own, a password among them; "
+                "fix the row's commas and quotes first",
+            ).alias("__template")
+        )
+    )
+    matched = (
+        issues.select(keys)
+        .join(templates, on=keys, how="left", nulls_equal=True, maintain_order="left")
+        .get_column("__template")
     )
     return issues.with_columns(
         pl.when(shifted).then(pl.lit(issueframe.MASK)).otherwise(pl.col("value")).alias("value"),
-        pl.when(shifted).then(message).otherwise(pl.col("message")).alias("message"),
+        pl.when(shifted).then(pl.lit(None)).otherwise(pl.col("message")).alias("message"),
+        pl.when(shifted).then(matched).otherwise(pl.col("template")).alias("template"),
     )
 
 
@@ -366,7 +412,28 @@ def _without(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
     """`frame` less the rows whose ROW is in `rows` (order kept)."""
     if not rows.height:
         return frame
-    return frame.filter(~pl.col(ROW).is_in(rows.get_column(ROW).implode()))
+    return frame.filter(~_in_rows(rows.get_column(ROW)))
+
+
+def _in_rows(rows: pl.Series, column: str = ROW) -> pl.Expr:
+    """Whether `column` (spreadsheet row numbers) is one of `rows`.
+
+    Row numbers are small integers (at most the file's line count), so a table of flags
+    indexed by row number answers with one gather, several times faster than a hash set of
+    millions of rows (`is_in`)."""
+    if not rows.len():
+        return pl.lit(value=False)
+    size = int(rows.max() or 0) + 1  # type: ignore[arg-type]  # max of UInt32 row numbers is an int
+    flags = pl.Series(values=[False], dtype=pl.Boolean).extend_constant(False, size - 1)
+    flags = flags.scatter(rows.cast(pl.UInt32), True)
+    index = pl.col(column).cast(pl.UInt32)
+    inside = index < size
+    return (
+        pl.when(inside)
+        .then(pl.lit(flags).gather(index.clip(upper_bound=size - 1)))
+        .otherwise(False)
+        .fill_null(False)
+    )
 
 
 def _rows_at(issues: pl.DataFrame, level: Level) -> pl.DataFrame:
