@@ -20,7 +20,7 @@ import polars as pl
 from rosterport.domain.checks import issueframe
 from rosterport.domain.issues import Level
 
-BATCH = 50_000  # issues written out at a time
+BATCH = 10_000  # issues written out at a time (a few MB of text: small batches, small peaks)
 
 
 class FileStatus(StrEnum):

@@ -76,16 +76,29 @@ def validate(
     tables: Sequence[Table],
     policy: Policy,
     production: Production | None = None,
+    *,
+    consume: bool = False,
 ) -> Validation:
-    """Validate one upload (its files as read) against `model`."""
+    """Validate one upload (its files as read) against `model`.
+
+    `consume`: `tables` is a list the validator may empty, so that each file's raw table is
+    freed once it is checked (what later files need of it is in its normalized records):
+    at 1M students the students' raw columns are gone before the enrollments are checked.
+    The caller must hold no other reference to the tables."""
     rules = rules_for(model)
     plan = rules.plan(model, tables, policy)
+    names = [t.name for t in tables]
+    if consume and isinstance(tables, list):
+        tables.clear()
     run = _Run(model, rules, policy, production, plan)
     for schema in model.files:
         table = plan.files.get(schema.name)
         if table is not None:
             run.check_file(schema, table)
-    return run.finish(tables)
+            if consume:
+                plan.files.pop(schema.name)
+            del table
+    return run.finish(names)
 
 
 class _Run:
@@ -104,6 +117,8 @@ class _Run:
         self.policy = policy
         self.production = production
         self.plan = plan
+        self.present = frozenset(plan.files)  # the model files of the upload (plan.files may
+        # lose each table once it is checked: see `validate(consume=True)`)
         self.context = FormatContext(today=policy.today)
         self.issues: list[pl.DataFrame] = [self._leveled(plan.issues)]
         self.states: dict[str, FileState | None] = {}
@@ -276,7 +291,7 @@ class _Run:
             survivors = _without(normalized, removed)
             deleting = survivors.filter(_deletes(survivors))
             kept.append(survivors.select(reference.target_columns).rename(rename))
-        elif reference.target in self.plan.files:
+        elif reference.target in self.present:
             state = self.states.get(reference.target)
             if state is None:
                 return None  # the target file could not be read: nothing to compare with
@@ -284,7 +299,7 @@ class _Run:
             kept.append(state.survivors.select(reference.target_columns).rename(rename))
             removed_rows = state.removed.select(*reference.target_columns, ROW).rename(rename)
         use_production = self.rules.uses_production(reference.target, self.plan, self.policy)
-        if reference.target not in self.plan.files or use_production:
+        if reference.target not in self.present or use_production:
             if self.production is None:
                 # Offline: what production holds is unknown, so a value missing from the upload
                 # may well be committed already; say so rather than report false errors.
@@ -306,7 +321,7 @@ class _Run:
     def _note_unchecked(self, reference: Reference) -> None:
         why = (
             "that file is not in this upload"
-            if reference.target not in self.plan.files
+            if reference.target not in self.present
             else f"{reference.target} only adds to what is committed"
         )
         note = (
@@ -333,9 +348,9 @@ class _Run:
             pl.coalesce(pl.col("level"), pl.lit(levels).gather(pl.col("code").to_physical()))
         )
 
-    def finish(self, tables: Sequence[Table]) -> Validation:
+    def finish(self, names: Sequence[str]) -> Validation:
         by_name = {r.name: r for r in self.results.values()}
-        files = tuple(by_name[t.name] for t in tables if t.name in by_name)
+        files = tuple(by_name[name] for name in names if name in by_name)
         # one frame in reading order, each part freed as it is taken in: never held twice
         holder = [issueframe.concat_consuming(self.issues)]
         issues = in_reading_order(holder, files)

@@ -35,11 +35,13 @@ def write_issue_file(report: Report, path: Path) -> None:
 
 
 def batches(path: Path, size: int = BATCH) -> Iterator[pl.DataFrame]:
-    """The stored issues in reading order, `size` at a time."""
+    """The stored issues in reading order, `size` at a time (read a row group at a time)."""
     scan = pl.scan_parquet(path)
     total = int(scan.select(pl.len()).collect().item())
-    for start in range(0, total, size):
-        yield scan.slice(start, size).collect()
+    for start in range(0, total, ROW_GROUP):
+        group = scan.slice(start, ROW_GROUP).collect()
+        for offset in range(0, group.height, size):
+            yield group.slice(offset, size)
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,7 +173,7 @@ def refuse_delivery(
     mailer: Mailer | None = None,
 ) -> DeliveryResult:
     """A delivery that cannot be read at all (a ZIP that is not one): recorded, notified."""
-    files = [SourceFile(p.name, p.read_bytes) for p in paths]
+    files = [SourceFile.at(p.name, p) for p in paths]
     result = DeliveryResult(
         REFUSED,
         content_hash(files),

@@ -213,12 +213,13 @@ def run_validation(
         mode=Mode(session.mode),
         today=hub.clock().date(),
     )
-    tables = [read_table(n, hub.blobs.get(f"sessions/{session.id}/files/{n}")) for n in names]
+    # each file is read from its path in storage: its bytes never sit in memory whole
+    tables = [read_table(n, hub.blobs.path(f"sessions/{session.id}/files/{n}")) for n in names]
     notes: list[str] = []
     if prepare is not None:  # an integration's mappings
         tables, notes = prepare(model, tables)
     production = Production(keys=v.LazyStates(hub, model, base))
-    validation = validate(model, tables, policy, production)
+    validation = validate(model, tables, policy, production, consume=True)
     del tables
     report = validation.report
     if notes:
