@@ -1,7 +1,12 @@
-"""Synthetic Clever-like district for the rosterport benchmark (`passport-roster` data model).
+"""Synthetic districts for the rosterport benchmark (`passport-roster` data model).
 
     python bench/generate.py OUT_DIR --students N [--enrollments-per-student 8] [--seed 1]
-        [--defects RATE] [--line-endings lf|crlf|cr|mixed]
+        [--defects RATE] [--line-endings lf|crlf|cr|mixed] [--shape clever|sis|state]
+        [--hostile none|dob|references|garbage]
+
+`--shape` spells the same district as different exporters do (`SHAPES`: id widths, value
+vocabulary, quoting, line endings); `--hostile` spoils it on purpose (`HOSTILE`: a whole
+column refused, every reference broken, a file of junk).
 
 Writes schools.csv, students.csv, teachers.csv, admins.csv, sections.csv and enrollments.csv
 into OUT_DIR, then `defects.json` (written last, so its presence means the district is
@@ -37,7 +42,7 @@ import polars as pl
 
 ROW = "_row"  # the row index every pseudo-random column is derived from
 MASK64 = (1 << 64) - 1
-MAX_DEFECT_RATE = 0.2  # students take five disjoint defect kinds: 5 × 0.2 = every row
+MAX_DEFECT_RATE = 0.14  # students take seven disjoint defect kinds: 7 × 0.14 < every row
 
 # Word lists are kept several to a line: the formatter would give each item its own line.
 # fmt: off
@@ -754,7 +759,8 @@ class DefectKind:
 
 
 def student_defects(draw: Draw) -> list[DefectKind]:
-    """Invalid DOB, missing Last_name, invalid e-mail, 4-digit ZIP, duplicated student row."""
+    """Invalid DOB, missing Last_name or First_name, invalid grade, invalid e-mail, 4-digit
+    ZIP, duplicated student row."""
     grade = pl.col("_grade").cast(pl.Int64)
     month, day = draw.below(7, "bad-month") + 13, draw.below(14, "bad-day") + 32
     email = pl.col("_email")
@@ -769,6 +775,8 @@ def student_defects(draw: Draw) -> list[DefectKind]:
     return [
         DefectKind("invalid_date", "DOB", pl.format("{}/{}/{}", month, day, 2019 - grade)),
         DefectKind("missing_required", "Last_name", pl.lit(None, dtype=pl.String)),
+        DefectKind("missing_first_name", "First_name", pl.lit(None, dtype=pl.String)),
+        DefectKind("invalid_grade", "Grade", pl.format("Grade {}", grade + 14)),
         DefectKind("invalid_email", "Student_email", bad_email),
         DefectKind("invalid_zip", "Student_zip", pl.col("Student_zip").str.slice(1, 4)),
         DefectKind("duplicate_key", "School_id+Student_id", None),
@@ -841,6 +849,221 @@ def defect_report(frame: pl.DataFrame, kinds: Sequence[DefectKind]) -> dict[str,
     return report
 
 
+# --- shapes: the same district as other systems export it -------------------------------------
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a district's files look: id widths, value vocabulary, quoting, line endings.
+
+    `defects` is the defect rate bench/run.py asks for with this shape. Every shape holds the
+    same people and relations; only the spelling differs, so a validator tuned to one
+    exporter's habits shows up as a worse ratio on the others.
+    """
+
+    name: str
+    summary: str
+    ids: str  # clever: SCH0001, 100000000, T000001, S000001; uuid: 36 characters; numeric: 1, 2…
+    vocabulary: str  # clever: mixed spellings; sis: long words; canonical: the stored forms
+    quoting: str  # polars quote_style: "necessary" (only what must be) or "always"
+    line_endings: str
+    defects: float
+
+
+SHAPES: dict[str, Shape] = {
+    "clever": Shape(
+        "clever",
+        "Clever-like export: prefixed ids, mixed spellings (K, Kindergarten, 09, female), "
+        "M/D/YY and ISO dates, quotes only where needed, LF",
+        "clever",
+        "clever",
+        "necessary",
+        "lf",
+        0.0,
+    ),
+    "sis": Shape(
+        "sis",
+        "another SIS: 36-character UUID ids, every value quoted, CRLF, ISO dates, long words "
+        "(Male, Yes, KG, 01, Free, White), title-case e-mail domains; 0.1% defects of every kind",
+        "uuid",
+        "sis",
+        "always",
+        "crlf",
+        0.001,
+    ),
+    "state": Shape(
+        "state",
+        "a state extract: bare integer ids, values in their stored form (Kindergarten, M, Y), "
+        "MM/DD/YYYY dates, quotes only where needed, LF; 0.1% defects of every kind",
+        "numeric",
+        "canonical",
+        "necessary",
+        "lf",
+        0.001,
+    ),
+}
+
+# Hostile variants of a district (on top of any shape):
+#   dob         every DOB in a refused format (2010.05.17): 1 issue per student
+#   references  every reference broken: schools.csv has other ids than every file naming a
+#               school, and enrollments name unknown students and sections
+#   garbage     schools.csv and a students.csv of N rows of junk (random tokens, commas,
+#               quoted values, control characters; ~60 bytes a row), nothing else
+HOSTILE = ("none", "dob", "references", "garbage")
+
+ID_COLUMNS = ("School_id", "Student_id", "Teacher_id", "Teacher_2_id", "Section_id", "Staff_id")
+DATE_COLUMNS = ("DOB", "Term_start", "Term_end")
+GRADE_COLUMNS = ("Grade", "Low_grade", "High_grade")
+YES_NO_COLUMNS = (
+    "Hispanic_Latino", "Ell_status", "IEP_status", "Section_504_status", "Gifted_status",
+)  # fmt: skip
+EMAIL_COLUMNS = ("Student_email", "Teacher_email", "Admin_email", "Principal_email")
+HEX = tuple("0123456789abcdef")
+
+
+def uuid_like(value: pl.Expr) -> pl.Expr:
+    """A 36-character lower-case hex id (8-4-4-4-12) derived from the value: the same value
+    always gives the same id, so references still hold (and orphans stay orphans)."""
+    halves = [value.hash(seed_of("uuid", n)) for n in (1, 2)]
+    nibbles = [
+        choose(HEX, (half // (16**i)) % 16) for half in halves for i in range(16)
+    ]  # 32 hex digits
+    groups = (nibbles[0:8], nibbles[8:12], nibbles[12:16], nibbles[16:20], nibbles[20:32])
+    return pl.when(value.is_not_null()).then(
+        pl.concat_str([pl.concat_str(g) for g in groups], separator="-")
+    )
+
+
+def numeric_id(value: pl.Expr) -> pl.Expr:
+    """The id's digits as a bare integer: SCH0001 → 1, T000123 → 123."""
+    digits = value.str.replace_all("[^0-9]", "")
+    return pl.when(digits != "").then(digits.cast(pl.UInt64).cast(pl.String)).otherwise(value)
+
+
+def any_date(value: pl.Expr) -> pl.Expr:
+    """A date in any of the generator's spellings (null when it is not one)."""
+    return (
+        pl.when(value.str.contains(r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}$"))
+        .then(value.str.to_date("%m/%d/%y", strict=False))
+        .when(value.str.contains(r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"))
+        .then(value.str.to_date("%m/%d/%Y", strict=False))
+        .otherwise(value.str.to_date("%Y-%m-%d", strict=False))
+    )
+
+
+def respelled_date(value: pl.Expr, pattern: str) -> pl.Expr:
+    """A valid date written with `pattern`; anything else (a defect) as it was."""
+    parsed = any_date(value)
+    return pl.when(parsed.is_not_null()).then(parsed.dt.to_string(pattern)).otherwise(value)
+
+
+def title_case_domain(value: pl.Expr) -> pl.Expr:
+    """local@Springfieldps.Org: valid, but not in the stored (lower-case) form."""
+    parts = value.str.extract_groups(r"^([^@]*)@(.*)$")
+    domain = parts.struct.field("2").str.to_titlecase()
+    return (
+        pl.when(parts.struct.field("1").is_not_null())
+        .then(pl.format("{}@{}", parts.struct.field("1"), domain))
+        .otherwise(value)
+    )
+
+
+SIS_WORDS: dict[str, dict[str, str]] = {
+    "grade": {"K": "KG", "Kindergarten": "KG", **{str(n): f"{n:02d}" for n in range(1, 13)}},
+    "gender": {"M": "Male", "F": "Female", "female": "Female", "male": "Male"},
+    "yes_no": {"Y": "Yes", "N": "No", "yes": "Yes", "no": "No"},
+    "frl": {"F": "Free", "R": "Reduced", "P": "Paid"},
+    "race": {
+        "W": "White",
+        "B": "Black or African American",
+        "A": "Asian",
+        "M": "Two or More Races",
+        "I": "American Indian or Alaska Native",
+        "P": "Native Hawaiian or Other Pacific Islander",
+    },
+}
+CANONICAL_WORDS: dict[str, dict[str, str]] = {
+    "grade": {"K": "Kindergarten", "09": "9"},
+    "gender": {"female": "F", "male": "M"},
+    "yes_no": {"yes": "Y", "no": "N"},
+}
+
+
+def respelled(frame: pl.DataFrame, shape: Shape) -> pl.DataFrame:
+    """The frame's ids and values as `shape` spells them (defects stay defects)."""
+    changes: dict[str, pl.Expr] = {}
+    for column in ID_COLUMNS:
+        if column in frame.columns and shape.ids != "clever":
+            convert = uuid_like if shape.ids == "uuid" else numeric_id
+            changes[column] = convert(pl.col(column))
+    if shape.vocabulary != "clever":
+        words = SIS_WORDS if shape.vocabulary == "sis" else CANONICAL_WORDS
+        groups = {
+            "grade": GRADE_COLUMNS,
+            "gender": ("Gender",),
+            "yes_no": YES_NO_COLUMNS,
+            "frl": ("Frl_status",),
+            "race": ("Race",),
+        }
+        for group, columns in groups.items():
+            for column in columns:
+                if column in frame.columns and group in words:
+                    changes[column] = pl.col(column).replace(words[group])
+        pattern = "%Y-%m-%d" if shape.vocabulary == "sis" else "%m/%d/%Y"
+        for column in DATE_COLUMNS:
+            if column in frame.columns:
+                changes[column] = respelled_date(pl.col(column), pattern)
+        if shape.vocabulary == "sis":
+            for column in EMAIL_COLUMNS:
+                if column in frame.columns:
+                    changes[column] = title_case_domain(pl.col(column))
+    return frame.with_columns(**changes) if changes else frame
+
+
+def hostile_frame(frame: pl.DataFrame, name: str, hostile: str) -> pl.DataFrame:
+    """The file as the hostile variant spoils it (after shape and defects)."""
+    if hostile == "dob" and name == "students.csv":
+        return frame.with_columns(pl.col("DOB").str.replace_all("[/-]", "."))
+    if hostile == "references":
+        broken = {
+            "schools.csv": ("School_id",),
+            "enrollments.csv": ("Section_id", "Student_id"),
+        }.get(name, ())
+        return frame.with_columns(pl.format("X{}", pl.col(c)).alias(c) for c in broken)
+    return frame
+
+
+GARBAGE_TOKENS = (
+    "Smith", "O'Brien", "Zoë", "12/31/2010", "2010-13-45", "N", "K", "x@y", "@@", "9999999999",
+    "SCH0001", "1e+09", "  padded  ", "\x07", "\x1b[31m", "∑", "😀", "=cmd|' /C calc'!A0", "",
+    "NULL", "-", "+1", "\t", "\u202e", "Ω", "ü", "a b c", "Lorem", "ipsum", "123", "0", "TRUE",
+    '"Doe, Jane"', '"say ""hi"""', '"multi, comma, value"', '""',
+)  # fmt: skip
+GARBAGE_SEPARATORS = (",", ",", ",", ",", ",", ", ", ",,", ",;")
+
+
+def garbage_lines(n: int, seed: int) -> pl.DataFrame:
+    """`n` lines of junk that still parse as CSV (quotes balanced): 1 to 16 random tokens
+    joined by random separators, so field counts are all over the place and almost no value
+    is valid where it lands."""
+    draw = Draw(seed, "garbage")
+    count = draw.below(16, "count") + 1
+    parts = [
+        pl.when(count > i)
+        .then(
+            pl.concat_str(
+                draw.pick(GARBAGE_TOKENS, f"token-{i}"),
+                pl.when(count > i + 1)
+                .then(draw.pick(GARBAGE_SEPARATORS, f"sep-{i}"))
+                .otherwise(pl.lit("")),
+            )
+        )
+        .otherwise(pl.lit(""))
+        for i in range(16)
+    ]
+    return rows(n).select(pl.concat_str(parts).alias("line"))
+
+
 # --- writing ------------------------------------------------------------------------------------
 
 
@@ -859,18 +1082,34 @@ def emit(
     *,
     rate: float,
     seed: int,
+    shape: Shape,
+    hostile: str,
 ) -> None:
-    """Inject the file's defect kinds, write its visible columns as RFC 4180 CSV, record it."""
+    """Inject the file's defect kinds, spell it as `shape` does, spoil it as `hostile` says,
+    write its visible columns as RFC 4180 CSV, record it."""
     if name in DEFECT_KINDS:
         draw = Draw(seed, "defects " + name)
         kinds = DEFECT_KINDS[name](draw)
         frame = inject(frame, kinds, rate, draw)
         summary["defects"][name] = defect_report(frame, kinds)
+    frame = hostile_frame(respelled(frame.select(COLUMNS[name]), shape), name, hostile)
     path = out_dir / name
     ending = LINE_ENDINGS[summary["line_endings"][name]]
-    frame.select(COLUMNS[name]).write_csv(path, line_terminator=ending)
+    frame.write_csv(path, line_terminator=ending, quote_style=shape.quoting)  # type: ignore[arg-type]  # a polars quote style name
     summary["rows"][name] = frame.height
     summary["bytes"][name] = path.stat().st_size
+
+
+def emit_garbage(summary: dict[str, Any], out_dir: Path, students: int, seed: int) -> None:
+    """students.csv as a header row and `students` lines of junk, written as they are."""
+    path = out_dir / "students.csv"
+    ending = LINE_ENDINGS[summary["line_endings"]["students.csv"]]
+    with path.open("wb") as out:
+        out.write((",".join(COLUMNS["students.csv"]) + ending).encode())
+        lines = garbage_lines(students, seed)
+        lines.write_csv(out, include_header=False, quote_style="never", line_terminator=ending)
+    summary["rows"]["students.csv"] = students
+    summary["bytes"]["students.csv"] = path.stat().st_size
 
 
 def source_digest() -> str:
@@ -878,7 +1117,9 @@ def source_digest() -> str:
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
-def check_arguments(students: int, per_student: int, defects: float, line_endings: str) -> None:
+def check_arguments(
+    students: int, per_student: int, defects: float, line_endings: str, *, shape: str, hostile: str
+) -> None:
     """Raise ValueError for arguments the generator cannot honour."""
     if students < 1 or per_student < 1:
         raise ValueError("students and enrollments per student must be at least 1")
@@ -886,6 +1127,10 @@ def check_arguments(students: int, per_student: int, defects: float, line_ending
         raise ValueError(f"the defect rate must be between 0 and {MAX_DEFECT_RATE}")
     if line_endings not in (*LINE_ENDINGS, "mixed"):
         raise ValueError(f"line endings must be lf, crlf, cr or mixed, not {line_endings!r}")
+    if shape not in SHAPES:
+        raise ValueError(f"the shape must be one of {', '.join(SHAPES)}, not {shape!r}")
+    if hostile not in HOSTILE:
+        raise ValueError(f"hostile must be one of {', '.join(HOSTILE)}, not {hostile!r}")
 
 
 def generate(
@@ -895,18 +1140,26 @@ def generate(
     enrollments_per_student: int = 8,
     seed: int = 1,
     defects: float = 0.0,
-    line_endings: str = "lf",
+    line_endings: str | None = None,
+    shape: str = "clever",
+    hostile: str = "none",
 ) -> dict[str, Any]:
     """Write a synthetic district into out_dir; return (and write as defects.json) its summary.
 
     The summary holds the arguments and a digest of this file ("generator"); "rows", "bytes"
     and "line_endings" per file; "defects" per file and kind ({"column", "count", "rows"});
-    and the "seconds" it took.
+    and the "seconds" it took. `line_endings` None: the shape's.
     """
-    check_arguments(students, enrollments_per_student, defects, line_endings)
+    spelling = SHAPES.get(shape, SHAPES["clever"])
+    endings = line_endings or spelling.line_endings
+    check_arguments(
+        students, enrollments_per_student, defects, endings, shape=shape, hostile=hostile
+    )
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "defects.json").unlink(missing_ok=True)  # written last: marks a complete district
+    for old in out_dir.glob("*.csv"):  # a garbage district has fewer files than a full one
+        old.unlink()
     scale = plan_scale(students, enrollments_per_student)
     summary: dict[str, Any] = {
         "generator": {
@@ -914,12 +1167,14 @@ def generate(
             "enrollments_per_student": enrollments_per_student,
             "seed": seed,
             "defects": defects,
-            "line_endings": line_endings,
+            "line_endings": endings,
+            "shape": shape,
+            "hostile": hostile,
             "source": source_digest(),
         },
         "rows": {},
         "bytes": {},
-        "line_endings": line_endings_for(line_endings, seed),
+        "line_endings": line_endings_for(endings, seed),
         "defects": {},
         "note": "defect rows are spreadsheet rows: the header is row 1, the first record row 2",
     }
@@ -932,8 +1187,22 @@ def generate(
         ("students.csv", lambda: build_students(scale, seed)),
         ("enrollments.csv", lambda: build_enrollments(scale, seed)),
     ]
-    for name, build in builders:
-        emit(summary, out_dir, name, build(), rate=defects, seed=seed)
+    if hostile == "garbage":
+        name, build = builders[0]
+        emit(summary, out_dir, name, build(), rate=0.0, seed=seed, shape=spelling, hostile="none")
+        emit_garbage(summary, out_dir, students, seed)
+    else:
+        for name, build in builders:
+            emit(
+                summary,
+                out_dir,
+                name,
+                build(),
+                rate=defects,
+                seed=seed,
+                shape=spelling,
+                hostile=hostile,
+            )
     summary["seconds"] = round(time.perf_counter() - started, 3)
     (out_dir / "defects.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary
@@ -949,7 +1218,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--defects", type=float, default=0.0, metavar="RATE", help="share of rows per defect kind"
     )
-    parser.add_argument("--line-endings", choices=("lf", "crlf", "cr", "mixed"), default="lf")
+    parser.add_argument(
+        "--line-endings",
+        choices=("lf", "crlf", "cr", "mixed"),
+        default=None,
+        help="default: the shape's",
+    )
+    parser.add_argument("--shape", choices=tuple(SHAPES), default="clever")
+    parser.add_argument("--hostile", choices=HOSTILE, default="none")
     return parser.parse_args(argv)
 
 
@@ -964,6 +1240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=args.seed,
             defects=args.defects,
             line_endings=args.line_endings,
+            shape=args.shape,
+            hostile=args.hostile,
         )
     except ValueError as error:
         print(f"generate.py: {error}", file=sys.stderr)

@@ -37,7 +37,7 @@ def run(fmt: Format, values: list[str], today: date = TODAY) -> list[tuple[str |
     )
     validation = validate(model, [RawTable("t.csv", ("v",), frame)], Policy(today=today))
     stored = dict(validation.records["t.csv"].select(ROW, "v").iter_rows())
-    issues = validation.report.issues
+    issues = validation.report.sorted_issues()
     assert set(issues["code"]) <= {"invalid-format"}
     said = dict(issues.select("row", "message").iter_rows())
     return [(stored.get(row), said.get(row, "")) for row in range(2, len(values) + 2)]

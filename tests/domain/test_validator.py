@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import polars as pl
 import pytest
 
@@ -9,6 +12,7 @@ from rosterport.domain.issues import Level
 from rosterport.domain.policy import Mode, Policy, Production, Requirement
 from rosterport.domain.tables import ROW
 from rosterport.domain.validator import Validation
+from rosterport.reports.json_report import write_report
 from tests.conftest import (
     DATA,
     TODAY,
@@ -86,6 +90,33 @@ def test_warn_removes_the_record_and_cascades_each_reported_once() -> None:
     assert validation.records["enrollments.csv"][ROW].to_list() == [2, 3, 5, 7]
     assert counts(validation)["students.csv"] == ("validated", 5, 3, 2)
     assert counts(validation)["enrollments.csv"] == ("validated", 6, 4, 2)
+
+
+def test_each_knock_on_of_a_filtered_student_is_its_own_line_from_one_template() -> None:
+    files = district()
+    files["students.csv"] = files["students.csv"].replace(b"11/1/98", b"13/45/98")  # row 2
+    validation = check(files, policy=policy(invalid_format=Level.WARN))
+    cascade = validation.report.issues.filter(pl.col("code") == "reference-not-found")
+    assert cascade["row"].to_list() == [2, 3]  # the student's two enrollments
+    # compact: one template and the student's row for both, no sentence stored per issue
+    assert cascade["template"].n_unique() == 1
+    assert cascade["message"].is_null().all()
+    assert cascade["n"].to_list() == [2, 2]
+    written = messages(validation.report, "reference-not-found")
+    assert (
+        written
+        == [
+            "Student_id '738733110' names a student that was removed from students.csv (row 2 has "
+            "issues); fix that row and this record comes back"
+        ]
+        * 2
+    )
+    buffer = io.BytesIO()
+    write_report(buffer, validation.report)
+    lines = [line for line in buffer.getvalue().split(b"\n") if b"reference-not-found" in line]
+    assert len(lines) == 2  # one line each in the JSON contract
+    assert [json.loads(line.strip().rstrip(b","))["row"] for line in lines] == [2, 3]
+    assert validation.records["enrollments.csv"][ROW].to_list() == [4, 5, 6, 7]
 
 
 def test_info_keeps_the_record() -> None:

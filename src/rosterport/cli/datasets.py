@@ -15,12 +15,20 @@ from typing import Any
 import sqlalchemy as sa
 
 from rosterport.bootstrap import build_hub, build_worker
-from rosterport.cli.validation import EXIT_HELD, EXIT_INVALID, EXIT_VALID, emit, parse_levels
+from rosterport.cli.validation import (
+    EXIT_HELD,
+    EXIT_INVALID,
+    EXIT_VALID,
+    output_stream,
+    parse_levels,
+)
 from rosterport.config import Settings
 from rosterport.csvio.sources import read_source
 from rosterport.domain.changes import ChangeSet
 from rosterport.domain.policy import Mode
+from rosterport.domain.report import Report
 from rosterport.jobs import queue
+from rosterport.reports.json_report import report_writer, write_object
 from rosterport.reports.text_report import report_text
 from rosterport.services import history, uploads
 from rosterport.services import versions as v
@@ -128,20 +136,21 @@ def _upload_output(
     version: int | None,
     *,
     status: str,
-    report: Any,
+    report: Report,
     counts: Mapping[str, Mapping[str, int]],
     notes: list[str],
 ) -> None:
-    if args.format == "json":
-        _print_json(
-            {
-                "version": version,
-                "status": status,
-                "report": report.to_dict(),
-                "changes": counts,
-                "notes": notes,
-            }
-        )
+    if args.format == "json":  # the report's issues streamed in batches
+        sys.stdout.flush()
+        items = [
+            ("version", version),
+            ("status", status),
+            ("report", report_writer(report)),
+            ("changes", counts),
+            ("notes", notes),
+        ]
+        write_object(sys.stdout.buffer, items)
+        sys.stdout.buffer.flush()
         return
     if not report.valid:
         sys.stdout.write(report_text(report))
@@ -173,7 +182,13 @@ def history_command(args: argparse.Namespace) -> int:
 def download_command(args: argparse.Namespace) -> int:
     hub = _hub(args)
     what = "originals" if args.originals else "report"
-    emit(history.download(hub, get_org(hub, args.org), args.version, what), args.output)
+    org = get_org(hub, args.org)
+    with output_stream(args.output) as out:  # -o is required: a file, written as it comes
+        if args.originals:
+            history.write_originals(hub, org, args.version, out)
+        else:
+            for chunk in history.report_download(hub, org, args.version):
+                out.write(chunk)
     print(f"wrote the {what} of version {args.version} to {args.output}")
     return EXIT_VALID
 

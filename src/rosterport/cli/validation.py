@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 from rosterport.clock import system_clock
 from rosterport.csvio.templates import templates_zip
 from rosterport.domain.issues import Level, issue_type
 from rosterport.domain.policy import Policy
 from rosterport.domain.schemas import get_model
-from rosterport.reports.csv_report import report_csv
+from rosterport.reports.csv_report import write_report_csv
+from rosterport.reports.json_report import write_report
 from rosterport.reports.text_report import printable, report_text
 from rosterport.services.validation import validate_paths
 
@@ -54,15 +56,13 @@ def validate_command(args: argparse.Namespace) -> int:
     policy = Policy(today=system_clock().date(), levels=parse_levels(args.level))
     upload = validate_paths(paths, args.model, policy)
     report = upload.validation.report
-    if args.format == "json":
-        payload = report.to_dict()
-        payload["notes"] = [*upload.notes, *payload["notes"]]
-        output = (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode()
-    elif args.format == "csv":
-        output = report_csv(report, bom=args.output is not None)
-    else:
-        output = report_text(report, upload.notes).encode()
-    emit(output, args.output)
+    with output_stream(args.output) as out:  # JSON and CSV stream the issues in batches
+        if args.format == "json":
+            write_report(out, report, upload.notes)
+        elif args.format == "csv":
+            write_report_csv(out, report, bom=args.output is not None)
+        else:
+            out.write(report_text(report, upload.notes).encode())
     if args.format != "text":  # text has them in the report; keep the other formats pure
         for note in upload.notes:
             print(f"note: {printable(note)}", file=sys.stderr)
@@ -76,8 +76,16 @@ def templates_command(args: argparse.Namespace) -> int:
 
 
 def emit(data: bytes, output: Path | None) -> None:
+    with output_stream(output) as out:
+        out.write(data)
+
+
+@contextmanager
+def output_stream(output: Path | None) -> Iterator[BinaryIO]:
+    """Standard output, or the file `output` (written as the report is made)."""
     if output is None:
-        sys.stdout.buffer.write(data)
+        yield sys.stdout.buffer
         sys.stdout.flush()
-    else:
-        output.write_bytes(data)
+        return
+    with output.open("wb") as out:
+        yield out

@@ -23,6 +23,9 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -38,8 +41,36 @@ _QUOTED_BYTES = re.compile(rb'"[^"]*(?:"|\Z)')  # the same, over bytes, to the e
 _UTF16_PROBE = 256  # bytes of the start of a file that tell UTF-16 without a byte-order mark
 
 
-def read_table(name: str, data: bytes) -> RawTable | FileProblem:
-    """Parse one CSV file. Never raises for bad content: problems come back as FileProblem."""
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """What the fast path parses: the file's bytes, or its path (polars then reads the file
+    itself and the bytes never sit in memory), with the facts the field counts need."""
+
+    source: bytes | Path
+    size: int  # bytes, without a byte-order mark
+    quotes: bool  # whether a double quote occurs
+    separator: bool  # whether LINE_SEPARATOR occurs
+    crlf: int  # how many CRLF line breaks (every CR is one, or the text has none)
+    ends_with_newline: bool
+
+    @classmethod
+    def of(cls, data: bytes) -> _Text:
+        return cls(
+            data,
+            len(data),
+            b'"' in data,
+            LINE_SEPARATOR.encode() in data,
+            data.count(b"\r\n") if b"\r" in data else 0,
+            data.endswith(b"\n"),
+        )
+
+
+def read_table(name: str, data: bytes | Path) -> RawTable | FileProblem:
+    """Parse one CSV file (its bytes, or its path: then the file is read by polars without
+    being loaded whole first, whenever its line endings allow). Never raises for bad
+    content: problems come back as FileProblem."""
+    if isinstance(data, Path):
+        return _read_path(name, data)
     problem = _sniff(name, data)
     if problem is not None:
         return problem
@@ -47,10 +78,17 @@ def read_table(name: str, data: bytes) -> RawTable | FileProblem:
     data = data.removeprefix(UTF8_BOM)
     if _is_blank(data):
         return FileProblem(name, "empty-file", _empty_message(name, header_only=False))
-    # polars splits records on LF only: it reads a copy with every CR turned into LF.
-    lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n") if b"\r" in data else data
+    # polars splits records on LF (and CRLF): a file with CR-only line endings, mixed ones
+    # too, is read as a copy with every CR turned into LF. A file whose every CR is part of
+    # a CRLF is read as it is (no copy; a CRLF inside quotes is kept as written).
+    crlf_only = b"\r" in data and data.count(b"\r") == data.count(b"\r\n")
+    lines = (
+        data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if b"\r" in data and not crlf_only
+        else data
+    )
     try:
-        table = _read_fast(name, lines)
+        table = _read_fast(name, lines, _Text.of(lines))
     except (pl.exceptions.PolarsError, UnicodeDecodeError, csv.Error):
         table = None
     if table is None:  # polars refused the text: say why, or parse it the careful way
@@ -59,6 +97,52 @@ def read_table(name: str, data: bytes) -> RawTable | FileProblem:
         # The copy turned any CR inside quotes into LF; the careful parser reads the original.
         return _read_slow(name, data)
     return table
+
+
+_HEAD = 1 << 20  # bytes read to find the header row (a longer one is read the bytes way)
+_SCAN = 1 << 24  # bytes read at a time when a file is scanned for the facts of `_Text`
+
+
+def _read_path(name: str, path: Path) -> RawTable | FileProblem:
+    """`read_table` of a file on disk: one pass in chunks for the facts, then polars reads
+    the file. Files that need a copy (CR-only or mixed line endings) or the careful parser
+    are read into memory and parsed as bytes."""
+    with path.open("rb") as handle:
+        head = handle.read(_HEAD)
+    problem = _sniff(name, head[:4096])
+    if problem is not None:
+        return problem
+    text = _scan(path, head.startswith(UTF8_BOM))
+    if text is None:  # blank, lone CRs, or an odd byte: the bytes way says what to do
+        return read_table(name, path.read_bytes())
+    try:
+        table = _read_fast(name, head.removeprefix(UTF8_BOM), text)
+    except (pl.exceptions.PolarsError, UnicodeDecodeError, csv.Error):
+        table = None
+    return table if table is not None else read_table(name, path.read_bytes())
+
+
+def _scan(path: Path, bom: bool) -> _Text | None:
+    """The facts of a file read in chunks; None when it is blank, has a CR that is not part
+    of a CRLF, or holds LINE_SEPARATOR (those files are read as bytes)."""
+    size = quotes = cr = crlf = 0
+    blank, previous, last = True, b"", b""
+    with path.open("rb") as handle:
+        if bom:
+            handle.read(len(UTF8_BOM))
+        while chunk := handle.read(_SCAN):
+            if blank and not _is_blank(chunk):
+                blank = False
+            if LINE_SEPARATOR.encode() in chunk:
+                return None
+            size += len(chunk)
+            quotes += chunk.count(b'"')
+            cr += chunk.count(b"\r")
+            crlf += chunk.count(b"\r\n") + (previous == b"\r" and chunk.startswith(b"\n"))
+            previous = last = chunk[-1:]
+    if blank or cr != crlf:
+        return None
+    return _Text(path, size, quotes > 0, False, crlf, last == b"\n")
 
 
 def _is_blank(data: bytes) -> bool:
@@ -187,48 +271,76 @@ def _too_wide(name: str, width: int) -> FileProblem:
     )
 
 
-def _read_fast(name: str, data: bytes) -> RawTable | FileProblem | None:
-    """Columnar parse; None when the file needs the careful parser."""
-    header, _ = _header(data)
+def _read_fast(name: str, head: bytes, text: _Text) -> RawTable | FileProblem | None:
+    """Columnar parse of `text` (`head`: its first bytes, without a byte-order mark); None
+    when the file needs the careful parser."""
+    if text.size > len(head) and not _header_ends(head):
+        return None  # a header row longer than the head: the bytes way reads it
+    header, _ = _header(head)
     if len(header) > MAX_COLUMNS:
         return _too_wide(name, len(header))
     if not any(header):  # no header row: the careful parser says so
         return None
     width = len(header)
     columns = [position(i) for i in range(width)]
-    records = pl.read_csv(
-        data,
-        has_header=False,
-        schema=dict.fromkeys(columns, pl.String),
-        empty_string_is_null=False,
-        truncate_ragged_lines=True,
-        quote_char='"',
-    ).rechunk()  # one chunk per column: later selects and filters never realign chunks
-    fields = _uniform_fields(data, records)
+    records = _one_chunk_each(
+        pl.read_csv(
+            text.source,
+            has_header=False,
+            schema=dict.fromkeys(columns, pl.String),
+            empty_string_is_null=False,
+            truncate_ragged_lines=True,
+            quote_char='"',
+        ).get_columns()
+    )
+    fields = _uniform_fields(text, records)
     if fields is None:
-        fields = _field_counts(data)
+        fields = _field_counts(text, records)
     if fields is None or fields.len() != records.height:
         return None
-    frame = records.with_row_index(ROW, offset=1).with_columns(fields.rechunk().alias(FIELDS))
-    frame = frame.slice(1)
-    return _finish(name, header, frame)
+    numbered = records.with_row_index(ROW, offset=1).with_columns(fields.rechunk().alias(FIELDS))
+    holder = [numbered.slice(1)]
+    del records, fields, numbered  # _finish may copy the columns: no other reference left
+    return _finish(name, header, holder)
 
 
-def _uniform_fields(data: bytes, records: pl.DataFrame) -> pl.Series | None:
+def _one_chunk_each(columns: list[pl.Series]) -> pl.DataFrame:
+    """The columns as a frame, each in one chunk (later selects and filters never realign
+    chunks), rechunked one at a time: the old chunks of a column are freed before the next
+    is copied, so the file is never held twice (a whole-frame rechunk would)."""
+    for i, column in enumerate(columns):
+        columns[i] = column.rechunk()
+        del column
+    return pl.DataFrame(columns)
+
+
+def _header_ends(head: bytes) -> bool:
+    """Whether the header row ends within `head` (a newline outside quotes)."""
+    end = head.find(b"\n")
+    quotes = head.count(b'"', 0, max(end, 0))
+    while end >= 0 and quotes % 2:
+        following = head.find(b"\n", end + 1)
+        quotes += head.count(b'"', end + 1, len(head) if following < 0 else following)
+        end = following
+    return end >= 0
+
+
+def _uniform_fields(text: _Text, records: pl.DataFrame) -> pl.Series | None:
     """Every record has one field per column, proven without reading the lines again, or None.
 
     Holds for a file without quotes when no record ends in an empty field (so none is short)
     and the bytes add up: each record is its values, a comma between each two, and a line
     break; a record with extra fields (dropped by the parser) would leave bytes unaccounted.
     """
-    if b'"' in data or not records.width:
+    if text.quotes or not records.width:
         return None
     last = records.get_column(records.columns[-1])
     if (last.str.len_bytes() == 0).any():
         return None
     values = records.select(pl.sum_horizontal(pl.all().str.len_bytes().sum())).item()
     accounted = int(values) + records.height * records.width
-    expected = len(data) if data.endswith(b"\n") else len(data) + 1  # last line: no break?
+    expected = text.size if text.ends_with_newline else text.size + 1  # last line: no break?
+    expected -= text.crlf  # a CRLF ends a record as one byte would (no quotes here)
     if accounted != expected:
         return None
     return pl.repeat(records.width, records.height, dtype=pl.UInt32, eager=True)
@@ -245,35 +357,68 @@ def _breaks_lines(table: RawTable | FileProblem) -> bool:
     return any("\n" in cell for cell in table.header) or bool(in_values)
 
 
-def _field_counts(data: bytes) -> pl.Series | None:
+def _field_counts(text: _Text, records: pl.DataFrame) -> pl.Series | None:
     """Fields per record from the physical lines: commas outside quotes, plus one.
 
     Most files have no line with an odd number of quotes (no value spans lines): then every
-    line is a record, and the count streams through the file in bounded memory (only lines
-    that contain quotes need the quote-aware count). Otherwise the lines are grouped into
-    records: a line continues the record before it while the quotes seen are unbalanced.
+    line is a record, the record polars parsed from it, and the commas outside quotes are
+    the line's commas less those inside its parsed values (a value holds a comma only when
+    it was quoted). Two counts that stream through the file in bounded memory, and one over
+    the values: no per-line regex, whatever the quoting (a file that quotes every value
+    costs the same as one that quotes none). That count is exact for a record of at most
+    one field per column; a record that is longer lost its last fields to the parser, and
+    their quoted commas with them, so its line is counted again the careful way (quoted
+    stretches taken out). Otherwise the lines are grouped into records: a line continues the
+    record before it while the quotes seen are unbalanced.
     """
-    if LINE_SEPARATOR.encode() in data:
+    if text.separator:
         return None
     line = pl.col("line")
     quotes = line.str.count_matches('"', literal=True)
-    outside = (
+    counts = [line.str.count_matches(",", literal=True).cast(pl.UInt32).alias(FIELDS)]
+    if text.quotes:
+        counts.append((quotes % 2 == 1).alias("odd"))
+    counted = _lines(text.source).select(counts).collect(engine="streaming")
+    if "odd" in counted.columns and counted.get_column("odd").any():
+        lines = _lines(text.source).collect()
+        return _field_counts_multiline(lines.with_columns(quotes.alias("q")))
+    commas = counted.get_column(FIELDS)
+    if not text.quotes:
+        return commas + 1
+    if commas.len() != records.height:
+        return None
+    inside = records.select(
+        pl.sum_horizontal(pl.all().str.count_matches(",", literal=True)).cast(pl.UInt32)
+    ).to_series()
+    if (inside > commas).any():  # the records do not follow the lines: count the careful way
+        return None
+    fields = (commas - inside + 1).alias(FIELDS)
+    longer = (fields > records.width).arg_true()
+    if longer.len():
+        recount = (
+            _lines(text.source)
+            .with_row_index("i")
+            .filter(pl.col("i").is_in(longer.implode()))
+            .select(_outside_commas(line, quotes) + 1)
+            .collect(engine="streaming")
+            .to_series()
+            .cast(pl.UInt32)
+        )
+        fields = fields.scatter(longer, recount)
+    return fields
+
+
+def _outside_commas(line: pl.Expr, quotes: pl.Expr) -> pl.Expr:
+    """Commas outside quoted stretches of a line (no value spanning lines)."""
+    return (
         pl.when(quotes == 0)
         .then(line)
         .otherwise(line.str.replace_all(_QUOTED, ""))
         .str.count_matches(",", literal=True)
     )
-    counts = [(outside + 1).cast(pl.UInt32).alias(FIELDS)]
-    if b'"' in data:
-        counts.append((quotes % 2 == 1).alias("odd"))
-    counted = _lines(data).select(counts).collect(engine="streaming")
-    if "odd" in counted.columns and counted.get_column("odd").any():
-        lines = _lines(data).collect()
-        return _field_counts_multiline(lines.with_columns(quotes.alias("q")))
-    return counted.get_column(FIELDS)
 
 
-def _lines(data: bytes) -> pl.LazyFrame:
+def _lines(data: bytes | Path) -> pl.LazyFrame:
     """The physical lines of `data` (LF-separated), lazily, as one string column."""
     return pl.scan_csv(
         data,
@@ -350,15 +495,27 @@ def _read_slow(name: str, data: bytes) -> RawTable | FileProblem:
         pl.Series(ROW, range(2, len(body) + 2), dtype=pl.UInt32),
         pl.Series(FIELDS, [len(row) for row in body], dtype=pl.UInt32),
     )
-    return _finish(name, header, frame)
+    holder = [frame]
+    del frame
+    return _finish(name, header, holder)
 
 
-def _finish(name: str, header: list[str], frame: pl.DataFrame) -> RawTable | FileProblem:
+def _drain(columns: list[pl.Series]) -> Iterator[pl.Series]:
+    """The columns, each taken out of the list as it is handed over (so it can be freed as
+    soon as the caller replaced it)."""
+    columns.reverse()
+    while columns:
+        yield columns.pop()
+
+
+def _finish(name: str, header: list[str], holder: list[pl.DataFrame]) -> RawTable | FileProblem:
     """Drop blank rows (every cell empty or only spaces and tabs, as the validator reads a
-    missing value); a file with no records left is empty.
+    missing value) from the frame `holder` holds (taken out of it, so that its columns can
+    be freed as they are copied); a file with no records left is empty.
 
     Only rows whose first field is blank can be blank rows, so the full test runs on those.
     """
+    frame = holder.pop()
     width = len(header)
     first = pl.col(position(0))
     blank_first = (
@@ -370,9 +527,12 @@ def _finish(name: str, header: list[str], frame: pl.DataFrame) -> RawTable | Fil
     if suspects.height:
         values = [pl.col(position(i)).str.strip_chars(" \t") != "" for i in range(width)]
         blank = suspects.filter(~pl.any_horizontal(values)) if values else suspects
-        frame = frame.join(blank.select(ROW), on=ROW, how="anti", maintain_order="left")
-        frame = frame.rechunk()
         blanks = blank.height
+        if blanks:  # one column at a time: the file is never held twice
+            keep = ~frame.get_column(ROW).is_in(blank.get_column(ROW).implode())
+            columns = frame.get_columns()
+            del frame
+            frame = _one_chunk_each([column.filter(keep) for column in _drain(columns)])
     else:
         blanks = 0
     if frame.height == 0:

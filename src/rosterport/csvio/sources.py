@@ -73,6 +73,7 @@ class SourceFile:
     # streams the bytes instead of loading them (zip entries): copying a large file to
     # storage then never holds it whole in memory
     opener: Callable[[], AbstractContextManager[Readable]] | None = None
+    path: Path | None = None  # where the file is on disk, when it is: read from there
 
     @property
     def data(self) -> bytes:
@@ -99,7 +100,7 @@ class SourceFile:
         def opener() -> BinaryIO:
             return path.open("rb")
 
-        return cls(name, path.read_bytes, opener)
+        return cls(name, path.read_bytes, opener, path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,14 +131,14 @@ def read_source(paths: Iterable[Path], limits: ZipLimits | None = None) -> Sourc
                     files.extend(source.files)
                     notes.extend(source.notes)
                 else:
-                    files.append(SourceFile(child.name, child.read_bytes))
+                    files.append(SourceFile.at(child.name, child))
         elif path.is_file():
             if path.suffix.lower() == ".zip" or (zipfile.is_zipfile(path) and path.suffix == ""):
                 source = read_zip(path, limits)
                 files.extend(source.files)
                 notes.extend(source.notes)
             else:
-                files.append(SourceFile(path.name, path.read_bytes))
+                files.append(SourceFile.at(path.name, path))
         else:
             raise InputError(f"{path} does not exist; give a folder, a .zip or CSV files")
     return Source(tuple(files), tuple(notes))

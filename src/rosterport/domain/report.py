@@ -1,20 +1,26 @@
 """The validation report: per-file results and every issue, in the stable contract's shape.
 
-`Report.to_dict()` is the machine-readable JSON contract of spec/validation.md. `groups()`
-condenses large reports: one row per (file, column, code, level) with a count, the first
-rows and sample values.
+A report may hold millions of issues; they stay one compact frame (`issueframe`), in reading
+order, and are written out in batches (`batches`): the renderings in `rosterport.reports`
+stream them, so no rendering holds every issue as text, nor any issue as a Python object.
+`groups()` condenses large reports: one row per (file, column, code, level) with a count,
+the first rows and sample values. `to_dict()` is the machine-readable JSON contract of
+spec/validation.md as one Python object, for small reports and tests only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, MutableSequence, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import polars as pl
 
-from rosterport.domain.checks.issueframe import ISSUE_COLUMNS
+from rosterport.domain.checks import issueframe
 from rosterport.domain.issues import Level
+
+BATCH = 10_000  # issues written out at a time (a few MB of text: small batches, small peaks)
 
 
 class FileStatus(StrEnum):
@@ -50,54 +56,100 @@ class FileResult:
         }
 
 
-_LEVEL_ORDER = {Level.ERROR.value: 0, Level.WARN.value: 1, Level.INFO.value: 2}
+_ORDER = "__order"
+
+
+def _order_key(issues: pl.DataFrame, files: Sequence[FileResult]) -> pl.Series:
+    """One 64-bit key per issue whose order is reading order: the file's place in the upload
+    (files it does not name last), then the row, file issues (no row) first."""
+    order = {f.name: i for i, f in enumerate(files)}
+    place = pl.col("file").replace_strict(order, default=len(order), return_dtype=pl.UInt64)
+    row = (pl.col("row").cast(pl.UInt64) + 1).fill_null(0)
+    return issues.select((place * (1 << 32) + row).alias(_ORDER)).to_series()
+
+
+def in_reading_order(
+    holder: MutableSequence[pl.DataFrame], files: Sequence[FileResult]
+) -> pl.DataFrame:
+    """The issue frame `holder` holds (taken out of it), sorted in reading order, stably.
+
+    Sorting millions of issues gathers each column anew; here one column at a time, each
+    old column freed as its sorted copy is made, so the issues are never held twice."""
+    issues = holder.pop()
+    key = _order_key(issues, files)
+    if key.is_sorted():
+        return issues
+    permutation = pl.DataFrame(key).select(pl.arg_sort_by(_ORDER, maintain_order=True))
+    del key
+    order = permutation.to_series()
+    columns = issues.get_columns()
+    del issues
+    for i, column in enumerate(columns):
+        columns[i] = column.gather(order)
+        del column
+    return pl.DataFrame(columns)
 
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """The outcome of validating one upload."""
+    """The outcome of validating one upload. `issues` is an issue frame (`issueframe`:
+    messages may be templates) in reading order: by file as uploaded, then row, file issues
+    first; a report made from issues in another order sorts them."""
 
     model: str
     files: tuple[FileResult, ...]
-    issues: pl.DataFrame  # columns: file,row,column,value,code,level,message
+    issues: pl.DataFrame
     notes: tuple[str, ...] = ()  # plain sentences about how the upload was read
+
+    def __post_init__(self) -> None:
+        issues = issueframe.conform(self.issues)
+        object.__setattr__(self, "issues", in_reading_order([issues], self.files))
 
     @property
     def valid(self) -> bool:
         """True when no issue has level error."""
         return not self.issues.filter(pl.col("level") == Level.ERROR.value).height
 
+    @property
+    def issue_count(self) -> int:
+        return self.issues.height
+
     def summary(self) -> dict[str, int]:
-        counts = dict(self.issues.group_by("level").len().iter_rows())
-        return {level.value: int(counts.get(level.value, 0)) for level in Level}
+        counts = {str(k): int(v) for k, v in self.issues.group_by("level").len().iter_rows()}
+        return {level.value: counts.get(level.value, 0) for level in Level}
+
+    def batches(self, size: int = BATCH) -> Iterator[pl.DataFrame]:
+        """The issues in reading order as the contract's columns, `size` at a time, each
+        batch's messages written out only when it is asked for."""
+        for start in range(0, self.issues.height, size):
+            yield issueframe.rendered(self.issues.slice(start, size))
 
     def sorted_issues(self) -> pl.DataFrame:
-        """Issues in reading order: by file as uploaded, then row (file issues first)."""
-        order = {f.name: i for i, f in enumerate(self.files)}
-        return (
-            self.issues.with_columns(
-                pl.col("file")
-                .replace_strict(order, default=len(order), return_dtype=pl.Int32)
-                .alias("__file_order")
-            )
-            .sort(["__file_order", "row"], nulls_last=False, maintain_order=True)
-            .select(ISSUE_COLUMNS)
-        )
+        """Every issue as the contract's columns, in reading order, messages written out:
+        all at once, for small reports (reports stream `batches`)."""
+        return issueframe.rendered(self.issues)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON contract (spec/validation.md, "Machine-readable report")."""
+    def header(self) -> dict[str, Any]:
+        """The contract's keys before `issues`: model, valid, summary, files."""
         return {
             "model": self.model,
             "valid": self.valid,
             "summary": self.summary(),
             "files": [f.to_dict() for f in self.files],
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract (spec/validation.md, "Machine-readable report") as one object:
+        for small reports (`rosterport.reports.json_report` writes any size as a stream)."""
+        return {
+            **self.header(),
             "issues": self.sorted_issues().to_dicts(),
             "notes": list(self.notes),
         }
 
     def groups(self, samples: int = 3) -> pl.DataFrame:
         """One row per (file, column, code, level): count, first rows, sample values, and the
-        first message, most severe first."""
+        first message, most severe first (files in reading order within a level)."""
         if not self.issues.height:
             return pl.DataFrame(
                 schema={
@@ -111,9 +163,9 @@ class Report:
                     "message": pl.String,
                 }
             )
-        return (
-            self.sorted_issues()
-            .group_by(["file", "column", "code", "level"], maintain_order=True)
+        firsts = ("message", "template", "value", "n")
+        grouped = (
+            self.issues.group_by(["file", "column", "code", "level"], maintain_order=True)
             .agg(
                 pl.len().alias("count"),
                 pl.col("row").drop_nulls().head(samples).alias("rows"),
@@ -122,11 +174,17 @@ class Report:
                 .unique(maintain_order=True)
                 .head(samples)
                 .alias("values"),
-                pl.col("message").first().alias("message"),
+                *(pl.col(c).first() for c in firsts),
             )
-            .with_columns(
-                pl.col("level").replace_strict(_LEVEL_ORDER, return_dtype=pl.Int8).alias("__o")
-            )
-            .sort("__o", maintain_order=True)
-            .drop("__o")
+            .sort("level", maintain_order=True)  # the enum's order: error, warn, info
+        )
+        return grouped.select(
+            "file",
+            "column",
+            pl.col("code").cast(pl.String),
+            pl.col("level").cast(pl.String),
+            "count",
+            "rows",
+            "values",
+            issueframe.message_expr(),
         )

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from rosterport.domain.changes import object_key, state_key
 from rosterport.domain.checks import issueframe
 from rosterport.domain.checks.files import PackagePlan, Table
 from rosterport.domain.checks.keys import check_unique
@@ -39,7 +40,7 @@ from rosterport.domain.issues import (
     issue_type,
 )
 from rosterport.domain.policy import Policy, Production
-from rosterport.domain.report import FileResult, FileStatus, Report
+from rosterport.domain.report import FileResult, FileStatus, Report, in_reading_order
 from rosterport.domain.schemas.model import DataModel, FileSchema, Reference
 from rosterport.domain.tables import FIELDS, ROW, FileProblem, RawTable, position
 
@@ -75,16 +76,29 @@ def validate(
     tables: Sequence[Table],
     policy: Policy,
     production: Production | None = None,
+    *,
+    consume: bool = False,
 ) -> Validation:
-    """Validate one upload (its files as read) against `model`."""
+    """Validate one upload (its files as read) against `model`.
+
+    `consume`: `tables` is a list the validator may empty, so that each file's raw table is
+    freed once it is checked (what later files need of it is in its normalized records):
+    at 1M students the students' raw columns are gone before the enrollments are checked.
+    The caller must hold no other reference to the tables."""
     rules = rules_for(model)
     plan = rules.plan(model, tables, policy)
+    names = [t.name for t in tables]
+    if consume and isinstance(tables, list):
+        tables.clear()
     run = _Run(model, rules, policy, production, plan)
     for schema in model.files:
         table = plan.files.get(schema.name)
         if table is not None:
             run.check_file(schema, table)
-    return run.finish(tables)
+            if consume:
+                plan.files.pop(schema.name)
+            del table
+    return run.finish(names)
 
 
 class _Run:
@@ -103,6 +117,8 @@ class _Run:
         self.policy = policy
         self.production = production
         self.plan = plan
+        self.present = frozenset(plan.files)  # the model files of the upload (plan.files may
+        # lose each table once it is checked: see `validate(consume=True)`)
         self.context = FormatContext(today=policy.today)
         self.issues: list[pl.DataFrame] = [self._leveled(plan.issues)]
         self.states: dict[str, FileState | None] = {}
@@ -146,6 +162,7 @@ class _Run:
             requirements,
             not_required_rows=not_required,
             trims=self.model.trims_values,
+            keep_values=self.rules.needs_values,
         )
         values = checked.values
         normalized = checked.normalized
@@ -173,12 +190,15 @@ class _Run:
         self.issues.extend(file_issues)
         survivors = _without(normalized, removed)
         rejected = _rows_at(leveled, Level.ERROR).join(removed, on=ROW, how="anti").height
+        # what later files and staging need of the removed records: their keys and row,
+        # not every column (every student removed would be a second copy of students.csv)
+        kept_columns = [c for c in self._removed_columns(schema) if c in normalized.columns]
         self.states[schema.name] = FileState(
             survivors=survivors,
-            removed=normalized.filter(pl.col(ROW).is_in(removed.get_column(ROW).implode())),
+            removed=normalized.select(ROW, *kept_columns).filter(_in_rows(removed.get_column(ROW))),
         )
         self.records[schema.name] = survivors
-        failed = bool(issueframe.concat(file_issues).filter(pl.col("level") == "error").height)
+        failed = any((f.get_column("level") == Level.ERROR.value).any() for f in file_issues)
         self.results[schema.name] = FileResult(
             table.name,
             FileStatus.FAILED if failed else FileStatus.VALIDATED,
@@ -188,6 +208,23 @@ class _Run:
             rejected,
             schema_file=schema.name,
         )
+
+    def _removed_columns(self, schema: FileSchema) -> list[str]:
+        """The columns of a file's removed records that are used later: the columns other
+        files' references point to (cascade messages), the object key and the state key
+        (what staging keeps in production), and `status` (OneRoster deletions)."""
+        wanted = [
+            *(
+                c
+                for r in self.model.references
+                if r.target == schema.name
+                for c in r.target_columns
+            ),
+            *object_key(schema),
+            *state_key(schema),
+            "status",
+        ]
+        return list(dict.fromkeys(wanted))
 
     def _values(
         self, schema: FileSchema, table: RawTable, positions: dict[str, int]
@@ -254,7 +291,7 @@ class _Run:
             survivors = _without(normalized, removed)
             deleting = survivors.filter(_deletes(survivors))
             kept.append(survivors.select(reference.target_columns).rename(rename))
-        elif reference.target in self.plan.files:
+        elif reference.target in self.present:
             state = self.states.get(reference.target)
             if state is None:
                 return None  # the target file could not be read: nothing to compare with
@@ -262,7 +299,7 @@ class _Run:
             kept.append(state.survivors.select(reference.target_columns).rename(rename))
             removed_rows = state.removed.select(*reference.target_columns, ROW).rename(rename)
         use_production = self.rules.uses_production(reference.target, self.plan, self.policy)
-        if reference.target not in self.plan.files or use_production:
+        if reference.target not in self.present or use_production:
             if self.production is None:
                 # Offline: what production holds is unknown, so a value missing from the upload
                 # may well be committed already; say so rather than report false errors.
@@ -284,7 +321,7 @@ class _Run:
     def _note_unchecked(self, reference: Reference) -> None:
         why = (
             "that file is not in this upload"
-            if reference.target not in self.plan.files
+            if reference.target not in self.present
             else f"{reference.target} only adds to what is committed"
         )
         note = (
@@ -299,21 +336,26 @@ class _Run:
 
     def _leveled(self, issues: pl.DataFrame) -> pl.DataFrame:
         """Fill in the policy's level where a check left it open."""
+        issues = issueframe.conform(issues)
         if not issues.height or not issues.get_column("level").is_null().any():
             return issues
-        levels = {code: self.policy.level(code).value for code in issues["code"].unique()}
+        # the policy's level of every code, looked up by the code's enum index (no strings)
+        levels = pl.Series(
+            [self.policy.level(code).value if t.record else None for code, t in CATALOGUE.items()],
+            dtype=issueframe.LEVEL,
+        )
         return issues.with_columns(
-            pl.coalesce(
-                pl.col("level"),
-                pl.col("code").replace_strict(levels, default=None, return_dtype=pl.String),
-            ).alias("level")
+            pl.coalesce(pl.col("level"), pl.lit(levels).gather(pl.col("code").to_physical()))
         )
 
-    def finish(self, tables: Sequence[Table]) -> Validation:
-        issues = issueframe.concat(self.issues)
+    def finish(self, names: Sequence[str]) -> Validation:
         by_name = {r.name: r for r in self.results.values()}
-        files = tuple(by_name[t.name] for t in tables if t.name in by_name)
+        files = tuple(by_name[name] for name in names if name in by_name)
+        # one frame in reading order, each part freed as it is taken in: never held twice
+        holder = [issueframe.concat_consuming(self.issues)]
+        issues = in_reading_order(holder, files)
         report = Report(self.model.name, files, issues, tuple(self.notes))
+        del issues
         filtered = {name: state.removed for name, state in self.states.items() if state}
         return Validation(report, self.records, dict(self.plan.modes), filtered)
 
@@ -330,22 +372,41 @@ def _mask_shifted(schema: FileSchema, table: RawTable, issues: pl.DataFrame) -> 
     malformed = table.frame.filter(pl.col(FIELDS) != len(table.header)).get_column(ROW)
     if not malformed.len():
         return issues
-    shifted = (
-        pl.col("row").is_in(malformed.implode())
+    shifted = issues.select(
+        _in_rows(malformed, "row")
         & pl.col("value").is_not_null()
         & (pl.col("code") != MALFORMED_ROW.code)
-    )
+    ).to_series()
+    if not shifted.any():
+        return issues
     titles = {code: issue.title for code, issue in CATALOGUE.items()}
-    message = pl.format(
-        "{} ({}): the value is not shown because this row has the wrong number of fields, so "
-        "its values may sit under other columns than their own, a password among them; fix "
-        "the row's commas and quotes first",
-        pl.col("column").fill_null("a value"),
-        pl.col("code").replace_strict(titles, default="issue", return_dtype=pl.String),
+    # a template per (column, code) of the shifted issues, without placeholders: the column
+    # names are the schema's, so there are few; made once each and joined, not per issue
+    keys = ["column", "code"]
+    templates = (
+        issues.filter(shifted)
+        .select(keys)
+        .unique()
+        .with_columns(
+            issueframe.template(
+                pl.col("column").fill_null("a value"),
+                " (",
+                pl.col("code").cast(pl.String).replace_strict(titles, default="issue"),
+                "): the value is not shown because this row has the wrong number of fields, so "
+                "its values may sit under other columns than their own, a password among them; "
+                "fix the row's commas and quotes first",
+            ).alias("__template")
+        )
+    )
+    matched = (
+        issues.select(keys)
+        .join(templates, on=keys, how="left", nulls_equal=True, maintain_order="left")
+        .get_column("__template")
     )
     return issues.with_columns(
         pl.when(shifted).then(pl.lit(issueframe.MASK)).otherwise(pl.col("value")).alias("value"),
-        pl.when(shifted).then(message).otherwise(pl.col("message")).alias("message"),
+        pl.when(shifted).then(pl.lit(None)).otherwise(pl.col("message")).alias("message"),
+        pl.when(shifted).then(matched).otherwise(pl.col("template")).alias("template"),
     )
 
 
@@ -366,7 +427,28 @@ def _without(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
     """`frame` less the rows whose ROW is in `rows` (order kept)."""
     if not rows.height:
         return frame
-    return frame.filter(~pl.col(ROW).is_in(rows.get_column(ROW).implode()))
+    return frame.filter(~_in_rows(rows.get_column(ROW)))
+
+
+def _in_rows(rows: pl.Series, column: str = ROW) -> pl.Expr:
+    """Whether `column` (spreadsheet row numbers) is one of `rows`.
+
+    Row numbers are small integers (at most the file's line count), so a table of flags
+    indexed by row number answers with one gather, several times faster than a hash set of
+    millions of rows (`is_in`)."""
+    if not rows.len():
+        return pl.lit(value=False)
+    size = int(rows.max() or 0) + 1  # type: ignore[arg-type]  # max of UInt32 row numbers is an int
+    flags = pl.Series(values=[False], dtype=pl.Boolean).extend_constant(False, size - 1)
+    flags = flags.scatter(rows.cast(pl.UInt32), True)
+    index = pl.col(column).cast(pl.UInt32)
+    inside = index < size
+    return (
+        pl.when(inside)
+        .then(pl.lit(flags).gather(index.clip(upper_bound=size - 1)))
+        .otherwise(False)
+        .fill_null(False)
+    )
 
 
 def _rows_at(issues: pl.DataFrame, level: Level) -> pl.DataFrame:

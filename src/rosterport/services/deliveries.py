@@ -13,7 +13,7 @@ nothing, while going back to an older file set (a real change) is processed agai
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -190,7 +190,7 @@ def refuse_delivery(
     mailer: Mailer | None = None,
 ) -> DeliveryResult:
     """A delivery that cannot be read at all (a ZIP that is not one): recorded, notified."""
-    files = [SourceFile(p.name, p.read_bytes) for p in paths]
+    files = [SourceFile.at(p.name, p) for p in paths]
     result = DeliveryResult(
         REFUSED,
         content_hash(files),
@@ -328,9 +328,16 @@ def _record(hub: Hub, integration: Integration, result: DeliveryResult) -> None:
 
 
 def report_csv(hub: Hub, result: DeliveryResult) -> bytes | None:
-    """The delivery's error report (CSV), if it was validated."""
+    """The delivery's error report (CSV), if it was validated: whole, for small reports
+    (`report_chunks` streams it)."""
+    chunks = report_chunks(hub, result)
+    return None if chunks is None else b"".join(chunks)
+
+
+def report_chunks(hub: Hub, result: DeliveryResult) -> Iterator[bytes] | None:
+    """The delivery's error report (CSV) a part at a time, if it was validated."""
     if result.report and hub.blobs.exists(result.report):
-        return hub.blobs.get(result.report)
+        return uploads.report_chunks(hub, result.report)
     return None
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 
 from rosterport.domain.changes import ChangeSet, diff, knock_on_effects
 from rosterport.domain.schemas import get_model
 from rosterport.errors import InputError
+from rosterport.reports import issue_file
+from rosterport.services import uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
@@ -92,18 +96,45 @@ def _info(row: sa.Row[Any]) -> VersionInfo:
 
 
 def download(hub: Hub, org: Organization, version_id: int, what: str) -> bytes:
-    """The original files (ZIP) or the error report (CSV) of a version."""
-    row = v.version_row(hub, org, version_id)
-    key = row.originals if what == "originals" else row.report
-    if key is None:
-        raise InputError(f"version {version_id} has no {what} to download")
+    """The original files (ZIP) or the error report (CSV) of a version, whole: for small
+    versions and tests (`report_download` and `write_originals` stream)."""
     if what == "report":
-        return hub.blobs.get(key)
+        return b"".join(report_download(hub, org, version_id))
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for blob in hub.blobs.keys(key):
-            archive.writestr(blob.rsplit("/", 1)[-1], hub.blobs.get(blob))
+    write_originals(hub, org, version_id, buffer)
     return buffer.getvalue()
+
+
+def report_download(hub: Hub, org: Organization, version_id: int) -> Iterator[bytes]:
+    """The error report of a version as CSV, a part at a time (made from its issue file)."""
+    row = v.version_row(hub, org, version_id)
+    if row.report is None:
+        raise InputError(f"version {version_id} has no report to download")
+    return uploads.report_chunks(hub, row.report)
+
+
+def version_issues(
+    hub: Hub, org: Organization, version_id: int, **filters: Any
+) -> issue_file.IssuePage:
+    """A page of the issues of a version's validation (`uploads.issue_page` filters)."""
+    row = v.version_row(hub, org, version_id)
+    if row.report is None:
+        raise InputError(f"version {version_id} has no validation report")
+    return uploads.issue_page(hub, row.report, **filters)
+
+
+def write_originals(hub: Hub, org: Organization, version_id: int, out: BinaryIO) -> None:
+    """The uploaded files of a version as a ZIP written to `out`, each file copied in
+    chunks (a 500 MB upload never sits in memory)."""
+    row = v.version_row(hub, org, version_id)
+    if row.originals is None:
+        raise InputError(f"version {version_id} has no originals to download")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for blob in hub.blobs.keys(row.originals):
+            name = blob.rsplit("/", 1)[-1]
+            entry = archive.open(name, "w", force_zip64=True)
+            with hub.blobs.path(blob).open("rb") as source, entry as target:
+                shutil.copyfileobj(source, target, 1 << 20)
 
 
 def compare(hub: Hub, org: Organization, first: int, second: int) -> ChangeSet:

@@ -14,13 +14,18 @@ their files are deleted. The files of a session live in blob storage under
 `sessions/<id>/`; once validated, the session also keeps the new production states it
 computed (secrets encrypted), so that preview and commit need not validate again. A commit
 moves production only if it is still the version the session was validated against.
+
+Every validation keeps, with the upload's original files, its full issue list as one
+compressed Parquet file (`reports/issue_file.py`): the session's breakdown (`report.json`)
+holds only the groups, `issue_page` pages through the list, and the CSV report is made from
+it as it is downloaded (`report_chunks`).
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
@@ -40,7 +45,8 @@ from rosterport.domain.schemas.model import DataModel
 from rosterport.domain.tables import FileProblem, RawTable
 from rosterport.domain.validator import validate
 from rosterport.errors import InputError, NotFoundError, ProductionChangedError, StateError
-from rosterport.reports.csv_report import report_csv
+from rosterport.reports import issue_file
+from rosterport.reports.csv_report import csv_chunks
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
@@ -74,6 +80,7 @@ NOTHING_TO_COMMIT = (
     "so there is nothing to commit"
 )
 BREAKDOWN_ROWS = 25  # rows listed per (file, column, issue type) in the breakdown
+MAX_ISSUE_PAGE = 1000  # issues in one page of `issue_page`
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,12 +222,13 @@ def run_validation(
         mode=Mode(session.mode),
         today=hub.clock().date(),
     )
-    tables = [read_table(n, hub.blobs.get(f"sessions/{session.id}/files/{n}")) for n in names]
+    # each file is read from its path in storage: its bytes never sit in memory whole
+    tables = [read_table(n, hub.blobs.path(f"sessions/{session.id}/files/{n}")) for n in names]
     notes: list[str] = []
     if prepare is not None:  # an integration's mappings
         tables, notes = prepare(model, tables)
     production = Production(keys=v.LazyStates(hub, model, base))
-    validation = validate(model, tables, policy, production)
+    validation = validate(model, tables, policy, production, consume=True)
     del tables
     report = validation.report
     if notes:
@@ -507,23 +515,82 @@ def _write_frame(hub: Hub, key: str, frame: pl.DataFrame) -> None:
 
 def _report_json(report: Report) -> bytes:
     """What the upload tool shows of a report: per file status, and the issues grouped by
-    file, column and issue type with their first rows (the full list is the CSV report)."""
+    file, column and issue type with their first rows (the full list is the issue file,
+    paged by `issue_page`, downloaded as CSV by `report_chunks`)."""
     digest = {
         "model": report.model,
         "valid": report.valid,
         "summary": report.summary(),
         "files": [f.to_dict() for f in report.files],
         "notes": list(report.notes),
+        "issues": report.issue_count,
         "groups": report.groups(samples=BREAKDOWN_ROWS).to_dicts(),
     }
     return json.dumps(digest, default=str).encode()
 
 
 def _keep_files(hub: Hub, session: Session, report: Report) -> tuple[str, str]:
-    """Keep the original files (linked, not copied) and the error report for the history."""
+    """Keep the original files (linked, not copied) and every issue (a compressed Parquet
+    file, written in batches) for the history."""
     attempt = f"uploads/{uuid.uuid4().hex}"
     for name in session.data.get("files", []):
         hub.blobs.link(f"sessions/{session.id}/files/{name}", f"{attempt}/files/{name}")
-    report_key = f"{attempt}/report.csv"
-    hub.blobs.put(report_key, report_csv(report))
+    report_key = f"{attempt}/issues{issue_file.SUFFIX}"
+
+    def write(path: Path) -> None:
+        issue_file.write_issue_file(report, path)
+
+    hub.blobs.put_with(report_key, write)
     return f"{attempt}/files", report_key
+
+
+def report_chunks(hub: Hub, key: str) -> Iterator[bytes]:
+    """The CSV error report stored under `key`, a part at a time: made from the issue file
+    as it is read, or (uploads recorded before issue files) the CSV stored then."""
+    path = hub.blobs.path(key)
+    if not key.endswith(issue_file.SUFFIX):
+        with path.open("rb") as stored:
+            while chunk := stored.read(1 << 20):
+                yield chunk
+        return
+    yield from csv_chunks(issue_file.batches(path))
+
+
+def issue_page(
+    hub: Hub,
+    key: str,
+    *,
+    offset: int = 0,
+    limit: int = 100,
+    file: str | None = None,
+    column: str | None = None,
+    code: str | None = None,
+    level: str | None = None,
+) -> issue_file.IssuePage:
+    """A page of the issues stored under `key` (see `issue_file.page`), at most 1,000 rows;
+    a report stored as CSV (before issue files) is paged from its CSV."""
+    limit = max(1, min(limit, MAX_ISSUE_PAGE))
+    path = hub.blobs.path(key)
+    if key.endswith(issue_file.SUFFIX):
+        return issue_file.page(
+            path, offset=offset, limit=limit, file=file, column=column, code=code, level=level
+        )
+    scan = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy").with_columns(
+        pl.col("row").cast(pl.UInt32)
+    )
+    for name, wanted in (("file", file), ("column", column), ("code", code), ("level", level)):
+        if wanted is not None:
+            scan = scan.filter(pl.col(name) == wanted)
+    total = int(scan.select(pl.len()).collect().item())
+    return issue_file.IssuePage(scan.slice(max(offset, 0), limit).collect(), total)
+
+
+def session_issues(
+    hub: Hub, org: Organization, session_id: str, **filters: Any
+) -> issue_file.IssuePage:
+    """A page of the issues of the session's last validation (also once it is committed)."""
+    session = get(hub, org, session_id)
+    key = session.data.get("report")
+    if not key:
+        raise NotFoundError(f"upload {session_id} has not been validated yet: validate it first")
+    return issue_page(hub, key, **filters)

@@ -47,8 +47,9 @@ def validate_source(
 ) -> ValidatedUpload:
     """Validate files already read into memory."""
     model, chosen = choose_model(model_name, source)
-    tables = [read_table(f.name, f.data) for f in source.files]
-    validation = validate(model, tables, policy, production)
+    # a file on disk is read from its path: its bytes never sit in memory whole
+    tables = [read_table(f.name, f.path or f.data) for f in source.files]
+    validation = validate(model, tables, policy, production, consume=True)
     notes = tuple(n for n in (chosen, *source.notes) if n)
     return ValidatedUpload(model, validation, notes)
 

@@ -28,7 +28,7 @@ import json
 import os
 import stat
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,7 +42,7 @@ from rosterport.services.deliveries import (
     complete,
     process_delivery,
     refuse_delivery,
-    report_csv,
+    report_chunks,
 )
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import Integration
@@ -215,14 +215,16 @@ def process_drop(
         result = refuse_delivery(hub, integration, paths, str(error), mailer=mailer)
     else:
         result = process_delivery(hub, integration, source.files, settle=settle, mailer=mailer)
-    write_result(folder, result, report_csv(hub, result), hub.clock())
+    write_result(folder, result, report_chunks(hub, result), hub.clock())
     for path, seen in before.items():
         if seen is not None and _stat(path) == seen:  # changed meanwhile: the next delivery
             path.unlink(missing_ok=True)
     return result
 
 
-def write_result(folder: Path, result: DeliveryResult, errors: bytes | None, at: datetime) -> Path:
+def write_result(
+    folder: Path, result: DeliveryResult, errors: Iterable[bytes] | None, at: datetime
+) -> Path:
     """`results/<stamp>-<hash>.json` (and `-errors.csv`), written whole or not at all."""
     results = folder / RESULTS
     results.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
@@ -230,15 +232,16 @@ def write_result(folder: Path, result: DeliveryResult, errors: bytes | None, at:
     payload = {"processed_at": at.isoformat(), **result.to_json(), "error_report": None}
     if errors is not None:
         payload["error_report"] = f"{base}-errors.csv"
-        _write(results / f"{base}-errors.csv", errors)
+        _write(results / f"{base}-errors.csv", errors)  # written as it is made
     target = results / f"{base}.json"
     _write(target, json.dumps(payload, indent=2, ensure_ascii=False).encode() + b"\n")
     return target
 
 
-def _write(path: Path, data: bytes) -> None:
+def _write(path: Path, data: bytes | Iterable[bytes]) -> None:
     partial = path.with_name(f".{path.name}.part")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
+        for chunk in (data,) if isinstance(data, bytes) else data:
+            handle.write(chunk)
     partial.replace(path)

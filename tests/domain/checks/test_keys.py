@@ -6,6 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rosterport.domain.checks.issueframe import rendered
 from rosterport.domain.checks.keys import check_unique
 from rosterport.domain.tables import ROW
 from tests.conftest import check, district, issues, messages
@@ -38,7 +39,7 @@ def test_later_duplicates_are_reported_with_the_first_row() -> None:
     assert found(result) == [(4, "Student_id", "A, 1"), (6, "Student_id", "A, 1")]
     assert set(result["code"]) == {"uniqueness-violation"}
     assert (
-        result["message"].to_list()
+        rendered(result)["message"].to_list()
         == [
             "School_id + Student_id 'A, 1' appears again: the same student is on row 2; keep one "
             "row per student"
@@ -68,7 +69,7 @@ def test_single_column_key() -> None:
     )
     result = check_unique("schools.csv", frame, ("School_id",), entity="school")
     assert found(result) == [(4, "School_id", "S1")]
-    assert result["message"][0] == (
+    assert rendered(result)["message"][0] == (
         "School_id 'S1' appears again: the same school is on row 2; keep one row per school"
     )
 

@@ -6,6 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rosterport.domain.checks.issueframe import rendered
 from rosterport.domain.checks.references import Targets, check_reference
 from rosterport.domain.issues import Level
 from rosterport.domain.policy import Policy
@@ -60,7 +61,7 @@ def test_values_not_among_the_targets_fail() -> None:
     assert result.issues.select("file", "row", "column", "value", "code", "level").rows() == [
         ("enrollments.csv", 5, "Student_id", "9", "reference-not-found", None)
     ]
-    assert result.issues["message"].to_list() == [
+    assert rendered(result.issues)["message"].to_list() == [
         "Student_id '9' is not a student in students.csv; add it to students.csv or correct "
         "the value"
     ]
@@ -78,7 +79,7 @@ def test_value_of_a_removed_target_names_the_removed_row() -> None:
         TO_STUDENT, frame(Student_id=["9", "8"]), targets(removed, Student_id=["1"])
     )
     assert result.failed[ROW].to_list() == [2, 3]
-    assert result.issues["message"].to_list() == [
+    assert rendered(result.issues)["message"].to_list() == [
         "Student_id '9' names a student that was removed from students.csv (row 7 has issues); "
         "fix that row and this record comes back",
         "Student_id '8' is not a student in students.csv; add it to students.csv or correct "
@@ -97,7 +98,7 @@ def test_multi_column_reference_compares_whole_pairs() -> None:
         (4, "Section_id", "A, 2", "info"),
         (5, "Section_id", "A,1, ", "info"),
     ]
-    assert result.issues["message"][0] == (
+    assert rendered(result.issues)["message"][0] == (
         "School_id + Section_id 'B, 1' is not a section of that school in sections.csv; "
         "add it to sections.csv or correct the value"
     )
@@ -110,7 +111,7 @@ def test_advisory_reference_to_a_removed_target_does_not_promise_the_record_back
         frame(School_id=["A"], Section_id=["1"]),
         targets(removed, School_id=["B"], Section_id=["1"]),
     )
-    (message,) = result.issues["message"]
+    (message,) = rendered(result.issues)["message"]
     assert "removed from sections.csv (row 3 has issues)" in message
     assert "this record comes back" not in message  # the record was never removed
 

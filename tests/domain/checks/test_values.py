@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from rosterport.domain import formats
+from rosterport.domain.checks.issueframe import rendered
 from rosterport.domain.checks.values import check_malformed, check_values
 from rosterport.domain.formats import FormatContext
 from rosterport.domain.policy import Requirement
@@ -90,7 +91,7 @@ def test_missing_required_values_and_invalid_formats() -> None:
         (5, "Email", "a b@c.de", "invalid-format", None),
     ]
     messages = dict(
-        checked.issues.select(pl.format("{}:{}", "row", "column"), "message").iter_rows()
+        rendered(checked.issues).select(pl.format("{}:{}", "row", "column"), "message").iter_rows()
     )
     assert messages["3:Person_id"] == "Person_id is required but empty; fill it in"
     assert messages["2:Email"] == (
@@ -102,7 +103,7 @@ def test_missing_required_values_and_invalid_formats() -> None:
 
 def test_value_in_messages_is_trimmed() -> None:
     checked = check_values(PEOPLE, values(Person_id=["P1"], DOB=["  2/30/2010 "]), CONTEXT, {})
-    assert checked.issues.select("value", "message").rows() == [
+    assert rendered(checked.issues).select("value", "message").rows() == [
         (
             "2/30/2010",
             "DOB '2/30/2010' is not a date; expected MM/DD/YYYY, M/D/YY or YYYY-MM-DD "
@@ -114,7 +115,7 @@ def test_value_in_messages_is_trimmed() -> None:
 def test_secret_values_never_appear_in_issues() -> None:
     checked = check_values(PEOPLE, values(Person_id=["P1"], Password=["hunter2\x07"]), CONTEXT, {})
     assert found(checked.issues) == [(2, "Password", "••••", "invalid-format", None)]
-    (message,) = checked.issues["message"]
+    (message,) = rendered(checked.issues)["message"]
     assert "hunter2" not in message
     assert message.startswith("Password '••••' is not text")
 
@@ -143,7 +144,7 @@ def test_data_requirements_report_keeps_and_skip_removes() -> None:
         (3, "Nickname", None, "required-attribute", "info"),
         (4, "Email", None, "required-attribute", "warn"),
     ]
-    messages = set(checked.issues["message"])
+    messages = set(rendered(checked.issues)["message"])
     assert messages == {
         "Email is empty; the application needs it, so the record is skipped (Skip if missing)",
         "Nickname is empty; the application needs it (Report if missing)",
@@ -176,7 +177,7 @@ def test_malformed_rows_name_their_field_counts() -> None:
     frame = pl.DataFrame(
         {ROW: [2, 3, 5, 6], FIELDS: [3, 2, 4, 3]}, schema={ROW: pl.UInt32, FIELDS: pl.UInt32}
     )
-    issues = check_malformed(frame, 3, "people.csv")
+    issues = rendered(check_malformed(frame, 3, "people.csv"))
     assert issues.select("file", "row", "column", "code").rows() == [
         ("people.csv", 3, None, "malformed-row"),
         ("people.csv", 5, None, "malformed-row"),

@@ -279,3 +279,86 @@ def test_templates_zip(site: Site) -> None:
     answer = site.client.get("/api/v1/templates/passport-roster", headers=site.token())
     assert answer.status_code == 200
     assert "students.csv" in zipfile.ZipFile(io.BytesIO(answer.content)).namelist()
+
+
+def many_bad_dobs(count: int) -> bytes:
+    """students.csv of the valid district plus `count` students whose DOB is refused."""
+    valid = (VALID / "students.csv").read_bytes().decode()
+    lines = [
+        f"02M800,9{n:08d},{n},,Doe{n},,Jane,female,31.12.2010,9,A,N,N,11433,,,,,,,"
+        for n in range(count)
+    ]
+    return (valid.rstrip("\n") + "\n" + "\n".join(lines) + "\n").encode()
+
+
+def test_every_issue_of_an_upload_is_paged_and_filtered(site: Site) -> None:
+    headers = site.token()
+    session = start(site, headers)
+    put_folder(site, headers, session, VALID)
+    site.client.put(
+        f"/api/v1/orgs/springfield/uploads/{session}/files/students.csv",
+        content=many_bad_dobs(2_500),
+        headers=headers,
+    )
+    base = f"/api/v1/orgs/springfield/uploads/{session}"
+    body = site.client.post(f"{base}/validate", headers=headers).json()
+    report = body["report"]
+    assert report["issues"] == 2_500
+    (group,) = [g for g in report["groups"] if g["column"] == "DOB"]
+    assert group["count"] == 2_500
+    assert len(group["rows"]) == 25  # the breakdown shows the first rows; the API pages the rest
+
+    first = site.client.get(f"{base}/issues", params={"limit": 1000}, headers=headers).json()
+    assert first["total"] == 2_500
+    assert len(first["issues"]) == 1000
+    assert first["issues"][0] == {
+        "file": "students.csv",
+        "row": 7,
+        "column": "DOB",
+        "value": "31.12.2010",
+        "code": "invalid-format",
+        "level": "error",
+        "message": "DOB '31.12.2010' is not a date; expected MM/DD/YYYY, M/D/YY or YYYY-MM-DD "
+        "(use / between month, day and year)",
+    }
+    last = site.client.get(
+        f"{base}/issues", params={"offset": 2_000, "limit": 1000}, headers=headers
+    ).json()
+    assert [i["row"] for i in last["issues"]] == list(range(2_007, 2_507))
+    capped = site.client.get(f"{base}/issues", params={"limit": 50_000}, headers=headers).json()
+    assert len(capped["issues"]) == 1000  # at most 1,000 a page
+    none = site.client.get(
+        f"{base}/issues", params={"file": "students.csv", "code": "malformed-row"}, headers=headers
+    ).json()
+    assert none == {"total": 0, "offset": 0, "issues": []}
+    dob = site.client.get(
+        f"{base}/issues",
+        params={"file": "students.csv", "column": "DOB", "level": "error", "offset": 2_499},
+        headers=headers,
+    ).json()
+    assert dob["total"] == 2_500
+    assert [i["row"] for i in dob["issues"]] == [2_506]
+
+    # the attempt's report downloads as CSV made from the stored issue file, streamed
+    csv = site.client.get(
+        f"/api/v1/orgs/springfield/versions/{body['version']}/report", headers=headers
+    )
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "file,row,column,value,code,level,message"
+    assert len(lines) == 2_501
+    paged = site.client.get(
+        f"/api/v1/orgs/springfield/versions/{body['version']}/issues",
+        params={"limit": 3},
+        headers=headers,
+    ).json()
+    assert paged["total"] == 2_500
+    assert [i["row"] for i in paged["issues"]] == [7, 8, 9]
+
+
+def test_issues_of_an_upload_not_validated_yet_are_not_found(site: Site) -> None:
+    headers = site.token()
+    session = start(site, headers)
+    answer = site.client.get(f"/api/v1/orgs/springfield/uploads/{session}/issues", headers=headers)
+    assert answer.status_code == 404
+    assert "validate it first" in answer.json()["error"]["message"]

@@ -1,28 +1,48 @@
-"""Issues as frames: one row per issue, the same columns as the report contract.
+"""Issues as frames: one row per issue, the columns of the report contract and two more.
 
-Checks build these with polars expressions over the offending rows only, so messages are
-formatted just for what is reported. `level` may be null in a check's output: the validator
-then fills in the level the policy gives that code.
+Checks build these with polars expressions over the offending rows only. A report may hold
+millions of issues (every DOB refused, every enrollment of a filtered student in cascade),
+so an issue frame is kept compact and its messages are written out only when a report is:
+
+- `code` and `level` are enums (one byte each);
+- a message is either `message` (the full text) or `template`, a categorical text with the
+  placeholders `{value}` (the issue's value) and `{n}` (the number in `n`: a first row, a
+  field count). The same template serves every issue of its kind ("Student_id '{value}'
+  names a student that was removed from students.csv (row {n} has issues)…"), so the 8
+  enrollments of a filtered student cost a row number each, not 8 sentences. Templates are
+  made from the schema's words only, never from uploaded text (which may contain `{n}`), so
+  there are few of them; a message that quotes anything else besides the value is given
+  whole in `message`.
+
+`rendered(frame)` is the contract's view: `file,row,column,value,code,level,message`, with
+every message written out; reports call it one batch at a time. `level` may be null in a
+check's output: the validator then fills in the level the policy gives that code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableSequence
 
 import polars as pl
 
-from rosterport.domain.issues import IssueType, Level
+from rosterport.domain.issues import CATALOGUE, IssueType, Level
+
+CODE = pl.Enum(list(CATALOGUE))
+LEVEL = pl.Enum([level.value for level in Level])
+VALUE, NUMBER = "{value}", "{n}"  # the placeholders of a template
 
 ISSUE_SCHEMA: dict[str, pl.DataType] = {
     "file": pl.String(),
     "row": pl.UInt32(),
     "column": pl.String(),
     "value": pl.String(),
-    "code": pl.String(),
-    "level": pl.String(),
+    "code": CODE,
+    "level": LEVEL,
     "message": pl.String(),
+    "template": pl.Categorical(),
+    "n": pl.UInt32(),
 }
-ISSUE_COLUMNS = tuple(ISSUE_SCHEMA)
+ISSUE_COLUMNS = ("file", "row", "column", "value", "code", "level", "message")  # the contract
 MASK = "••••"
 
 
@@ -42,7 +62,61 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
 def concat(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
     """All issues of several frames, in order."""
     parts = [conform(f) for f in frames if f.height]
-    return pl.concat(parts, how="vertical") if parts else empty()
+    if not parts:
+        return empty()
+    return parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical")
+
+
+def concat_consuming(frames: MutableSequence[pl.DataFrame]) -> pl.DataFrame:
+    """`concat(frames)`, emptying `frames` on the way: each part can be freed as soon as
+    the result holds it, so millions of issues are not held twice."""
+    parts = [conform(f) for f in frames if f.height]
+    frames.clear()
+    if not parts:
+        return empty()
+    if len(parts) == 1:
+        return parts[0]
+    whole = pl.concat(parts, how="vertical", rechunk=False)
+    del parts
+    return whole.rechunk()
+
+
+def template(*parts: str | pl.Expr) -> pl.Expr:
+    """A message template from fixed words (str) and expressions that give fixed words per
+    row (a hint); write VALUE and NUMBER where the value and `n` go."""
+    return pl.concat_str(
+        [pl.lit(p, dtype=pl.String) if isinstance(p, str) else p for p in parts]
+    ).cast(pl.Categorical)
+
+
+def message_expr() -> pl.Expr:
+    """The full message of each issue: `message`, or its template written out."""
+    number = pl.col("n").cast(pl.String).fill_null("")
+    written = (
+        pl.col("template")
+        .cast(pl.String)
+        .str.replace_all(NUMBER, number, literal=True)
+        .str.replace_all(VALUE, pl.col("value").fill_null(""), literal=True)
+    )
+    return pl.coalesce(pl.col("message"), written).alias("message")
+
+
+def rendered(frame: pl.DataFrame) -> pl.DataFrame:
+    """The contract's columns, every message written out, code and level as text."""
+    return frame.select(contract_exprs())
+
+
+def contract_exprs() -> list[pl.Expr]:
+    """The expressions `rendered` selects (for lazy and streaming queries too)."""
+    return [
+        pl.col("file"),
+        pl.col("row"),
+        pl.col("column"),
+        pl.col("value"),
+        pl.col("code").cast(pl.String),
+        pl.col("level").cast(pl.String),
+        message_expr(),
+    ]
 
 
 def file_issue(

@@ -52,13 +52,10 @@ def check_unique(
             pl.lit(columns[-1]).alias("column"),
             shown.alias("value"),
             pl.lit(UNIQUENESS_VIOLATION.code).alias("code"),
-            pl.format(
-                "{} '{}' appears again: the same {} is on row {}; keep one row per {}",
-                pl.lit(key_name),
-                shown,
-                pl.lit(entity),
-                pl.col("first"),
-                pl.lit(entity),
-            ).alias("message"),
+            issueframe.template(
+                f"{key_name} '{issueframe.VALUE}' appears again: the same {entity} is on row "
+                f"{issueframe.NUMBER}; keep one row per {entity}"
+            ).alias("template"),
+            pl.col("first").alias("n"),
         )
     )

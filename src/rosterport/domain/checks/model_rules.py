@@ -22,7 +22,9 @@ class FileCheck:
     """What a model's extra record checks see of the file being checked."""
 
     schema: FileSchema
-    values: pl.DataFrame  # ROW + trimmed strings as given (null when empty)
+    # ROW + trimmed strings as given (null when empty); only ROW unless the model's rules
+    # ask for them (`ModelRules.needs_values`): keeping them costs a copy of most columns
+    values: pl.DataFrame
     normalized: pl.DataFrame  # ROW + normalized values (null when missing or invalid)
     mode: str  # full, incremental; OneRoster bulk, delta
     states: Mapping[str, FileState | None]  # files checked before this one
@@ -40,6 +42,8 @@ class FileState:
 
 class ModelRules:
     """The rules every data model follows unless its subclass says otherwise."""
+
+    needs_values = False  # whether `record_checks` reads `FileCheck.values`
 
     def plan(self, model: DataModel, tables: Sequence[Table], policy: Policy) -> PackagePlan:
         """Match uploaded files to the model's files; report missing and unexpected ones."""

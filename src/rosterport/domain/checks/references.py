@@ -94,28 +94,19 @@ def _issues(reference: Reference, missing: pl.DataFrame, targets: Targets) -> pl
             pl.lit(level, dtype=pl.String).alias("level"),
             pl.when(pl.col("__target_row").is_not_null())
             .then(
-                pl.format(
-                    "{} '{}' names {} that was removed from {} (row {} has issues); "
-                    "fix that row and {}",
-                    pl.lit(names),
-                    shown,
-                    pl.lit(noun),
-                    pl.lit(target),
-                    pl.col("__target_row"),
-                    pl.lit(fix),
+                issueframe.template(
+                    f"{names} '{issueframe.VALUE}' names {noun} that was removed from {target} "
+                    f"(row {issueframe.NUMBER} has issues); fix that row and {fix}"
                 )
             )
             .otherwise(
-                pl.format(
-                    "{} '{}' is not {} in {}; add it to {} or correct the value",
-                    pl.lit(names),
-                    shown,
-                    pl.lit(noun),
-                    pl.lit(target),
-                    pl.lit(target),
+                issueframe.template(
+                    f"{names} '{issueframe.VALUE}' is not {noun} in {target}; add it to "
+                    f"{target} or correct the value"
                 )
             )
-            .alias("message"),
+            .alias("template"),
+            pl.col("__target_row").alias("n"),
         )
     )
 

@@ -23,6 +23,8 @@ ACCOUNT = "__account"
 class SsoRules(ModelRules):
     """Account and application look-ups for app_credentials.csv."""
 
+    needs_values = True
+
     def notes(self, production: Production | None) -> tuple[str, ...]:
         missing = []
         if production is None or production.accounts is None:

@@ -47,12 +47,12 @@ def check_malformed(frame: pl.DataFrame, width: int, file: str) -> pl.DataFrame:
             pl.lit(file).alias("file"),
             pl.col(ROW).alias("row"),
             pl.lit(MALFORMED_ROW.code).alias("code"),
-            pl.format(
-                "row has {} fields but the header has {}; a value with a comma must be in "
-                'double quotes ("Smith, Jr."), and every row needs one field per column',
-                pl.col(FIELDS),
-                pl.lit(width),
-            ).alias("message"),
+            issueframe.template(
+                f"row has {issueframe.NUMBER} fields but the header has {width}; a value with "
+                'a comma must be in double quotes ("Smith, Jr."), and every row needs one '
+                "field per column"
+            ).alias("template"),
+            pl.col(FIELDS).alias("n"),
         )
     )
 
@@ -65,6 +65,7 @@ def check_values(
     *,
     not_required_rows: pl.Expr | None = None,
     trims: bool = True,
+    keep_values: bool = True,
 ) -> ValueCheck:
     """Check and normalize the columns of `values` (ROW + one string column per schema column
     present, as read: surrounding spaces and empty strings allowed).
@@ -74,6 +75,8 @@ def check_values(
     and normalized one by one. Formats that change values (dates, grades…) normalize the
     whole column. `requirements` maps optional columns to a data requirement;
     `not_required_rows` marks rows for which required values are not demanded.
+    `keep_values` False: `values` of the result holds only ROW (each trimmed column is freed
+    once normalized, instead of being kept as a second copy of the file).
     """
     present = [c for c in schema.columns if c.name in values.columns]
     screen = values.select(
@@ -94,7 +97,9 @@ def check_values(
         value, norm = _column(column, raw, screen[f"e{i}"], screen[f"s{i}"], context, trims=trims)
         if column.format.blanks:  # words meaning "not given" read as an empty cell
             value, norm = _blank_out(value, norm, column.format.blanks)
-        cleaned[column.name], normalized[column.name] = value, norm
+        normalized[column.name] = norm
+        if keep_values:
+            cleaned[column.name] = value
         bad = value.is_not_null() & norm.is_null()
         if column.required or column.name in requirements:
             missing = value.is_null()
@@ -104,6 +109,7 @@ def check_values(
             issues.append(
                 _column_issues(schema.name, column, subset, requirements.get(column.name))
             )
+        del value, norm, bad
     for column in schema.columns:  # a column a requirement names, left out of the file:
         if column.name in requirements and column.name not in values.columns and values.height:
             empty = pl.Series(column.name, [None] * values.height, dtype=pl.String)
@@ -169,7 +175,8 @@ def _column(
         fixed = fixed.select(pl.when(v != "").then(v).alias("v")).with_columns(
             column.format.normalize(pl.col("v"), context).alias("n")
         )
-        value = value.clone().scatter(where, fixed["v"])
+        copied = value if empty.any() else value.clone()  # blanking made a copy already
+        value = copied.scatter(where, fixed["v"])
     if not column.format.screened:
         whole = pl.DataFrame({"v": value}).select(column.format.normalize(pl.col("v"), context))
         return value, whole.to_series().alias(column.name)
@@ -189,22 +196,19 @@ def _column_issues(
     shown = pl.lit(issueframe.MASK) if column.secret else raw
     fmt = column.format
     hint = fmt.hint(raw) if fmt.hint else pl.lit(None, dtype=pl.String)
-    invalid_message = pl.format(
-        "{} '{}' is not {}; expected {}{}",
-        pl.lit(column.name),
-        shown,
-        pl.lit(fmt.expected),
-        pl.lit(fmt.accepted),
+    # the message is a template (issueframe): the value goes in when the report is written
+    invalid = issueframe.template(
+        f"{column.name} '{issueframe.VALUE}' is not {fmt.expected}; expected {fmt.accepted}",
         pl.when(hint.is_not_null()).then(pl.lit(" (") + hint + pl.lit(")")).otherwise(pl.lit("")),
     )
     if column.required:
-        missing_message = pl.lit(f"{column.name} is required but empty; fill it in")
+        missing_message = f"{column.name} is required but empty; fill it in"
         missing_level = pl.lit(None, dtype=pl.String)
     elif requirement is not None:
-        missing_message = pl.lit(f"{column.name} is empty; {_REQUIREMENT_TEXT[requirement]}")
+        missing_message = f"{column.name} is empty; {_REQUIREMENT_TEXT[requirement]}"
         missing_level = pl.lit(requirement.level.value)
     else:  # optional without requirement: only format issues are possible
-        missing_message = pl.lit(None, dtype=pl.String)
+        missing_message = ""
         missing_level = pl.lit(None, dtype=pl.String)
     is_missing = raw.is_null()
     return issueframe.conform(
@@ -218,6 +222,9 @@ def _column_issues(
             .otherwise(pl.lit(INVALID_FORMAT.code))
             .alias("code"),
             pl.when(is_missing).then(missing_level).otherwise(pl.lit(None)).alias("level"),
-            pl.when(is_missing).then(missing_message).otherwise(invalid_message).alias("message"),
+            pl.when(is_missing)
+            .then(issueframe.template(missing_message))
+            .otherwise(invalid)
+            .alias("template"),
         )
     )

@@ -4,6 +4,7 @@ POST   /orgs/{slug}/uploads                          start (model, mode)
 PUT    /orgs/{slug}/uploads/{id}/files/{name}        add one file, streamed (or a ZIP)
 POST   /orgs/{slug}/uploads/{id}/files               add files (multipart form)
 POST   /orgs/{slug}/uploads/{id}/validate            Upload and validate
+GET    /orgs/{slug}/uploads/{id}/issues              every issue of the last validation, paged
 POST   /orgs/{slug}/uploads/{id}/changes             Verify Changes (counts, safeguards)
 GET    /orgs/{slug}/uploads/{id}/changes/{file}      the detail of one file, paged
 POST   /orgs/{slug}/uploads/{id}/commit              Commit
@@ -32,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 from rosterport.domain.issues import Level
 from rosterport.domain.policy import Mode
 from rosterport.domain.schemas import get_model
+from rosterport.reports.issue_file import IssuePage
 from rosterport.services import uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
@@ -291,6 +293,43 @@ def validate(
         hub, org, session_id, levels=levels, committed_by=caller.who, source=caller.via
     )
     return session_json(hub, org, session)
+
+
+def issues_json(page: IssuePage, offset: int) -> dict[str, Any]:
+    """A page of issues: how many match in all, where the page starts, its issues."""
+    return {"total": page.total, "offset": max(offset, 0), "issues": page.issues.to_dicts()}
+
+
+@router.get(
+    "/orgs/{slug}/uploads/{session_id}/issues",
+    summary="Every issue of the last validation, paged (limit ≤ 1000) and filtered by file, "
+    "column, code and level",
+)
+def issues(
+    slug: str,
+    session_id: str,
+    caller: CallerDep,
+    hub: HubDep,
+    offset: int = 0,
+    limit: int = 100,
+    file: str | None = None,
+    column: str | None = None,
+    code: str | None = None,
+    level: str | None = None,
+) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    page = uploads.session_issues(
+        hub,
+        org,
+        session_id,
+        offset=offset,
+        limit=limit,
+        file=file,
+        column=column,
+        code=code,
+        level=level,
+    )
+    return issues_json(page, offset)
 
 
 @router.post(

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any
 
 from fastapi import APIRouter, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 
 from rosterport.domain.changes import ChangeSet
 from rosterport.services import history
 from rosterport.services import versions as v
-from rosterport.web.api.uploads import preview_json
+from rosterport.web.api.uploads import issues_json, preview_json
 from rosterport.web.deps import CallerDep, HubDep, Id, Limit, Offset, QueryId
 
 router = APIRouter(tags=["versions"])
 COMPARE_ROWS = 100  # detail rows per file in a comparison (counts are always complete)
+CHUNK = 1 << 20
 
 
 def attachment(data: bytes, media_type: str, filename: str) -> Response:
@@ -24,6 +29,24 @@ def attachment(data: bytes, media_type: str, filename: str) -> Response:
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def streamed(
+    chunks: Iterator[bytes], media_type: str, filename: str, *, done: IO[bytes] | None = None
+) -> StreamingResponse:
+    """A download sent as it is made, a chunk at a time (`done` is closed afterwards)."""
+    return StreamingResponse(
+        chunks,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        background=BackgroundTask(done.close) if done is not None else None,
+    )
+
+
+def _file_chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    handle.seek(0)
+    while chunk := handle.read(CHUNK):
+        yield chunk
 
 
 class RestoreBody(BaseModel):
@@ -56,9 +79,15 @@ def one_version(slug: str, version_id: Id, caller: CallerDep, hub: HubDep) -> di
     summary="The uploaded files of a version, as a ZIP",
     response_class=Response,
 )
-def originals(slug: str, version_id: Id, caller: CallerDep, hub: HubDep) -> Response:
-    data = history.download(hub, caller.org(hub, slug), version_id, "originals")
-    return attachment(data, "application/zip", f"version-{version_id}.zip")
+def originals(slug: str, version_id: Id, caller: CallerDep, hub: HubDep) -> StreamingResponse:
+    # the ZIP is written to a temporary file (never to memory), then sent from it
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response once sent
+    try:
+        history.write_originals(hub, caller.org(hub, slug), version_id, spool)
+    except BaseException:
+        spool.close()
+        raise
+    return streamed(_file_chunks(spool), "application/zip", f"version-{version_id}.zip", done=spool)
 
 
 @router.get(
@@ -66,9 +95,39 @@ def originals(slug: str, version_id: Id, caller: CallerDep, hub: HubDep) -> Resp
     summary="The validation errors report of a version, as CSV",
     response_class=Response,
 )
-def report(slug: str, version_id: Id, caller: CallerDep, hub: HubDep) -> Response:
-    data = history.download(hub, caller.org(hub, slug), version_id, "report")
-    return attachment(data, "text/csv; charset=utf-8", f"version-{version_id}-report.csv")
+def report(slug: str, version_id: Id, caller: CallerDep, hub: HubDep) -> StreamingResponse:
+    chunks = history.report_download(hub, caller.org(hub, slug), version_id)
+    return streamed(chunks, "text/csv; charset=utf-8", f"version-{version_id}-report.csv")
+
+
+@router.get(
+    "/orgs/{slug}/versions/{version_id}/issues",
+    summary="The issues of a version's validation, paged and filtered",
+)
+def version_issues(
+    slug: str,
+    version_id: Id,
+    caller: CallerDep,
+    hub: HubDep,
+    offset: Offset = 0,
+    limit: Limit = 100,
+    file: str | None = None,
+    column: str | None = None,
+    code: str | None = None,
+    level: str | None = None,
+) -> dict[str, Any]:
+    page = history.version_issues(
+        hub,
+        caller.org(hub, slug),
+        version_id,
+        offset=offset,
+        limit=limit,
+        file=file,
+        column=column,
+        code=code,
+        level=level,
+    )
+    return issues_json(page, offset)
 
 
 @router.post(

@@ -56,6 +56,8 @@ __all__ = ["Manifest", "OneRosterRules", "file_property", "map_strict", "read_ma
 class OneRosterRules(ModelRules):
     """OneRoster 1.1: manifest, strict headers, bulk and delta, advisory checks."""
 
+    needs_values = True
+
     def plan(self, model: DataModel, tables: Sequence[Table], policy: Policy) -> PackagePlan:
         """Follow manifest.csv: which files to check and how each one counts.
 

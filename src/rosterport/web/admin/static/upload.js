@@ -224,13 +224,52 @@
   }
 
   function breakdown(groups) {
-    return el("table", { class: "small breakdown" },
-      el("thead", {}, el("tr", {}, ...["Column", "Issue type", "Level", "Count", "Rows", "Example values", "Message"].map((h) => el("th", { scope: "col", text: h })))),
-      el("tbody", {}, ...groups.map((g) => el("tr", {},
+    const headers = ["Column", "Issue type", "Level", "Count", "Rows", "Example values", "Message", ""];
+    const rows = [];
+    for (const g of groups) {
+      const shown = (g.rows || []).length;
+      const detail = el("tr", { class: "issue-detail", hidden: true }, el("td", { colspan: headers.length }));
+      const more = g.count > shown
+        ? el("button", { type: "button", class: "link", "aria-expanded": "false", onclick: (e) => toggleDetail(e.target, detail, g) }, `All ${fmt(g.count)}`)
+        : null;
+      rows.push(el("tr", {},
         el("td", { text: g.column || "(file)" }), el("td", { text: g.code }),
         el("td", { class: `level-${g.level}`, text: g.level }), el("td", { class: "num", text: fmt(g.count) }),
-        el("td", { text: (g.rows || []).join(", ") + (g.count > (g.rows || []).length && (g.rows || []).length ? ", …" : "") }),
-        el("td", { text: (g.values || []).join(", ") }), el("td", { text: g.message })))));
+        el("td", { text: (g.rows || []).join(", ") + (g.count > shown && shown ? ", …" : "") }),
+        el("td", { text: (g.values || []).join(", ") }), el("td", { text: g.message }), el("td", {}, more)));
+      rows.push(detail);
+    }
+    return el("table", { class: "small breakdown" },
+      el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", {}, ...rows));
+  }
+
+  // every issue of one group, a page at a time (GET …/uploads/{id}/issues)
+  const PAGE = 50;
+  function toggleDetail(button, detail, group) {
+    const open = detail.hidden;
+    detail.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+    if (open && !detail.dataset.loaded) { detail.dataset.loaded = "1"; showPage(detail, group, 0); }
+  }
+
+  async function showPage(detail, group, offset) {
+    const cell = detail.firstChild;
+    const query = new URLSearchParams({ offset: String(offset), limit: String(PAGE), file: group.file, code: group.code, level: group.level });
+    if (group.column) query.set("column", group.column);
+    try {
+      const page = await call("GET", `/uploads/${session.id}/issues?${query}`);
+      const last = Math.min(offset + page.issues.length, page.total);
+      const nav = el("p", { class: "pager" },
+        el("button", { type: "button", disabled: offset === 0, onclick: () => showPage(detail, group, Math.max(0, offset - PAGE)) }, "Previous"),
+        el("span", { class: "muted", text: ` ${fmt(offset + 1)}–${fmt(last)} of ${fmt(page.total)} ` }),
+        el("button", { type: "button", disabled: last >= page.total, onclick: () => showPage(detail, group, offset + PAGE) }, "Next"));
+      const table = el("table", { class: "small" },
+        el("thead", {}, el("tr", {}, ...["Row", "Value", "Message"].map((h) => el("th", { scope: "col", text: h })))),
+        el("tbody", {}, ...page.issues.map((i) => el("tr", {},
+          el("td", { class: "num", text: i.row === null ? "" : String(i.row) }), el("td", { text: i.value || "" }), el("td", { text: i.message })))));
+      cell.replaceChildren(nav, table);
+    } catch (error) { cell.replaceChildren(el("p", { class: "alert", text: error.message })); }
   }
 
   // -- step 3: verify changes -------------------------------------------------------------
