@@ -102,6 +102,7 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    cpu: float = 0.0  # user + system seconds of the child
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ class Result:
     returncode: int
     counted_rows: int | None = None  # what the step printed, for the raw parse: rows read
     ratio_to_raw_parse: float | None = None
+    cpu_seconds: float = 0.0  # user + system time (the best of --repeat): less noisy on a
+    cpu_ratio_to_raw_parse: float | None = None  # shared machine than the wall time
     walls: list[float] = field(default_factory=list)
     note: str = ""
 
@@ -174,6 +177,7 @@ def measure(command: Sequence[str], timeout: float, cwd: Path = REPO) -> Run:
             returncode=process.returncode,
             stdout=out.read().decode(errors="replace"),
             stderr=err.read().decode(errors="replace"),
+            cpu=usage.ru_utime + usage.ru_stime,
         )
 
 
@@ -183,6 +187,7 @@ def best_of(step: Step, repeat: int, timeout: float) -> tuple[Run, list[float]]:
     walls = [run.wall for run in runs]
     best = min(runs, key=lambda run: run.wall)
     best.peak_mb = max(run.peak_mb for run in runs)
+    best.cpu = min(run.cpu for run in runs)
     failed = [run for run in runs if run.returncode not in (0, 1)]
     return (failed[0] if failed else best), walls
 
@@ -321,6 +326,7 @@ def run_step(step: Step, scale: int, district: str, options: argparse.Namespace)
         returncode=run.returncode,
         counted_rows=last_integer(run.stdout),
         walls=[round(wall, 3) for wall in walls],
+        cpu_seconds=round(run.cpu, 3),
     )
 
 
@@ -348,6 +354,8 @@ def add_notes(results: list[Result]) -> None:
         result.note = "; ".join(notes)
         if raw.returncode == 0 and result.returncode == 0 and raw.wall_seconds > 0:
             result.ratio_to_raw_parse = round(result.wall_seconds / raw.wall_seconds, 2)
+        if raw.returncode == 0 and result.returncode == 0 and raw.cpu_seconds > 0:
+            result.cpu_ratio_to_raw_parse = round(result.cpu_seconds / raw.cpu_seconds, 2)
 
 
 def districts(options: argparse.Namespace) -> list[District]:
@@ -383,6 +391,7 @@ def worst_validate(results: Sequence[Result]) -> dict[str, Any]:
             worst[str(result.scale)] = {
                 "district": result.district,
                 "ratio": result.ratio_to_raw_parse,
+                "cpu_ratio": result.cpu_ratio_to_raw_parse,
                 "peak_rss_mb": result.peak_rss_mb,
             }
     return worst
@@ -390,13 +399,17 @@ def worst_validate(results: Sequence[Result]) -> dict[str, Any]:
 
 # --- reporting ----------------------------------------------------------------------------------
 
-HEADER = ("scale", "district", "step", "wall s", "rows/s", "× raw", "peak RSS MB", "status")
-RIGHT_ALIGNED = {0, 3, 4, 5, 6}
+HEADER = (
+    "scale", "district", "step", "wall s", "rows/s", "× raw", "cpu s", "cpu × raw", "peak RSS MB",
+    "status",
+)  # fmt: skip
+RIGHT_ALIGNED = {0, 3, 4, 5, 6, 7, 8}
 
 
 def table_row(result: Result) -> tuple[str, ...]:
     """One result as the cells of the printed table."""
     ratio = result.ratio_to_raw_parse
+    cpu_ratio = result.cpu_ratio_to_raw_parse
     status = "ok" if result.returncode == 0 else f"FAILED (exit status {result.returncode})"
     return (
         f"{result.scale:,}",
@@ -405,6 +418,8 @@ def table_row(result: Result) -> tuple[str, ...]:
         f"{result.wall_seconds:.2f}",
         f"{result.rows_per_second:,.0f}" if result.returncode == 0 else "",
         "" if ratio is None else f"{ratio:.2f}",
+        f"{result.cpu_seconds:.2f}",
+        "" if cpu_ratio is None else f"{cpu_ratio:.2f}",
         f"{result.peak_rss_mb:,.0f}",
         "; ".join(filter(None, [status, result.note])),
     )
@@ -502,7 +517,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for scale, worst in worst_validate(results).items():
         print(
             f"\nworst validate across shapes at {int(scale):,} students: {worst['ratio']:.2f}× "
-            f"the raw parse ({worst['district']}), {worst['peak_rss_mb']:,.0f} MB"
+            f"the raw parse ({worst['district']}; cpu {worst['cpu_ratio']}×), "
+            f"{worst['peak_rss_mb']:,.0f} MB"
         )
     print(f"\nresults written to {options.results}")
     return 0 if all(result.returncode == 0 for result in results) else 1
