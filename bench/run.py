@@ -23,6 +23,8 @@ its peak memory is the child's own ru_maxrss, read with os.wait4:
   validate-text   the default text report, to /dev/null
   upload-dry-run  rosterport upload DIR --dry-run --format json (with the levels of
                   validate-warn for dob) into an organization of a fresh data dir
+  upload-dry-run-v2  the same into an organization whose version 1 is the clean district
+                  of that scale (committed before, untimed)
   frictionless    (--frictionless, 100k scale only, when importable) frictionless.validate of
                   students.csv and enrollments.csv: the row-by-row baseline
 
@@ -102,6 +104,7 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    cpu: float = 0.0  # user + system seconds of the child
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,8 @@ class Result:
     returncode: int
     counted_rows: int | None = None  # what the step printed, for the raw parse: rows read
     ratio_to_raw_parse: float | None = None
+    cpu_seconds: float = 0.0  # user + system time (the best of --repeat): less noisy on a
+    cpu_ratio_to_raw_parse: float | None = None  # shared machine than the wall time
     walls: list[float] = field(default_factory=list)
     note: str = ""
 
@@ -151,13 +156,18 @@ class Step:
     command: list[str]
     cwd: Path
     rows: int
+    setup: list[str] | None = None  # run (untimed) before each measurement
+    discard_output: bool = False  # stdout to /dev/null (a report of millions of issues)
 
 
-def measure(command: Sequence[str], timeout: float, cwd: Path = REPO) -> Run:
+def measure(
+    command: Sequence[str], timeout: float, cwd: Path = REPO, *, discard_output: bool = False
+) -> Run:
     """Run a command in a fresh process; wall time from spawn to exit, peak RSS from wait4."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err)
+        stdout = subprocess.DEVNULL if discard_output else out
+        process = subprocess.Popen(command, cwd=cwd, stdout=stdout, stderr=err)
         timer = threading.Timer(timeout, process.kill)
         timer.start()
         try:
@@ -174,15 +184,21 @@ def measure(command: Sequence[str], timeout: float, cwd: Path = REPO) -> Run:
             returncode=process.returncode,
             stdout=out.read().decode(errors="replace"),
             stderr=err.read().decode(errors="replace"),
+            cpu=usage.ru_utime + usage.ru_stime,
         )
 
 
 def best_of(step: Step, repeat: int, timeout: float) -> tuple[Run, list[float]]:
     """Run a step `repeat` times: the fastest run, the largest peak RSS, and every wall time."""
-    runs = [measure(step.command, timeout, step.cwd) for _ in range(repeat)]
+    runs = []
+    for _ in range(repeat):
+        if step.setup is not None:
+            subprocess.run(step.setup, cwd=step.cwd, check=True, stdout=subprocess.DEVNULL)
+        runs.append(measure(step.command, timeout, step.cwd, discard_output=step.discard_output))
     walls = [run.wall for run in runs]
     best = min(runs, key=lambda run: run.wall)
     best.peak_mb = max(run.peak_mb for run in runs)
+    best.cpu = min(run.cpu for run in runs)
     failed = [run for run in runs if run.returncode not in (0, 1)]
     return (failed[0] if failed else best), walls
 
@@ -253,19 +269,47 @@ def ensure_district(district: Path, arguments: dict[str, Any], timeout: float) -
 # --- the steps ----------------------------------------------------------------------------------
 
 
-UPLOAD_DRY_RUN = """
-import subprocess, sys, tempfile
+# (untimed) a fresh data dir with the organization "bench"; with a district as argv[2], that
+# district committed as its version 1 (validated and committed through the services, its
+# propagation not run)
+UPLOAD_SETUP = """
+import shutil, sys
+from pathlib import Path
 
-data = tempfile.mkdtemp(prefix="rosterport-bench-upload-")
-base = [sys.executable, "-m", "rosterport"]
-subprocess.run([*base, "org", "create", "bench", "--data-dir", data], check=True,
-               stdout=subprocess.DEVNULL)
-upload = [*base, "upload", sys.argv[1], "--org", "bench", "--dry-run", "--format", "json",
-          "--data-dir", data, *sys.argv[2:]]
-with open("/dev/null", "wb") as out:
-    code = subprocess.run(upload, stdout=out).returncode
-sys.exit(0 if code in (0, 1) else code)
+from rosterport.bootstrap import build_hub
+from rosterport.config import Settings
+from rosterport.csvio.sources import read_source
+from rosterport.services import uploads
+from rosterport.services.organizations import create_org
+
+data = Path(sys.argv[1])
+shutil.rmtree(data, ignore_errors=True)
+hub = build_hub(Settings(data_dir=data))
+org = create_org(hub, "bench")
+if len(sys.argv) > 2:
+    files = [f for f in read_source([Path(sys.argv[2])]).files if f.name.endswith(".csv")]
+    session = uploads.start(hub, org, "passport-roster")
+    uploads.add_files(hub, org, session.id, files)
+    uploads.run_validation(hub, org, session.id, committed_by="bench", source="cli")
+    uploads.commit(hub, org, session.id, committed_by="bench", source="cli", allow_deletions=True)
 """
+
+
+def upload_steps(
+    folder: Path, data_dir: Path, scale: int, levels: Sequence[str], rows: int
+) -> list[Step]:
+    """`rosterport upload --dry-run` of the district: into an empty organization, and into
+    one whose production is the clean district of the same scale (version 1)."""
+    python = sys.executable
+    work = data_dir / "upload-work"
+    upload = [python, "-m", "rosterport", "upload", str(folder), "--org", "bench", "--dry-run"]
+    upload += [*MODEL, "--format", "json", "--data-dir", str(work), *levels]
+    clean = data_dir / str(scale)  # the clever district of this scale (made before it)
+    setup = [python, "-c", UPLOAD_SETUP, str(work)]
+    return [
+        Step("upload-dry-run", upload, REPO, rows, setup, discard_output=True),
+        Step("upload-dry-run-v2", upload, REPO, rows, [*setup, str(clean)], discard_output=True),
+    ]
 
 
 def steps(
@@ -275,6 +319,7 @@ def steps(
     python = sys.executable
     all_rows = sum(summary["rows"].values())
     validate = [python, "-m", "rosterport", "validate", str(folder), *MODEL]
+    data_dir = folder.parent
     planned = [
         Step("raw-parse", [python, "-c", RAW_PARSE, str(folder)], REPO, all_rows),
         Step("validate", [*validate, "--format", "json", "-o", os.devnull], REPO, all_rows),
@@ -288,8 +333,7 @@ def steps(
         planned.append(Step("validate-csv", csv, REPO, all_rows))
         text = [*validate, *levels, "-o", os.devnull]
         planned.append(Step("validate-text", text, REPO, all_rows))
-        upload = [python, "-c", UPLOAD_DRY_RUN, str(folder), *MODEL, *levels]
-        planned.append(Step("upload-dry-run", upload, REPO, all_rows))
+        planned.extend(upload_steps(folder, data_dir, scale, levels, all_rows))
     if frictionless and scale == FRICTIONLESS_SCALE and district.label == "clever":
         if importlib.util.find_spec("frictionless") is None:
             print("frictionless is not importable: skipping the row-by-row baseline")
@@ -305,7 +349,7 @@ def run_step(step: Step, scale: int, district: str, options: argparse.Namespace)
     status 1, "not valid", is a success here)."""
     print(f"  {step.name} …", flush=True)
     run, walls = best_of(step, options.repeat, options.timeout)
-    if run.returncode == 1 and step.name.startswith("validate"):
+    if run.returncode == 1 and step.name.startswith(("validate", "upload")):
         run.returncode = 0
     if run.returncode != 0:
         tail = indent(run.stderr[-STDERR_TAIL:])
@@ -321,6 +365,7 @@ def run_step(step: Step, scale: int, district: str, options: argparse.Namespace)
         returncode=run.returncode,
         counted_rows=last_integer(run.stdout),
         walls=[round(wall, 3) for wall in walls],
+        cpu_seconds=round(run.cpu, 3),
     )
 
 
@@ -348,6 +393,8 @@ def add_notes(results: list[Result]) -> None:
         result.note = "; ".join(notes)
         if raw.returncode == 0 and result.returncode == 0 and raw.wall_seconds > 0:
             result.ratio_to_raw_parse = round(result.wall_seconds / raw.wall_seconds, 2)
+        if raw.returncode == 0 and result.returncode == 0 and raw.cpu_seconds > 0:
+            result.cpu_ratio_to_raw_parse = round(result.cpu_seconds / raw.cpu_seconds, 2)
 
 
 def districts(options: argparse.Namespace) -> list[District]:
@@ -363,6 +410,10 @@ def bench_district(district: District, scale: int, options: argparse.Namespace) 
     arguments = wanted(district, scale, options.seed, options.enrollments_per_student)
     print(f"{district.label} at {scale:,} students:", flush=True)
     summary = ensure_district(folder, arguments, options.timeout)
+    if district.hostile != "none":  # upload-dry-run-v2 commits the clean district first
+        clean = District("clever")
+        clean_arguments = wanted(clean, scale, options.seed, options.enrollments_per_student)
+        ensure_district(clean.folder(options.data_dir, scale), clean_arguments, options.timeout)
     planned = steps(district, folder, scale, summary, options.frictionless)
     results = [run_step(step, scale, district.label, options) for step in planned]
     add_notes(results)
@@ -383,6 +434,7 @@ def worst_validate(results: Sequence[Result]) -> dict[str, Any]:
             worst[str(result.scale)] = {
                 "district": result.district,
                 "ratio": result.ratio_to_raw_parse,
+                "cpu_ratio": result.cpu_ratio_to_raw_parse,
                 "peak_rss_mb": result.peak_rss_mb,
             }
     return worst
@@ -390,13 +442,17 @@ def worst_validate(results: Sequence[Result]) -> dict[str, Any]:
 
 # --- reporting ----------------------------------------------------------------------------------
 
-HEADER = ("scale", "district", "step", "wall s", "rows/s", "× raw", "peak RSS MB", "status")
-RIGHT_ALIGNED = {0, 3, 4, 5, 6}
+HEADER = (
+    "scale", "district", "step", "wall s", "rows/s", "× raw", "cpu s", "cpu × raw", "peak RSS MB",
+    "status",
+)  # fmt: skip
+RIGHT_ALIGNED = {0, 3, 4, 5, 6, 7, 8}
 
 
 def table_row(result: Result) -> tuple[str, ...]:
     """One result as the cells of the printed table."""
     ratio = result.ratio_to_raw_parse
+    cpu_ratio = result.cpu_ratio_to_raw_parse
     status = "ok" if result.returncode == 0 else f"FAILED (exit status {result.returncode})"
     return (
         f"{result.scale:,}",
@@ -405,6 +461,8 @@ def table_row(result: Result) -> tuple[str, ...]:
         f"{result.wall_seconds:.2f}",
         f"{result.rows_per_second:,.0f}" if result.returncode == 0 else "",
         "" if ratio is None else f"{ratio:.2f}",
+        f"{result.cpu_seconds:.2f}",
+        "" if cpu_ratio is None else f"{cpu_ratio:.2f}",
         f"{result.peak_rss_mb:,.0f}",
         "; ".join(filter(None, [status, result.note])),
     )
@@ -502,7 +560,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for scale, worst in worst_validate(results).items():
         print(
             f"\nworst validate across shapes at {int(scale):,} students: {worst['ratio']:.2f}× "
-            f"the raw parse ({worst['district']}), {worst['peak_rss_mb']:,.0f} MB"
+            f"the raw parse ({worst['district']}; cpu {worst['cpu_ratio']}×), "
+            f"{worst['peak_rss_mb']:,.0f} MB"
         )
     print(f"\nresults written to {options.results}")
     return 0 if all(result.returncode == 0 for result in results) else 1

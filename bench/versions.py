@@ -1,8 +1,10 @@
 """Benchmark of versioned datasets: preview and commit against a previous version.
 
     python bench/versions.py [--students 1000000] [--change 0.01] [--database URL]
+        [--shape clever|sis|state]
 
-Uses the district of bench/run.py (generated when missing), commits it as version 1, then
+Uses the district of bench/run.py (generated when missing; `--shape` as in
+bench/generate.py, without defects), commits it as version 1, then
 makes a copy where a share of the students changed (Last_name) and the same share of
 enrollments moved to another section, and times, in this one process: validation, the
 preview (diff against version 1), the commit (snapshot + database transaction) and the
@@ -27,18 +29,21 @@ import polars as pl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import generate  # noqa: E402 - the repo root is put on the path above
+from bench.generate import SHAPES, generate  # noqa: E402 - the repo root is put on the path above
 
 
-def district(students: int, data_dir: Path) -> Path:
-    folder = data_dir / str(students)
+def district(students: int, data_dir: Path, shape: str = "clever") -> Path:
+    folder = district_folder(data_dir, students, shape)
     if not (folder / "defects.json").exists():
-        generate(folder, students)
+        generate(folder, students, shape=shape)
     return folder
 
 
-def changed_copy(source: Path, target: Path, share: float) -> dict[str, int]:
-    """The district with `share` of students renamed and of enrollments moved."""
+def changed_copy(source: Path, target: Path, share: float, shape: str = "clever") -> dict[str, int]:
+    """The district with `share` of students renamed and of enrollments dropped, written in
+    the shape's quoting and line endings."""
+    spelling = SHAPES[shape]
+    ending = {"lf": "\n", "crlf": "\r\n"}.get(spelling.line_endings, "\n")
     target.mkdir(parents=True, exist_ok=True)
     counts = {}
     for file in source.glob("*.csv"):
@@ -55,13 +60,19 @@ def changed_copy(source: Path, target: Path, share: float) -> dict[str, int]:
             counts["enrollments removed"] = (
                 pl.read_csv(file, infer_schema=False).height - frame.height
             )
-        frame.write_csv(target / file.name)
+        frame.write_csv(
+            target / file.name,
+            quote_style=spelling.quoting,  # type: ignore[arg-type]  # a polars quote style name
+            line_terminator=ending,
+        )
     return counts
 
 
-def prepare(students: int, data_dir: Path, target: Path, share: float) -> dict[str, int]:
+def prepare(
+    students: int, data_dir: Path, target: Path, share: float, shape: str = "clever"
+) -> dict[str, int]:
     """The district (generated when missing) and its changed copy in `target`."""
-    return changed_copy(district(students, data_dir), target, share)
+    return changed_copy(district(students, data_dir, shape), target, share, shape)
 
 
 def propagate_elsewhere(settings: object) -> None:
@@ -75,6 +86,11 @@ def propagate_elsewhere(settings: object) -> None:
         f"database_url={settings.database_url!r}))).drain()"  # type: ignore[attr-defined]  # Settings
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def district_folder(data_dir: Path, students: int, shape: str) -> Path:
+    """Where `district` keeps the district of this shape."""
+    return data_dir / (str(students) if shape == "clever" else f"{shape}-clean-{students}")
 
 
 def peak_mb() -> float:
@@ -106,6 +122,7 @@ def main() -> None:
     parser.add_argument("--change", type=float, default=0.01)
     parser.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "data")
     parser.add_argument("--database", help="database URL (default: SQLite in a temp dir)")
+    parser.add_argument("--shape", choices=tuple(SHAPES), default="clever")
     parser.add_argument(
         "--no-propagate", action="store_true", help="skip propagation to the read model"
     )
@@ -117,12 +134,13 @@ def main() -> None:
     from rosterport.services import uploads
     from rosterport.services.organizations import create_org
 
-    base = options.data_dir / str(options.students)
+    base = district_folder(options.data_dir, options.students, options.shape)
     work = Path(tempfile.mkdtemp(prefix="rosterport-bench-"))
     # made in a child process: reading and rewriting 500 MB of CSV is not the upload's memory
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         changed = pool.apply(
-            prepare, (options.students, options.data_dir, work / "v2", options.change)
+            prepare,
+            (options.students, options.data_dir, work / "v2", options.change, options.shape),
         )
     settings = Settings(data_dir=work / "data", database_url=options.database)
     hub = build_hub(settings)

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rosterport.csvio import reader
 from rosterport.csvio.reader import read_table
 from rosterport.domain.tables import FIELDS, FileProblem, RawTable
 from tests.conftest import csv_text, problem, records, table
@@ -121,6 +124,25 @@ def test_reader_counts_the_fields_of_every_row(case: Written) -> None:
     kept = {row for row, _ in expected}
     fields = [len(record) for row, record in enumerate(case.rows, start=2) if row in kept]
     assert result.frame[FIELDS].to_list() == fields
+
+
+@PROPERTY
+@given(written(ragged=True))
+def test_a_file_read_from_its_path_reads_as_its_bytes(case: Written) -> None:
+    # from a path polars reads the file itself (its bytes never loaded whole) when its line
+    # endings allow; whichever way, the table is the same
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "students.csv"
+        path.write_bytes(case.data)
+        from_path = read_table("students.csv", path)
+    from_bytes = read_table("students.csv", case.data)
+    if isinstance(from_bytes, FileProblem):
+        assert from_path == from_bytes
+        return
+    assert isinstance(from_path, RawTable), from_path
+    assert from_path.header == from_bytes.header
+    assert from_path.frame.equals(from_bytes.frame)
+    assert from_path.blank_rows == from_bytes.blank_rows
 
 
 # -- specific files ---------------------------------------------------------------------------
@@ -415,3 +437,29 @@ def test_field_counts_without_quotes(data: bytes, fields: list[int]) -> None:
     result = read_table("schools.csv", data)
     assert isinstance(result, RawTable)
     assert result.frame[FIELDS].to_list() == fields
+
+
+@pytest.mark.parametrize(
+    ("data", "from_disk"),
+    [
+        (b"a,b\r\n1,2\r\n3,4\r\n", True),  # CRLF, a CR at the end of some chunks
+        (b"a,b\r\n12,2\r\n3,4\r\n", True),  # ... and a chunk ending in CRLF
+        (b"a,b\r\n1,2\r3,4\r\n", False),  # a lone CR: read as bytes (a copy with LF)
+        (b'a,b\r\n1,"x\r\ny"\r\n3,4\r', False),  # CRLF in quotes; a lone CR at the end
+        (b"\xef\xbb\xbfa,b\n1,2\n,\n", True),  # a byte-order mark, a blank row
+        (b"a,b\n1,\x1f\n", False),  # the line separator inside a value: read as bytes
+    ],
+)
+def test_files_scanned_in_small_chunks_read_as_their_bytes(
+    data: bytes, from_disk: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "_SCAN", 5)  # every chunk boundary falls somewhere odd
+    path = tmp_path / "students.csv"
+    path.write_bytes(data)
+    # polars reads the file itself unless its line endings or bytes need the bytes way
+    assert (reader._scan(path, data.startswith(b"\xef\xbb\xbf")) is not None) is from_disk
+    from_path, from_bytes = read_table("students.csv", path), read_table("students.csv", data)
+    assert isinstance(from_path, RawTable)
+    assert isinstance(from_bytes, RawTable)
+    assert records(from_path) == records(from_bytes)
+    assert from_path.frame[FIELDS].to_list() == from_bytes.frame[FIELDS].to_list()

@@ -50,19 +50,12 @@ class _Text:
     size: int  # bytes, without a byte-order mark
     quotes: bool  # whether a double quote occurs
     separator: bool  # whether LINE_SEPARATOR occurs
-    crlf: int  # how many CRLF line breaks (every CR is one, or the text has none)
     ends_with_newline: bool
 
     @classmethod
     def of(cls, data: bytes) -> _Text:
-        return cls(
-            data,
-            len(data),
-            b'"' in data,
-            LINE_SEPARATOR.encode() in data,
-            data.count(b"\r\n") if b"\r" in data else 0,
-            data.endswith(b"\n"),
-        )
+        separator = LINE_SEPARATOR.encode() in data
+        return cls(data, len(data), b'"' in data, separator, data.endswith(b"\n"))
 
 
 def read_table(name: str, data: bytes | Path) -> RawTable | FileProblem:
@@ -81,7 +74,7 @@ def read_table(name: str, data: bytes | Path) -> RawTable | FileProblem:
     # polars splits records on LF (and CRLF): a file with CR-only line endings, mixed ones
     # too, is read as a copy with every CR turned into LF. A file whose every CR is part of
     # a CRLF is read as it is (no copy; a CRLF inside quotes is kept as written).
-    crlf_only = b"\r" in data and data.count(b"\r") == data.count(b"\r\n")
+    crlf_only = b"\r" in data and _LONE_CR.search(data) is None
     lines = (
         data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         if b"\r" in data and not crlf_only
@@ -101,6 +94,7 @@ def read_table(name: str, data: bytes | Path) -> RawTable | FileProblem:
 
 _HEAD = 1 << 20  # bytes read to find the header row (a longer one is read the bytes way)
 _SCAN = 1 << 24  # bytes read at a time when a file is scanned for the facts of `_Text`
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def _read_path(name: str, path: Path) -> RawTable | FileProblem:
@@ -123,26 +117,29 @@ def _read_path(name: str, path: Path) -> RawTable | FileProblem:
 
 
 def _scan(path: Path, bom: bool) -> _Text | None:
-    """The facts of a file read in chunks; None when it is blank, has a CR that is not part
-    of a CRLF, or holds LINE_SEPARATOR (those files are read as bytes)."""
-    size = quotes = cr = crlf = 0
-    blank, previous, last = True, b"", b""
+    """The facts of a file read in chunks, with fast searches only; None when it is blank,
+    has a CR that is not part of a CRLF, or holds LINE_SEPARATOR (those are read as bytes)."""
+    size = 0
+    blank, quotes, pending_cr, last = True, False, False, b""
     with path.open("rb") as handle:
         if bom:
             handle.read(len(UTF8_BOM))
         while chunk := handle.read(_SCAN):
-            if blank and not _is_blank(chunk):
-                blank = False
+            if pending_cr and not chunk.startswith(b"\n"):
+                return None  # the CR that ended the previous chunk stood alone
             if LINE_SEPARATOR.encode() in chunk:
                 return None
+            end = len(chunk) - 1 if chunk.endswith(b"\r") else len(chunk)  # (a CR at the
+            if b"\r" in chunk and _LONE_CR.search(chunk, 0, end):  # very end: next chunk)
+                return None
+            blank = blank and _is_blank(chunk)
+            quotes = quotes or b'"' in chunk
+            pending_cr = chunk.endswith(b"\r")
             size += len(chunk)
-            quotes += chunk.count(b'"')
-            cr += chunk.count(b"\r")
-            crlf += chunk.count(b"\r\n") + (previous == b"\r" and chunk.startswith(b"\n"))
-            previous = last = chunk[-1:]
-    if blank or cr != crlf:
+            last = chunk[-1:]
+    if blank or pending_cr:
         return None
-    return _Text(path, size, quotes > 0, False, crlf, last == b"\n")
+    return _Text(path, size, quotes, separator=False, ends_with_newline=last == b"\n")
 
 
 def _is_blank(data: bytes) -> bool:
@@ -281,27 +278,40 @@ def _read_fast(name: str, head: bytes, text: _Text) -> RawTable | FileProblem | 
         return _too_wide(name, len(header))
     if not any(header):  # no header row: the careful parser says so
         return None
-    width = len(header)
-    columns = [position(i) for i in range(width)]
-    records = _one_chunk_each(
-        pl.read_csv(
-            text.source,
-            has_header=False,
-            schema=dict.fromkeys(columns, pl.String),
-            empty_string_is_null=False,
-            truncate_ragged_lines=True,
-            quote_char='"',
-        ).get_columns()
+    schema: dict[str, pl.DataType] = dict.fromkeys(
+        (position(i) for i in range(len(header))), pl.String()
     )
-    fields = _uniform_fields(text, records)
-    if fields is None:
-        fields = _field_counts(text, records)
+    try:  # strict: polars refuses a record with more fields than the header
+        records, longer = _parse(text, schema, truncate=False), False
+    except pl.exceptions.PolarsError:  # some record is longer (or worse): parse leniently
+        records, longer = _parse(text, schema, truncate=True), True
+    # Proven one field per column: a record of a strict parse whose last value is not empty
+    # (polars lets a trailing comma pass on a last line without a line break, though)
+    proven = None if longer or not text.ends_with_newline else _full_records(records)
+    fields: pl.Series | None
+    if proven is not None and proven.all():
+        fields = pl.repeat(records.width, records.height, dtype=pl.UInt32, eager=True)
+    else:
+        fields = _field_counts(text, records, proven)
     if fields is None or fields.len() != records.height:
         return None
     numbered = records.with_row_index(ROW, offset=1).with_columns(fields.rechunk().alias(FIELDS))
     holder = [numbered.slice(1)]
     del records, fields, numbered  # _finish may copy the columns: no other reference left
     return _finish(name, header, holder)
+
+
+def _parse(text: _Text, schema: dict[str, pl.DataType], *, truncate: bool) -> pl.DataFrame:
+    """The records as strings (the header row first), one chunk per column."""
+    frame = pl.read_csv(
+        text.source,
+        has_header=False,
+        schema=schema,
+        empty_string_is_null=False,
+        truncate_ragged_lines=truncate,
+        quote_char='"',
+    )
+    return _one_chunk_each(frame.get_columns())
 
 
 def _one_chunk_each(columns: list[pl.Series]) -> pl.DataFrame:
@@ -325,25 +335,18 @@ def _header_ends(head: bytes) -> bool:
     return end >= 0
 
 
-def _uniform_fields(text: _Text, records: pl.DataFrame) -> pl.Series | None:
-    """Every record has one field per column, proven without reading the lines again, or None.
+def _full_records(records: pl.DataFrame) -> pl.Series | None:
+    """Which records of a strict parse have one field per column, proven without reading the
+    lines again (None: none is known).
 
-    Holds for a file without quotes when no record ends in an empty field (so none is short)
-    and the bytes add up: each record is its values, a comma between each two, and a line
-    break; a record with extra fields (dropped by the parser) would leave bytes unaccounted.
+    The strict parse refused any record with more fields than the header; a record with
+    fewer reads "" in its last column (the parser fills the fields it lacks). So a record
+    whose last value is not empty has exactly one field per column, whatever the quoting;
+    only the others need their lines counted.
     """
-    if text.quotes or not records.width:
+    if not records.width:
         return None
-    last = records.get_column(records.columns[-1])
-    if (last.str.len_bytes() == 0).any():
-        return None
-    values = records.select(pl.sum_horizontal(pl.all().str.len_bytes().sum())).item()
-    accounted = int(values) + records.height * records.width
-    expected = text.size if text.ends_with_newline else text.size + 1  # last line: no break?
-    expected -= text.crlf  # a CRLF ends a record as one byte would (no quotes here)
-    if accounted != expected:
-        return None
-    return pl.repeat(records.width, records.height, dtype=pl.UInt32, eager=True)
+    return records.get_column(records.columns[-1]).str.len_bytes() > 0
 
 
 def _breaks_lines(table: RawTable | FileProblem) -> bool:
@@ -357,42 +360,55 @@ def _breaks_lines(table: RawTable | FileProblem) -> bool:
     return any("\n" in cell for cell in table.header) or bool(in_values)
 
 
-def _field_counts(text: _Text, records: pl.DataFrame) -> pl.Series | None:
+def _field_counts(
+    text: _Text, records: pl.DataFrame, proven: pl.Series | None = None
+) -> pl.Series | None:
     """Fields per record from the physical lines: commas outside quotes, plus one.
 
-    Most files have no line with an odd number of quotes (no value spans lines): then every
-    line is a record, the record polars parsed from it, and the commas outside quotes are
-    the line's commas less those inside its parsed values (a value holds a comma only when
-    it was quoted). Two counts that stream through the file in bounded memory, and one over
-    the values: no per-line regex, whatever the quoting (a file that quotes every value
-    costs the same as one that quotes none). That count is exact for a record of at most
-    one field per column; a record that is longer lost its last fields to the parser, and
-    their quoted commas with them, so its line is counted again the careful way (quoted
-    stretches taken out). Otherwise the lines are grouped into records: a line continues the
-    record before it while the quotes seen are unbalanced.
+    Most files have no value spanning lines: then there are as many lines as records, every
+    line is the record polars parsed from it, and the commas outside quotes are the line's
+    commas less those inside its parsed values (a value holds a comma only when it was
+    quoted). One count that streams through the file in bounded memory, and one over the
+    values of the records not `proven` (known to have one field per column): no per-line
+    regex, whatever the quoting (a file that quotes every value costs the same as one that
+    quotes none). That count is exact for a record of at most one field per column; a
+    record that is longer lost its last fields to the parser, and their quoted commas with
+    them, so its line is counted again the careful way (quoted stretches taken out).
+    Otherwise the lines are grouped into records: a line continues the record before it
+    while the quotes seen are unbalanced.
     """
     if text.separator:
         return None
     line = pl.col("line")
     quotes = line.str.count_matches('"', literal=True)
-    counts = [line.str.count_matches(",", literal=True).cast(pl.UInt32).alias(FIELDS)]
-    if text.quotes:
-        counts.append((quotes % 2 == 1).alias("odd"))
-    counted = _lines(text.source).select(counts).collect(engine="streaming")
-    if "odd" in counted.columns and counted.get_column("odd").any():
+    counted = (
+        _lines(text.source)
+        .select(line.str.count_matches(",", literal=True).cast(pl.UInt32).alias(FIELDS))
+        .collect(engine="streaming")
+    )
+    if counted.height != records.height:  # a value spans lines (or the parses disagree)
+        if not text.quotes:
+            return None
         lines = _lines(text.source).collect()
         return _field_counts_multiline(lines.with_columns(quotes.alias("q")))
     commas = counted.get_column(FIELDS)
     if not text.quotes:
         return commas + 1
-    if commas.len() != records.height:
-        return None
+    todo = (
+        pl.int_range(records.height, eager=True, dtype=pl.UInt32)
+        if proven is None
+        else (~proven).arg_true()
+    )
     inside = records.select(
-        pl.sum_horizontal(pl.all().str.count_matches(",", literal=True)).cast(pl.UInt32)
+        pl.sum_horizontal(pl.all().gather(todo).str.count_matches(",", literal=True))
+        .cast(pl.UInt32)
+        .alias(FIELDS)
     ).to_series()
-    if (inside > commas).any():  # the records do not follow the lines: count the careful way
+    counted_commas = commas.gather(todo)
+    if (inside > counted_commas).any():  # the records do not follow the lines: the careful way
         return None
-    fields = (commas - inside + 1).alias(FIELDS)
+    fields = pl.repeat(records.width, records.height, dtype=pl.UInt32, eager=True).alias(FIELDS)
+    fields = fields.scatter(todo, counted_commas - inside + 1)
     longer = (fields > records.width).arg_true()
     if longer.len():
         recount = (

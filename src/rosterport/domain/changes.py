@@ -82,7 +82,8 @@ def next_state(
     if how in {"full", "bulk"}:
         ids = object_key(schema)
         base = (
-            current.join(kept.select(ids).unique(), on=ids, how="semi", nulls_equal=True)
+            current.join(kept.select(ids), on=ids, how="semi", nulls_equal=True)  # (a semi
+            # join keeps each row of `current` once, however often its key is in `kept`)
             if kept is not None
             else None
         )

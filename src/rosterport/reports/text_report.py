@@ -1,5 +1,6 @@
 """A text summary for people: per file status and counts, then issues grouped by
-(file, column, code) with counts, first rows and sample values.
+(file, column, code) with counts, first rows and sample values: a few dozen lines whether
+the upload has ten issues or ten million (the JSON and CSV reports list every one).
 
 The summary is printed on terminals, and every name, message and value in it may come from
 an upload, so each is shown through `printable`: control characters (C0 but tab, DEL, C1,
@@ -71,4 +72,10 @@ def report_text(report: Report, notes: tuple[str, ...] = (), *, rows: int = 5) -
             lines.append(f"    values: {shown}")
     if not groups.height:
         lines.append("No issues.")
+    elif ((groups["rows"].list.len() == rows) & (groups["count"] > rows)).any():
+        lines.append("")
+        lines.append(
+            f"Only the first {rows} rows of each group are listed here; every issue is in the "
+            "JSON and CSV reports."
+        )
     return "\n".join(lines) + "\n"

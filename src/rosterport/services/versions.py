@@ -447,9 +447,11 @@ def _write_staged_file(
         hub.snapshots.write_file(prefix, schema, after)
         return None
     before = state_of(hub, model, base, name)
+    if not before.height:  # nothing in production: nothing to keep, nothing to join
+        kept_keys = None if kept_keys is None else kept_keys.clear()
     count = None
     if kept_keys is not None:
-        count = before.join(kept_keys.unique(), on=ids, how="semi", nulls_equal=True).height
+        count = before.join(kept_keys, on=ids, how="semi", nulls_equal=True).height
     after = next_state(schema, before, staged, how, kept=kept_keys, deletes=deletes)
     del before
     hub.snapshots.write_file(prefix, schema, after)

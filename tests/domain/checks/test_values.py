@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
+import rosterport.domain.checks.values as value_checks
 from rosterport.domain import formats
 from rosterport.domain.checks.issueframe import rendered
 from rosterport.domain.checks.values import check_malformed, check_values
@@ -189,3 +191,51 @@ def test_malformed_rows_name_their_field_counts() -> None:
 def test_no_malformed_rows() -> None:
     frame = pl.DataFrame({ROW: [2], FIELDS: [3]}, schema={ROW: pl.UInt32, FIELDS: pl.UInt32})
     assert check_malformed(frame, 3, "people.csv").height == 0
+
+
+# -- columns of few distinct values are checked once per distinct value -----------------------
+
+TRICKY = {
+    "id": ["S1", " S1", "S1 ", "", None, "1E+09", "a\x07b", "x" * 300, "S2"],
+    "text": ["Smith", " Smith", "", None, "tab\there", "bell\x07", "Zoë", "  "],
+    "date": ["1/2/10", "01/02/2010", "2010-01-02", " 2010-01-02", "13/45/2010", "2/29/2005", ""],
+    "email": ["a@b.org", "a@B.ORG", "a@@b.org", " a@b.org", "no at", None],
+    "grade": ["K", "Kindergarten", "09", "9", " 9", "Grade 3", "ps", ""],
+    "gender": ["M", "male", "Female", "F ", "x", "?", None],
+    "yn": ["Y", "yes", "No", "TRUE", "maybe", ""],
+    "race": ["W", "white", "Unknown", "declined to state", "Black", "Z", " A"],
+    "zip": ["01103", "1103", "01103-1234", " 01103", "abcde"],
+    "year": ["2030", "1899", "20301", " 2030", ""],
+    "state": ["MA", "ma", "Mass", " MA"],
+    "secret": ["hunter2", "pass\x07word", "", " spaced "],
+}
+
+
+def test_a_column_of_few_distinct_values_checks_as_value_by_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    by_name = {
+        "id": formats.ID, "text": formats.TEXT, "date": formats.DATE, "email": formats.EMAIL,
+        "grade": formats.GRADE, "gender": formats.GENDER, "yn": formats.YES_NO,
+        "race": formats.RACE, "zip": formats.ZIP, "year": formats.YEAR, "state": formats.STATE,
+        "secret": formats.SECRET,
+    }  # fmt: skip
+    schema = FileSchema(
+        name="wide.csv",
+        key=(),
+        columns=tuple(
+            Column(name, fmt, required=name in {"id", "date"}) for name, fmt in by_name.items()
+        ),
+    )
+    height = 40_000  # enough rows for the distinct path; each column cycles its values
+    frame = values(
+        **{name: [cells[n % len(cells)] for n in range(height)] for name, cells in TRICKY.items()}
+    )
+    by_distinct = check_values(schema, frame, CONTEXT, {}, keep_values=True)
+    # the path was taken for every column
+    assert all(value_checks._few_distinct(frame[c.name], c) for c in schema.columns)
+    monkeypatch.setattr(value_checks, "_few_distinct", lambda *_: False)
+    one_by_one = check_values(schema, frame, CONTEXT, {}, keep_values=True)
+    assert by_distinct.normalized.equals(one_by_one.normalized)
+    assert by_distinct.values.equals(one_by_one.values)
+    assert rendered(by_distinct.issues).equals(rendered(one_by_one.issues))

@@ -70,18 +70,22 @@ def check_values(
     """Check and normalize the columns of `values` (ROW + one string column per schema column
     present, as read: surrounding spaces and empty strings allowed).
 
-    Fast path: one screening pass per column finds the values that are empty, have spaces to
-    trim or (for formats that store values as given) may be invalid; only those are trimmed
-    and normalized one by one. Formats that change values (dates, grades…) normalize the
-    whole column. `requirements` maps optional columns to a data requirement;
+    Fast paths: a column of few distinct values (a vocabulary, dates of birth, school ids)
+    is checked and normalized once per distinct value, then mapped back (`_by_distinct`);
+    in the others, one screening pass per column finds the values that are empty, have
+    spaces to trim or (for formats that store values as given) may be invalid, and only
+    those are trimmed and normalized one by one. Formats that change values (dates…)
+    normalize the whole column. `requirements` maps optional columns to a data requirement;
     `not_required_rows` marks rows for which required values are not demanded.
     `keep_values` False: `values` of the result holds only ROW (each trimmed column is freed
     once normalized, instead of being kept as a second copy of the file).
     """
     present = [c for c in schema.columns if c.name in values.columns]
+    few = {c.name for c in present if _few_distinct(values.get_column(c.name), c)}
+    screened = [(i, c) for i, c in enumerate(present) if c.name not in few]
     screen = values.select(
-        *(_empty(c.name).alias(f"e{i}") for i, c in enumerate(present)),
-        *(_suspect(c, trims).alias(f"s{i}") for i, c in enumerate(present)),
+        *(_empty(c.name).alias(f"e{i}") for i, c in screened),
+        *(_suspect(c, trims).alias(f"s{i}") for i, c in screened),
     )
     rows = values.get_column(ROW)
     demand = (
@@ -94,9 +98,14 @@ def check_values(
     issues: list[pl.DataFrame] = []
     for i, column in enumerate(present):
         raw = values.get_column(column.name).cast(pl.String)
-        value, norm = _column(column, raw, screen[f"e{i}"], screen[f"s{i}"], context, trims=trims)
-        if column.format.blanks:  # words meaning "not given" read as an empty cell
-            value, norm = _blank_out(value, norm, column.format.blanks)
+        mapped = _by_distinct(column, raw, context, trims=trims) if column.name in few else None
+        if mapped is not None:
+            value, norm = mapped
+        else:
+            empty, suspect = _screened(values, screen, column, i, trims)
+            value, norm = _column(column, raw, empty, suspect, context, trims=trims)
+            if column.format.blanks:  # words meaning "not given" read as an empty cell
+                value, norm = _blank_out(value, norm, column.format.blanks)
         normalized[column.name] = norm
         if keep_values:
             cleaned[column.name] = value
@@ -116,6 +125,70 @@ def check_values(
             subset = pl.DataFrame({ROW: rows, column.name: empty})  # missing in every record
             issues.append(_column_issues(schema.name, column, subset, requirements[column.name]))
     return ValueCheck(pl.DataFrame(cleaned), pl.DataFrame(normalized), issueframe.concat(issues))
+
+
+_SAMPLE = 16_384  # values looked at to guess whether a column has few distinct values
+# Checking distinct values pays when there are at least this many values per distinct one
+# in the sample: formats that keep most values as given cost one screening pass otherwise
+# (cheap), so they need many repeats; formats that normalize every value (dates) need few.
+_REPEATS_SCREENED, _REPEATS_NORMALIZED = 16, 2
+_MAPPED = 2  # … and, counted exactly, at least this many rows per distinct value
+
+
+def _few_distinct(raw: pl.Series, column: Column) -> bool:
+    """Whether a column probably has few enough distinct values for `_by_distinct`: judged
+    on a sample of evenly spread rows (cheap: the sample is small)."""
+    if raw.len() < _SAMPLE * 2:
+        return False
+    sample = raw.gather_every(raw.len() // _SAMPLE)
+    repeats = _REPEATS_SCREENED if column.format.screened else _REPEATS_NORMALIZED
+    return sample.n_unique() * repeats <= sample.len()
+
+
+def _screened(
+    values: pl.DataFrame, screen: pl.DataFrame, column: Column, i: int, trims: bool
+) -> tuple[pl.Series, pl.Series]:
+    """The column's screening (empty, suspect): from the shared pass, or its own when the
+    column was meant for `_by_distinct` but has too many distinct values after all."""
+    if f"e{i}" in screen.columns:
+        return screen[f"e{i}"], screen[f"s{i}"]
+    own = values.select(_empty(column.name).alias("e"), _suspect(column, trims).alias("s"))
+    return own["e"], own["s"]
+
+
+def _by_distinct(
+    column: Column, raw: pl.Series, context: FormatContext, *, trims: bool
+) -> tuple[pl.Series, pl.Series] | None:
+    """(values, normalized values) of a column with few distinct values: each distinct value
+    is blanked, trimmed and normalized exactly as `_column` would, then the results are
+    mapped back to the rows (no copy when nothing changes). None when there are fewer than
+    _MAPPED rows per distinct value after all."""
+    keys = raw.drop_nulls().unique(maintain_order=True)
+    if keys.len() * _MAPPED > raw.len():
+        return None
+    fmt = column.format
+    k = pl.col(column.name)  # the distinct values, under the column's name (as _suspect reads)
+    trimmed = k.str.strip_chars(" \t") if trims else k
+    suspect = _suspect(column, trims)
+    value = pl.when(_empty(column.name)).then(None).when(suspect).then(trimmed).otherwise(k)
+    value = pl.when(value != "").then(value)
+    if fmt.blanks:  # words meaning "not given" read as an empty cell
+        value = pl.when(~value.str.to_lowercase().is_in(list(fmt.blanks))).then(value)
+    keyed = pl.DataFrame({column.name: keys}).with_columns(value.alias("v"))
+    norm = fmt.normalize(pl.col("v"), context)
+    if fmt.screened:  # values that are not suspect are stored as given
+        norm = pl.when(suspect).then(norm).otherwise(pl.col("v"))
+    keyed = keyed.with_columns(norm.alias("n"))
+    same_value = keyed.select((pl.col("v") == k).fill_null(value=False).all()).item()
+    same_norm = keyed.select(pl.col("n").eq_missing(pl.col("v")).all()).item()
+    if same_value and same_norm:
+        return raw.alias(column.name), raw.alias(column.name)
+    # each row's distinct value by number (one pass over the column), then gathers
+    numbers = pl.int_range(keyed.height, eager=True, dtype=pl.UInt32)
+    index = raw.replace_strict(keyed[column.name], numbers, default=None)
+    values = raw if same_value else keyed["v"].gather(index)
+    norms = values if same_norm else keyed["n"].gather(index)
+    return values.alias(column.name), norms.alias(column.name)
 
 
 def _blank_out(
