@@ -13,13 +13,15 @@ from rosterport.csvio.sources import SourceFile
 from rosterport.jobs import queue
 from rosterport.jobs.queue import Job
 from rosterport.jobs.worker import Worker
-from rosterport.services import propagation, uploads
+from rosterport.services import propagation, roster_store, uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
-from rosterport.store.records import count_records, get_record
-from rosterport.store.tables import datasets, records, versions
+from rosterport.store import roster
+from rosterport.store.tables import datasets, versions
 from tests.conftest import Clock, district
+from tests.roster_rows import active_count, active_object
+from tests.roster_rows import generations as store_generations
 
 Files = dict[str, bytes]
 
@@ -65,16 +67,14 @@ def status(hub: Hub, version_id: int) -> str:
 def last_name(hub: Hub) -> str:
     with hub.engine.connect() as conn:
         dataset_id = conn.execute(sa.select(datasets.c.id)).scalar_one()
-        record = get_record(
-            conn, dataset_id=dataset_id, entity="students.csv", key="02M800/738733110"
-        )
-    assert record is not None
-    return str(record["Last_name"])
+        user = active_object(conn, dataset_id, "users", "738733110")
+    assert user is not None
+    return str(user["familyName"])
 
 
 def generations(hub: Hub) -> set[int]:
     with hub.engine.connect() as conn:
-        return set(conn.execute(sa.select(records.c.generation).distinct()).scalars())
+        return store_generations(conn)
 
 
 def test_an_older_versions_job_run_late_never_overwrites_a_newer_state(
@@ -139,10 +139,10 @@ def test_a_crash_mid_load_leaves_the_visible_rows_and_the_next_load_cleans_up(
     first = commit(hub, org, district())
     propagation.propagate(hub, claimed(hub, first))
     with hub.engine.connect() as conn:
-        before = count_records(conn, dataset_id=1, entity="enrollments.csv")
+        before = active_count(conn, 1, "enrollments")
     monkeypatch.setattr(propagation, "INCREMENTAL_LIMIT", 0)  # every change: a new generation
-    monkeypatch.setattr(propagation, "CHUNK", 2)
-    real_insert = propagation.insert_records
+    monkeypatch.setattr(roster_store, "CHUNK", 2)
+    real_insert = roster.write_objects
     calls = []
 
     def crash_on_third_chunk(*args: object, **kwargs: object) -> int:
@@ -151,22 +151,22 @@ def test_a_crash_mid_load_leaves_the_visible_rows_and_the_next_load_cleans_up(
             raise RuntimeError("killed mid-load")
         return real_insert(*args, **kwargs)  # type: ignore[arg-type]  # passed through
 
-    monkeypatch.setattr(propagation, "insert_records", crash_on_third_chunk)
+    monkeypatch.setattr(roster, "write_objects", crash_on_third_chunk)
     second = commit(hub, org, renamed(b"Reloaded"))
     with pytest.raises(RuntimeError):
         propagation.propagate(hub, claimed(hub, second))
     assert last_name(hub) == "Schmeler"  # readers still see the first version, whole
     with hub.engine.connect() as conn:
-        assert count_records(conn, dataset_id=1, entity="enrollments.csv") == before
+        assert active_count(conn, 1, "enrollments") == before
     assert len(generations(hub)) == 2  # the half-written generation is there, unseen
-    monkeypatch.setattr(propagation, "insert_records", real_insert)
+    monkeypatch.setattr(roster, "write_objects", real_insert)
     with hub.engine.begin() as conn:
         conn.execute(sa.text("UPDATE jobs SET state = 'failed', locked_by = NULL"))
     propagation.propagate(hub, Job(999, v.PROPAGATE, {"version_id": second}, 1, 5))
     assert last_name(hub) == "Reloaded"
     assert len(generations(hub)) == 1
     with hub.engine.connect() as conn:
-        assert count_records(conn, dataset_id=1, entity="enrollments.csv") == before
+        assert active_count(conn, 1, "enrollments") == before
     assert status(hub, second) == v.IN_PRODUCTION
 
 
@@ -177,7 +177,7 @@ def test_a_large_change_is_swapped_in_as_one_generation(
     propagation.propagate(hub, claimed(hub, first))
     (old,) = generations(hub)
     monkeypatch.setattr(propagation, "INCREMENTAL_LIMIT", 0)
-    monkeypatch.setattr(propagation, "CHUNK", 2)
+    monkeypatch.setattr(roster_store, "CHUNK", 2)
     second = commit(hub, org, renamed(b"Large"))
     propagation.propagate(hub, claimed(hub, second))
     assert last_name(hub) == "Large"

@@ -20,9 +20,9 @@ from rosterport.services import history, uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, get_org
-from rosterport.store.records import count_records, get_record
 from rosterport.store.tables import datasets
 from tests.conftest import Clock, district
+from tests.roster_rows import active_count, active_object
 
 Files = dict[str, bytes]
 
@@ -99,11 +99,14 @@ def test_first_upload_goes_to_production_and_the_read_model(hub: Hub, org: Organ
     assert current_version(hub, org) == done.version
     with hub.engine.connect() as conn:
         ds = conn.execute(sa.select(datasets.c.id)).scalar_one()
-        assert count_records(conn, dataset_id=ds, entity="students.csv") == 5
-        record = get_record(conn, dataset_id=ds, entity="students.csv", key="02M800/738733110")
-    assert record is not None
-    assert record["DOB"] == "1998-11-01"  # normalized
-    assert "Password" not in record  # secrets stay in the encrypted snapshot
+        assert active_count(conn, ds, "users", role="student") == 5
+        user = active_object(conn, ds, "users", "738733110")
+        demographics = active_object(conn, ds, "demographics", "738733110")
+    assert user is not None
+    assert demographics is not None
+    assert demographics["birthDate"] == "1998-11-01"  # normalized
+    assert "password" not in user
+    assert "Password" not in user
 
 
 def test_full_mode_update_and_removal_with_knock_on(hub: Hub, org: Organization) -> None:
@@ -120,10 +123,10 @@ def test_full_mode_update_and_removal_with_knock_on(hub: Hub, org: Organization)
     ]
     with hub.engine.connect() as conn:
         ds = conn.execute(sa.select(datasets.c.id)).scalar_one()
-        assert count_records(conn, dataset_id=ds, entity="students.csv") == 4
-        record = get_record(conn, dataset_id=ds, entity="students.csv", key="02M800/738733110")
-    assert record is not None
-    assert record["Last_name"] == "Schmeler-Lee"
+        assert active_count(conn, ds, "users", role="student") == 4
+        user = active_object(conn, ds, "users", "738733110")
+    assert user is not None
+    assert user["familyName"] == "Schmeler-Lee"
 
 
 def test_secrets_show_only_as_changed(hub: Hub, org: Organization) -> None:
@@ -163,10 +166,12 @@ def test_a_filtered_record_stays_in_production_as_it_was(hub: Hub, org: Organiza
     assert done.counts["enrollments.csv"] == {"added": 0, "updated": 0, "removed": 0}
     with hub.engine.connect() as conn:
         ds = conn.execute(sa.select(datasets.c.id)).scalar_one()
-        kept = get_record(conn, dataset_id=ds, entity="students.csv", key="02M800/738733110")
+        kept = active_object(conn, ds, "users", "738733110")
+        born = active_object(conn, ds, "demographics", "738733110")
     assert kept is not None
-    assert kept["Last_name"] == "Schmeler"
-    assert kept["DOB"] == "1998-11-01"
+    assert born is not None
+    assert kept["familyName"] == "Schmeler"
+    assert born["birthDate"] == "1998-11-01"
 
 
 def test_a_mistyped_school_id_keeps_the_student_at_the_real_school(
@@ -190,9 +195,10 @@ def test_a_mistyped_school_id_keeps_the_student_at_the_real_school(
     assert any("stay in production as they were" in s for s in done.preview.sentences())
     with hub.engine.connect() as conn:
         ds = conn.execute(sa.select(datasets.c.id)).scalar_one()
-        kept = get_record(conn, dataset_id=ds, entity="students.csv", key="02M800/738733110")
+        kept = active_object(conn, ds, "users", "738733110")
     assert kept is not None
-    assert kept["Last_name"] == "Schmeler"
+    assert kept["familyName"] == "Schmeler"
+    assert [org["sourcedId"] for org in kept["orgs"]] == ["02M800"]  # at the real school
 
 
 def test_safeguard_holds_then_approve(hub: Hub, org: Organization) -> None:
@@ -351,8 +357,8 @@ def test_oneroster_bulk_then_delta_deletes(hub: Hub, org: Organization) -> None:
         ds = conn.execute(
             sa.select(datasets.c.id).where(datasets.c.model == "oneroster-1.1")
         ).scalar_one()
-        assert count_records(conn, dataset_id=ds, entity="users.csv") == 2
-        assert get_record(conn, dataset_id=ds, entity="users.csv", key="u2") is None
+        assert active_count(conn, ds, "users") == 2
+        assert active_object(conn, ds, "users", "u2") is None
 
 
 def test_snapshot_keeps_passwords_encrypted(hub: Hub, org: Organization) -> None:

@@ -1,9 +1,8 @@
 """The roster store as a consumer of propagation (spec/roster-delivery.md §1, §5).
 
 For the dataset that is its organization's **roster source** (the first roster-type dataset
-committed: passport-roster, passport-identity or oneroster-1.1), the propagation job also
-brings the roster store to the target version, inside the same held state (`read_models`),
-the same transactions and the same generation steps as the records read model:
+committed: passport-roster, passport-identity or oneroster-1.1), the propagation job brings
+the roster store to the target version, inside the dataset's held state (`read_models`):
 
 - the OneRoster objects of the previously held version and of the target are computed by
   the domain mapping (`to_roster`) and compared by sourcedId and JSON, column by column;
@@ -11,7 +10,7 @@ the same transactions and the same generation steps as the records read model:
   target version; removed ones become tombstones (`tobedeleted`) of that time; tombstones
   older than the retention (`ROSTERPORT_TOMBSTONE_DAYS`) are purged;
 - a first load or a large change is written as the new generation (unchanged objects keep
-  their dates, recent tombstones are carried over), swapped in with the records.
+  their dates, recent tombstones are carried over), swapped in by one small update.
 """
 
 from __future__ import annotations

@@ -148,21 +148,6 @@ jobs = sa.Table(
     sa.Index("ix_jobs_state_run_at", "state", "run_at"),
 )
 
-records = sa.Table(  # the read model: one row per record of each dataset's current version
-    "records",
-    metadata,
-    sa.Column("id", BIGINT, primary_key=True, autoincrement=True),
-    sa.Column("org_id", sa.Integer, nullable=False),
-    sa.Column("dataset_id", sa.Integer, nullable=False),
-    sa.Column("entity", sa.String(60), nullable=False),
-    sa.Column("key", sa.String(1024), nullable=False),
-    sa.Column("version_id", sa.Integer, nullable=False),
-    sa.Column("data", JSON, nullable=False),
-    # a first load writes a new generation beside the visible one, then swaps (read_models)
-    sa.Column("generation", BIGINT, nullable=False, server_default="0"),
-    sa.Index("ux_records_key", "dataset_id", "entity", "generation", "key", unique=True),
-)
-
 read_models = sa.Table(  # what each dataset's read model holds, and who is changing it
     "read_models",
     metadata,
@@ -304,7 +289,7 @@ roster_objects = sa.Table(  # the canonical OneRoster roster: one row per object
     sa.Column("id", BIGINT, primary_key=True, autoincrement=True),
     sa.Column("org_id", sa.Integer, nullable=False),
     sa.Column("dataset_id", sa.Integer, nullable=False),  # the organization's roster source
-    sa.Column("generation", BIGINT, nullable=False, server_default="0"),  # as records
+    sa.Column("generation", BIGINT, nullable=False, server_default="0"),  # read_models
     sa.Column("collection", sa.String(40), nullable=False),  # orgs, users, classes, …
     sa.Column("sourced_id", sa.String(255), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # active, tobedeleted
