@@ -27,6 +27,7 @@ from rosterport.domain.changes import (
     diff,
     drop_row_column,
     empty_state,
+    kept_rows,
     knock_on_effects,
     next_state,
     object_key,
@@ -395,15 +396,24 @@ def write_staged(
     the smaller ones are already gone (at 1M students: the students' records are freed
     before the enrollments are written)."""
     kept: dict[str, int] = {}
+    # of the filtered records only their object keys matter from here: the other columns of
+    # every file are freed before any production state is read (at 1M filtered students and
+    # their 8M enrollments: about 600 MB)
+    kept_keys = {
+        name: frame.select(object_key(model.file(name)))
+        for name, frame in validation.filtered.items()
+        if frame.height
+    }
+    validation.filtered.clear()
     for schema in model.files:
         records = validation.records.pop(schema.name, None)
-        filtered = validation.filtered.pop(schema.name, None)
+        filtered = kept_keys.pop(schema.name, None)
         if records is None:  # not in the upload: production's file carries over, bytes as they are
             _carry_over(hub, model, base, prefix, schema.name)
             continue
         how = validation.modes.get(schema.name, "absent")
         count = _write_staged_file(
-            hub, model, (base, prefix), schema.name, how=how, records=records, filtered=filtered
+            hub, model, (base, prefix), schema.name, how=how, records=records, kept_keys=filtered
         )
         del records, filtered
         if count is not None:
@@ -427,12 +437,13 @@ def _write_staged_file(
     *,
     how: str,
     records: pl.DataFrame,
-    filtered: pl.DataFrame | None,
+    kept_keys: pl.DataFrame | None,
 ) -> int | None:
     """Write one file's next state from production's (`snapshots`: where production is,
     where the staged state goes); returns how many filtered records it keeps (None when
-    validation filtered none). Production is read only when the next state depends on it:
-    a Full upload with nothing filtered replaces the file whole."""
+    validation filtered none; `kept_keys`: the object keys of the filtered records).
+    Production is read only when the next state depends on it: a Full upload with nothing
+    filtered replaces the file whole."""
     base, prefix = snapshots
     schema = model.file(name)
     staged = drop_row_column(records)
@@ -441,7 +452,6 @@ def _write_staged_file(
         deletes = staged.filter(pl.col("status") == "tobedeleted")
         staged = staged.filter(pl.col("status") != "tobedeleted")
     ids = object_key(schema)
-    kept_keys = filtered.select(ids) if filtered is not None and filtered.height else None
     if how in {"full", "bulk"} and kept_keys is None:
         after = next_state(schema, empty_state(schema), staged, how)
         hub.snapshots.write_file(prefix, schema, after)
@@ -449,10 +459,19 @@ def _write_staged_file(
     before = state_of(hub, model, base, name)
     if not before.height:  # nothing in production: nothing to keep, nothing to join
         kept_keys = None if kept_keys is None else kept_keys.clear()
-    count = None
-    if kept_keys is not None:
-        count = before.join(kept_keys, on=ids, how="semi", nulls_equal=True).height
-    after = next_state(schema, before, staged, how, kept=kept_keys, deletes=deletes)
+    if kept_keys is None:
+        count = None
+        after = next_state(schema, before, staged, how, deletes=deletes)
+    elif how in {"full", "bulk"}:
+        # the kept production rows, found once: the next state is them with the staged
+        # records added or replacing theirs (next_state's `full` with `kept`, without a
+        # second join of the whole file)
+        before = kept_rows(before, kept_keys, ids)
+        count = before.height
+        after = next_state(schema, before, staged, "incremental")
+    else:
+        count = kept_rows(before.select(ids), kept_keys, ids).height
+        after = next_state(schema, before, staged, how, kept=kept_keys, deletes=deletes)
     del before
     hub.snapshots.write_file(prefix, schema, after)
     return count
