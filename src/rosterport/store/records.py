@@ -26,6 +26,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from rosterport.errors import InputError
 from rosterport.store.bulk import copy_lines, copy_text, driver_connection, driver_errors
 from rosterport.store.tables import read_models, records
 
@@ -197,7 +198,7 @@ def count_records(
 
 def _same_length(keys: Sequence[str], rows_json: Sequence[str]) -> None:
     if len(keys) != len(rows_json):
-        raise ValueError(f"{len(keys)} keys but {len(rows_json)} JSON rows")
+        raise InputError(f"{len(keys)} keys but {len(rows_json)} JSON rows")
 
 
 def _delete_keys(conn: sa.Connection, t: _Target, keys: list[str]) -> None:
