@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 
 from rosterport.blobs import BlobStore, LocalBlobStore
@@ -17,6 +18,9 @@ from rosterport.services.propagation import propagate
 from rosterport.services.versions import PROPAGATE
 from rosterport.snapshots import SnapshotStore
 from rosterport.store.engine import create_engine, upgrade
+
+SCRATCH = "tmp"  # <data dir>/tmp: the S3 store's temporary local copies
+STALE_SCRATCH = timedelta(days=1)  # a copy is read within minutes; older ones were orphaned
 
 
 def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> Hub:
@@ -43,7 +47,7 @@ def build_blobs(settings: Settings) -> BlobStore:
     <data dir>/tmp, nothing under <data dir>/blobs), or files under <data dir>/blobs."""
     if settings.blob_url:
         return S3BlobStore.from_url(
-            settings.blob_url, settings.data_dir / "tmp", endpoint=settings.s3_endpoint
+            settings.blob_url, settings.data_dir / SCRATCH, endpoint=settings.s3_endpoint
         )
     return LocalBlobStore(settings.data_dir / "blobs")
 

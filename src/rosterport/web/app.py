@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rosterport import __version__, logs
-from rosterport.bootstrap import build_worker
+from rosterport.bootstrap import SCRATCH, STALE_SCRATCH, build_worker
 from rosterport.config import Settings
 from rosterport.crypto import load_key
 from rosterport.errors import RosterportError
@@ -60,6 +60,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         sweep_incoming(settings.data_dir, hub.clock())  # what a killed server left behind
+        sweep_incoming(settings.data_dir, hub.clock(), under=SCRATCH, stale=STALE_SCRATCH)
         stop = threading.Event()
         thread = None
         if worker:
