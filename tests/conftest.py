@@ -25,6 +25,7 @@ from rosterport.domain.report import Report
 from rosterport.domain.schemas import get_model
 from rosterport.domain.tables import FileProblem, RawTable, position
 from rosterport.domain.validator import Validation, validate
+from tests.s3server import s3, s3_server  # noqa: F401 - fixtures: a bucket of a loopback S3 server
 
 DATA = Path(__file__).resolve().parent / "data"
 PASSPORT = DATA / "passport"

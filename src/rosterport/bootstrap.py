@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 
-from rosterport.blobs import LocalBlobStore
+from rosterport.blobs import BlobStore, LocalBlobStore
 from rosterport.clock import Clock, system_clock
 from rosterport.config import Settings
 from rosterport.crypto import SecretBox, load_key
 from rosterport.files import private_folder
 from rosterport.jobs.worker import Worker
+from rosterport.s3blobs import S3BlobStore
 from rosterport.services import uploads
 from rosterport.services.hub import Hub
 from rosterport.services.propagation import propagate
 from rosterport.services.versions import PROPAGATE
 from rosterport.snapshots import SnapshotStore
 from rosterport.store.engine import create_engine, upgrade
+
+SCRATCH = "tmp"  # <data dir>/tmp: the S3 store's temporary local copies
+STALE_SCRATCH = timedelta(days=1)  # a copy is read within minutes; older ones were orphaned
 
 
 def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> Hub:
@@ -25,7 +30,7 @@ def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock | None =
     engine = create_engine(settings.database())
     if migrate:
         upgrade(engine)
-    blobs = LocalBlobStore(settings.data_dir / "blobs")
+    blobs = build_blobs(settings)
     box = SecretBox(load_key(settings.secret_key, settings.data_dir))
     return Hub(
         engine,
@@ -35,6 +40,16 @@ def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock | None =
         session_hours=settings.session_hours,
         tombstone_days=settings.tombstone_days,
     )
+
+
+def build_blobs(settings: Settings) -> BlobStore:
+    """The blob store `ROSTERPORT_BLOB_URL` names: an S3 bucket (temporary local copies in
+    <data dir>/tmp, nothing under <data dir>/blobs), or files under <data dir>/blobs."""
+    if settings.blob_url:
+        return S3BlobStore.from_url(
+            settings.blob_url, settings.data_dir / SCRATCH, endpoint=settings.s3_endpoint
+        )
+    return LocalBlobStore(settings.data_dir / "blobs")
 
 
 def build_worker(hub: Hub, *, name: str | None = None) -> Worker:

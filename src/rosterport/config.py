@@ -35,6 +35,22 @@ class Settings(BaseSettings):
         description="base64 key (32 bytes) that encrypts secrets at rest; default: generated "
         "once into <data dir>/secret.key",
     )
+    blob_url: str | None = Field(
+        default=None,
+        description="where blobs (uploaded files, reports, snapshots) are kept: s3://bucket/prefix "
+        "for an S3 bucket (credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, region from "
+        "AWS_DEFAULT_REGION); default: files under <data dir>/blobs",
+    )
+    s3_endpoint: str | None = Field(
+        default=None,
+        description="address of an S3-compatible server (MinIO, Ceph…), e.g. http://minio:9000; "
+        "default: AWS S3",
+    )
+    log_format: str = Field(
+        default="text",
+        description="text, or json for one JSON object per log line (time, level, logger, "
+        "message, request_id, job_id, job_kind)",
+    )
     session_hours: int = Field(
         default=24, description="hours after which an abandoned upload session expires"
     )

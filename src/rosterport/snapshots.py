@@ -12,12 +12,13 @@ from pathlib import Path
 
 import polars as pl
 
+from rosterport import blob_keys as keys
 from rosterport.blobs import BlobStore
 from rosterport.crypto import SecretBox
 from rosterport.domain.changes import conform_state, empty_state
 from rosterport.domain.schemas import DataModel, FileSchema
 
-COMPLETE = "_complete"
+COMPLETE = keys.COMPLETE
 
 
 class SnapshotStore:
@@ -42,23 +43,25 @@ class SnapshotStore:
         def write_public(path: Path) -> None:
             public.write_parquet(path, compression="lz4", statistics=False)
 
-        self.blobs.put_with(f"{prefix}/{schema.name}.parquet", write_public)
+        self.blobs.put_with(keys.snapshot_file(prefix, schema.name), write_public)
         if secrets:
             buffer = io.BytesIO()
             frame.select(secrets).write_parquet(buffer, compression="lz4")
-            self.blobs.put(f"{prefix}/{schema.name}.secrets", self.box.encrypt(buffer.getvalue()))
+            self.blobs.put(
+                keys.snapshot_secrets(prefix, schema.name), self.box.encrypt(buffer.getvalue())
+            )
 
     def copy_file(self, source: str, target: str, name: str) -> None:
         """Make file `name` of snapshot `target` the same as in `source`, without decoding it
-        (snapshot files never change once written, so they are linked, not copied)."""
-        for suffix in (".parquet", ".secrets"):
-            key = f"{source}/{name}{suffix}"
-            if self.blobs.exists(key):
-                self.blobs.link(key, f"{target}/{name}{suffix}")
+        (the local store links the files: snapshot files never change once written; an object
+        store copies them within the bucket)."""
+        for key_of in (keys.snapshot_file, keys.snapshot_secrets):
+            if self.blobs.exists(key_of(source, name)):
+                self.blobs.copy(key_of(source, name), key_of(target, name))
 
     def finish(self, prefix: str) -> None:
         """Mark the snapshot complete (written last)."""
-        self.blobs.put(f"{prefix}/{COMPLETE}", b"")
+        self.blobs.put(keys.snapshot_complete(prefix), b"")
 
     def read(self, prefix: str, model: DataModel) -> dict[str, pl.DataFrame]:
         """Every file's state (secrets decrypted)."""
@@ -67,12 +70,13 @@ class SnapshotStore:
     def read_file(self, prefix: str, model: DataModel, name: str) -> pl.DataFrame:
         schema = model.file(name)
         # every file is written, empty or not: a missing one is damage, never "no records"
-        frame = pl.read_parquet(self.blobs.path(f"{prefix}/{name}.parquet"))
-        secrets_key = f"{prefix}/{name}.secrets"
+        with self.blobs.local_copy(keys.snapshot_file(prefix, name)) as path:
+            frame = pl.read_parquet(path)
+        secrets_key = keys.snapshot_secrets(prefix, name)
         if self.blobs.exists(secrets_key):
             plain = self.box.decrypt(self.blobs.get(secrets_key))
             frame = pl.concat([frame, pl.read_parquet(io.BytesIO(plain))], how="horizontal")
         return conform_state(schema, frame)
 
     def complete(self, prefix: str) -> bool:
-        return self.blobs.exists(f"{prefix}/{COMPLETE}")
+        return self.blobs.exists(keys.snapshot_complete(prefix))

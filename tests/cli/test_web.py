@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 
 from rosterport.cli import main
 from tests.conftest import serve_demo
+from tests.s3server import S3
+from tests.web.conftest import prepare_data, served
 
 
 def test_serve_demo_prints_a_login_that_works(tmp_path: Path) -> None:
@@ -53,3 +56,32 @@ def test_admin_create(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     )
     assert code == 2
     assert "at least 10" in capsys.readouterr().err
+
+
+def test_serve_on_s3_logs_json_lines_with_request_ids(tmp_path: Path, s3: S3) -> None:
+    data = tmp_path / "data"
+    headers = prepare_data(data)  # on local files: it makes an empty blob folder
+    (data / "blobs").rmdir()  # (empty: nothing was written in it)
+    with served(
+        data,
+        ROSTERPORT_LOG_FORMAT="json",
+        ROSTERPORT_BLOB_URL=s3.url("hub"),
+        ROSTERPORT_S3_ENDPOINT=s3.endpoint,
+    ) as server:
+        ready = httpx.get(server.url + "/readyz")
+        missing = httpx.get(
+            server.url + "/api/v1/orgs/nowhere/versions",
+            headers={**headers, "X-Request-ID": "support-ticket-77"},
+        )
+    assert ready.json()["status"] == "ready"
+    assert "hub/health/readyz-probe" in s3.objects()
+    assert missing.status_code == 404
+    assert missing.json()["error"]["request_id"] == "support-ticket-77"
+    logged = [json.loads(line) for line in server.output if line.startswith("{")]
+    printed = [line for line in server.output if not line.startswith("{")]
+    assert all(line.startswith("rosterport: ") for line in printed), printed  # the banner
+    assert {"time", "level", "logger", "message"} <= set(logged[0])
+    access = [e for e in logged if e.get("request_id") == "support-ticket-77"]
+    assert access, logged
+    assert "/api/v1/orgs/nowhere/versions" in str(access[0]["message"])
+    assert not (data / "blobs").exists()  # the server on S3 made none

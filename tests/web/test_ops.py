@@ -8,9 +8,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from rosterport.bootstrap import build_blobs
 from rosterport.jobs import queue
 from rosterport.web.app import create_app
 from tests.conftest import free_port
+from tests.s3server import S3
 from tests.web.conftest import Site
 
 
@@ -53,3 +55,24 @@ def test_metrics_in_the_prometheus_text_format(site: Site) -> None:
         (s.labels["kind"], s.labels["state"]): s.value for s in families["rosterport_jobs"].samples
     }
     assert sum(v for (kind, _), v in jobs.items() if kind == "propagate") == 1
+
+
+def test_readyz_checks_an_s3_bucket(site: Site, s3: S3) -> None:
+    on_s3 = site.settings.model_copy(update={"blob_url": s3.url("hub"), "s3_endpoint": s3.endpoint})
+    hub = dataclasses.replace(site.hub, blobs=build_blobs(on_s3))
+    with TestClient(create_app(hub, site.settings, worker=False)) as client:
+        answer = client.get("/readyz")
+    assert answer.json() == {"status": "ready", "checks": {"database": "ok", "blobs": "ok"}}
+    assert s3.objects() == ["hub/health/readyz-probe"]
+
+
+def test_readyz_is_503_when_the_bucket_does_not_answer(site: Site, s3: S3) -> None:
+    wrong = site.settings.model_copy(
+        update={"blob_url": "s3://no-such-bucket/hub", "s3_endpoint": s3.endpoint}
+    )
+    hub = dataclasses.replace(site.hub, blobs=build_blobs(wrong))
+    with TestClient(create_app(hub, site.settings, worker=False)) as client:
+        answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json()["checks"] == {"database": "ok", "blobs": "unreachable"}
+    assert "no-such-bucket" not in answer.text  # the reason is logged, not shown

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from rosterport import logs
 from rosterport.bootstrap import build_hub, build_worker
 from rosterport.cli.validation import (
     EXIT_HELD,
@@ -265,6 +266,7 @@ def worker_command(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    logs.configure(settings_from(args).log_format)
     print("worker running; stop with Ctrl-C", file=sys.stderr)
     build_worker(hub).run(stop)
     return EXIT_VALID

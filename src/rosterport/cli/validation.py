@@ -15,6 +15,7 @@ from rosterport.csvio.templates import templates_zip
 from rosterport.domain.issues import Level, issue_type
 from rosterport.domain.policy import Policy
 from rosterport.domain.schemas import get_model
+from rosterport.errors import InputError
 from rosterport.reports.csv_report import write_report_csv
 from rosterport.reports.json_report import write_report
 from rosterport.reports.text_report import printable, report_text
@@ -27,17 +28,17 @@ EXIT_HELD = 3
 
 
 def parse_levels(pairs: Sequence[str]) -> dict[str, Level]:
-    """`code=level` pairs → a mapping; ValueError with a clear message otherwise."""
+    """`code=level` pairs → a mapping; InputError with a clear message otherwise."""
     levels: dict[str, Level] = {}
     for pair in pairs:
         code, sep, level = pair.partition("=")
         if not sep:
-            raise ValueError(
+            raise InputError(
                 f"--level {pair!r} must look like CODE=LEVEL, e.g. invalid-format=warn"
             )
         issue = issue_type(code.strip())
         if not issue.record:
-            raise ValueError(f"the level of {issue.code} is fixed and cannot be changed")
+            raise InputError(f"the level of {issue.code} is fixed and cannot be changed")
         levels[issue.code] = Level.parse(level)
     return levels
 
@@ -52,7 +53,7 @@ def validate_command(args: argparse.Namespace) -> int:
     if args.demo:
         paths.append(demo_path())
     if not paths:
-        raise ValueError("give a folder, a .zip or CSV files to validate (or --demo)")
+        raise InputError("give a folder, a .zip or CSV files to validate (or --demo)")
     policy = Policy(today=system_clock().date(), levels=parse_levels(args.level))
     upload = validate_paths(paths, args.model, policy)
     report = upload.validation.report

@@ -8,6 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from rosterport import logs
 from rosterport.bootstrap import build_hub
 from rosterport.cli.datasets import settings_from
 from rosterport.cli.validation import EXIT_VALID, demo_path
@@ -99,5 +100,14 @@ def serve_command(args: argparse.Namespace) -> int:
     print(f"rosterport: admin UI at {url}/  ·  API docs at {url}/api/docs{sftp}", flush=True)
     # proxy headers are not uvicorn's to apply (by default it trusts X-Forwarded-For from
     # 127.0.0.1): the app uses them only from ROSTERPORT_TRUSTED_PROXIES (web/auth.py)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=False)
+    # every line through rosterport's handler, in ROSTERPORT_LOG_FORMAT (uvicorn's too)
+    logs.configure(settings.log_format)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=None,
+        proxy_headers=False,
+    )
     return EXIT_VALID

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from rosterport.errors import InputError
+
 
 class Level(StrEnum):
     """How an issue affects an upload (see spec/validation.md, "Levels")."""
@@ -26,7 +28,7 @@ class Level(StrEnum):
             return cls(text.strip().lower())
         except ValueError:
             names = ", ".join(level.value for level in cls)
-            raise ValueError(f"unknown level {text!r}; expected one of {names}") from None
+            raise InputError(f"unknown level {text!r}; expected one of {names}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,9 +231,9 @@ RECORD_ISSUES: tuple[str, ...] = tuple(code for code, t in CATALOGUE.items() if 
 
 
 def issue_type(code: str) -> IssueType:
-    """The issue type for a code; ValueError naming the known codes otherwise."""
+    """The issue type for a code; InputError naming the known codes otherwise."""
     try:
         return CATALOGUE[code]
     except KeyError:
         known = ", ".join(CATALOGUE)
-        raise ValueError(f"unknown issue code {code!r}; known codes: {known}") from None
+        raise InputError(f"unknown issue code {code!r}; known codes: {known}") from None

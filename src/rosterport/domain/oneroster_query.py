@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from rosterport.domain.roster.objects import DEMOGRAPHIC_FIELDS
+from rosterport.errors import QueryError
 
 _COMMON = ("sourcedId", "status", "dateLastModified", "metadata")
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -107,15 +108,6 @@ MAX_LIMIT = 10_000
 _FIELD = r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*"
 _PREDICATE = rf"\s*({_FIELD})\s*(!=|>=|<=|=|>|<|~)\s*'([^']*)'\s*"
 _FILTER = re.compile(rf"^{_PREDICATE}(?:\s(AND|OR)\s{_PREDICATE})?$")
-
-
-class QueryError(ValueError):
-    """A query parameter the API refuses (HTTP 400), with its OneRoster code minor."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

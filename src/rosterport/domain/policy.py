@@ -14,6 +14,7 @@ from enum import StrEnum
 import polars as pl
 
 from rosterport.domain.issues import CATALOGUE, Level, issue_type
+from rosterport.errors import InputError
 
 
 class Requirement(StrEnum):
@@ -47,7 +48,7 @@ class Policy:
     def __post_init__(self) -> None:
         for code in self.levels:
             if not issue_type(code).record:
-                raise ValueError(
+                raise InputError(
                     f"the level of {code!r} is fixed; only record issues can be changed: "
                     + ", ".join(c for c, t in CATALOGUE.items() if t.record)
                 )

@@ -38,6 +38,7 @@ from typing import Any, Final, Literal
 
 import sqlalchemy as sa
 
+from rosterport.errors import InputError
 from rosterport.store.engine import immediate
 from rosterport.store.tables import jobs
 
@@ -90,7 +91,7 @@ def enqueue(
     """Add a job in the caller's transaction (it exists only if that transaction commits);
     its id. `payload` must be JSON-serializable; the job runs from `run_at` (default now)."""
     if max_attempts < 1:
-        raise ValueError("max_attempts must be at least 1")
+        raise InputError("max_attempts must be at least 1")
     return int(
         conn.execute(
             sa.insert(jobs)

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from rosterport import logs
 from rosterport.clock import Clock
 from rosterport.errors import JobDeferred
 from rosterport.jobs import queue
@@ -71,23 +72,28 @@ class Worker:
         )
         if job is None:
             return False
-        try:
-            with self._heartbeat(job):
-                self.handlers[job.kind](job)
-        except JobDeferred as deferred:
-            now = self.clock()
-            run_at = now + timedelta(seconds=deferred.seconds)
-            queue.defer(self.engine, job.id, self.name, run_at=run_at, now=now)
-            log.info("job %s (%s) deferred: %s", job.id, job.kind, deferred)
-        except Exception as error:  # any handler failure is recorded on the job, not raised
-            outcome = queue.fail(
-                self.engine, job.id, self.name, f"{type(error).__name__}: {error}", now=self.clock()
-            )
-            log.warning(
-                "job %s (%s) attempt %s %s: %s", job.id, job.kind, job.attempts, outcome, error
-            )
-        else:
-            queue.complete(self.engine, job.id, self.name, now=self.clock())
+        with logs.job_context(job.id, job.kind):  # every line of this job names it
+            try:
+                with self._heartbeat(job):
+                    self.handlers[job.kind](job)
+            except JobDeferred as deferred:
+                now = self.clock()
+                run_at = now + timedelta(seconds=deferred.seconds)
+                queue.defer(self.engine, job.id, self.name, run_at=run_at, now=now)
+                log.info("job %s (%s) deferred: %s", job.id, job.kind, deferred)
+            except Exception as error:  # any handler failure is recorded on the job, not raised
+                outcome = queue.fail(
+                    self.engine,
+                    job.id,
+                    self.name,
+                    f"{type(error).__name__}: {error}",
+                    now=self.clock(),
+                )
+                log.warning(
+                    "job %s (%s) attempt %s %s: %s", job.id, job.kind, job.attempts, outcome, error
+                )
+            else:
+                queue.complete(self.engine, job.id, self.name, now=self.clock())
         return True
 
     def recover(self) -> list[int]:

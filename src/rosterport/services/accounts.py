@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from rosterport.errors import InputError, NotFoundError, RosterportError
+from rosterport.errors import InputError, NotFoundError, RateLimitedError, SignInError
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.store.engine import immediate
@@ -34,14 +34,6 @@ USE_RESOLUTION = timedelta(minutes=1)  # "last used" of a token is kept to the m
 SIGN_IN_LOCK = 0x72702D6C6F67696E
 
 _hasher = PasswordHasher()
-
-
-class SignInError(RosterportError):
-    """Wrong e-mail address or password (deliberately not saying which)."""
-
-
-class RateLimitedError(RosterportError):
-    """Too many failed sign-ins: wait before trying again."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from rosterport.errors import InputError, NotFoundError
+from rosterport.errors import InputError, NotFoundError, OAuthError
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.store import apps as store
@@ -29,16 +29,6 @@ FULL = SCOPE_BASE + "roster.readonly"  # everything
 DEMOGRAPHICS = SCOPE_BASE + "roster-demographics.readonly"  # demographics
 SCOPES = (CORE, FULL, DEMOGRAPHICS)
 TOKEN_SECONDS = 3600
-
-
-class OAuthError(Exception):
-    """A token request refused, with its RFC 6749 error code and HTTP status."""
-
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
-        super().__init__(description)
-        self.error = error
-        self.description = description
-        self.status = status
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 
+from rosterport import blob_keys as keys
 from rosterport.domain.changes import ChangeSet, diff, knock_on_effects
 from rosterport.domain.schemas import get_model
 from rosterport.errors import InputError
@@ -131,9 +132,8 @@ def write_originals(hub: Hub, org: Organization, version_id: int, out: BinaryIO)
         raise InputError(f"version {version_id} has no originals to download")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for blob in hub.blobs.keys(row.originals):
-            name = blob.rsplit("/", 1)[-1]
-            entry = archive.open(name, "w", force_zip64=True)
-            with hub.blobs.path(blob).open("rb") as source, entry as target:
+            entry = archive.open(keys.name_of(blob), "w", force_zip64=True)
+            with hub.blobs.open(blob) as source, entry as target:
                 shutil.copyfileobj(source, target, 1 << 20)
 
 

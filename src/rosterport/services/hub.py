@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
-from rosterport.blobs import LocalBlobStore
+from rosterport.blobs import BlobStore
 from rosterport.clock import Clock
 from rosterport.snapshots import SnapshotStore
 
@@ -22,7 +22,7 @@ class Hub:
     """Metadata database, blob storage, snapshots and the clock."""
 
     engine: sa.Engine
-    blobs: LocalBlobStore
+    blobs: BlobStore
     snapshots: SnapshotStore
     clock: Clock
     session_hours: int = 24

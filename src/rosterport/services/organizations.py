@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from rosterport.domain.issues import Level, issue_type
 from rosterport.domain.policy import Mode
 from rosterport.domain.schemas import MODELS
-from rosterport.errors import InputError, NotFoundError
+from rosterport.errors import InputError, OrganizationNotFoundError
 from rosterport.services.hub import Hub
 from rosterport.store.engine import immediate
 from rosterport.store.tables import organizations
@@ -20,10 +20,6 @@ from rosterport.store.tables import organizations
 DEFAULT_THRESHOLD = 0.10  # Full mode: removing more than 10% of a file's records needs a yes
 DEFAULT_FILTERED = 0.10  # an unattended upload filtering more than 10% of a file is Held
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$")
-
-
-class OrganizationNotFoundError(NotFoundError):
-    """No organization with that slug."""
 
 
 @dataclass(frozen=True, slots=True)

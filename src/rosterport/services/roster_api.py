@@ -15,27 +15,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rosterport.domain import oneroster_query as q
+from rosterport.errors import ApiProblem, QueryError
 from rosterport.services import roster_store
 from rosterport.services.api_apps import AppCaller
 from rosterport.services.hub import Hub
 from rosterport.store import roster
 from rosterport.store.roster import Selection, Source
-
-
-class ApiProblem(Exception):
-    """An answer other than 200: HTTP status and OneRoster code minor."""
-
-    def __init__(self, status: int, code: str, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.code = code
-        self.description = description
-        self.retry_after: int | None = None
-
-    def waiting(self, seconds: int) -> ApiProblem:
-        """This problem, answered with `Retry-After: seconds`."""
-        self.retry_after = seconds
-        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +143,7 @@ def _parsed(
             q.parse_sort(collection, params.get("sort"), params.get("orderBy")),
             q.parse_paging(params.get("limit"), params.get("offset")),
         )
-    except q.QueryError as error:
+    except QueryError as error:
         raise ApiProblem(400, error.code, error.message) from error
 
 

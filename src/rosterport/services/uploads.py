@@ -34,7 +34,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from rosterport.blobs import BlobNotFoundError
+from rosterport import blob_keys as keys
 from rosterport.csvio.reader import read_table
 from rosterport.csvio.sources import SourceFile, read_zip
 from rosterport.domain.issues import Level
@@ -44,7 +44,13 @@ from rosterport.domain.schemas import get_model
 from rosterport.domain.schemas.model import DataModel
 from rosterport.domain.tables import FileProblem, RawTable
 from rosterport.domain.validator import validate
-from rosterport.errors import InputError, NotFoundError, ProductionChangedError, StateError
+from rosterport.errors import (
+    BlobNotFoundError,
+    InputError,
+    NotFoundError,
+    ProductionChangedError,
+    StateError,
+)
 from rosterport.reports import issue_file
 from rosterport.reports.csv_report import csv_chunks
 from rosterport.services import versions as v
@@ -153,7 +159,7 @@ def add_files(hub: Hub, org: Organization, session_id: str, files: Sequence[Sour
     session = _open(hub, org, session_id, {ADDING, VALIDATED, PREVIEWED, FAILED})
     names = list(session.data.get("files", []))
     for file in files:
-        hub.blobs.put_with(f"sessions/{session.id}/files/{file.name}", file.copy_into)
+        hub.blobs.put_with(keys.session_file(session.id, file.name), file.copy_into)
         if file.name not in names:
             names.append(file.name)
     return _save(hub, session, ADDING, {"files": names})
@@ -182,14 +188,14 @@ def remove_file(hub: Hub, org: Organization, session_id: str, name: str) -> Sess
     """Take a file out of the session before validation (or to replace it)."""
     session = _open(hub, org, session_id, {ADDING, VALIDATED, PREVIEWED, FAILED})
     names = [n for n in session.data.get("files", []) if n != name]
-    hub.blobs.delete_prefix(f"sessions/{session.id}/files/{name}")
+    hub.blobs.delete_prefix(keys.session_file(session.id, name))
     return _save(hub, session, ADDING, {"files": names})
 
 
 def last_report(hub: Hub, org: Organization, session_id: str) -> dict[str, Any] | None:
     """The breakdown of the session's last validation (see `_report_json`), if any."""
     session = get(hub, org, session_id)
-    key = f"sessions/{session.id}/report.json"
+    key = keys.session_report(session.id)
     if not hub.blobs.exists(key):
         return None
     loaded: dict[str, Any] = json.loads(hub.blobs.get(key))
@@ -222,8 +228,12 @@ def run_validation(
         mode=Mode(session.mode),
         today=hub.clock().date(),
     )
-    # each file is read from its path in storage: its bytes never sit in memory whole
-    tables = [read_table(n, hub.blobs.path(f"sessions/{session.id}/files/{n}")) for n in names]
+    # each file is read from a local file (the local store's own): its bytes never sit in
+    # memory whole
+    tables = []
+    for n in names:
+        with hub.blobs.local_copy(keys.session_file(session.id, n)) as path:
+            tables.append(read_table(n, path))
     notes: list[str] = []
     if prepare is not None:  # an integration's mappings
         tables, notes = prepare(model, tables)
@@ -233,7 +243,7 @@ def run_validation(
     report = validation.report
     if notes:
         report = replace(report, notes=(*report.notes, *notes))
-    hub.blobs.put(f"sessions/{session.id}/report.json", _report_json(report))
+    hub.blobs.put(keys.session_report(session.id), _report_json(report))
     originals, report_key = _keep_files(hub, session, report)
     recorded = {
         "originals": originals,
@@ -255,7 +265,7 @@ def run_validation(
             base=ds.current_version,
         )
         return session, report
-    kept = v.write_staged(hub, model, base, validation, f"sessions/{session.id}/staged")
+    kept = v.write_staged(hub, model, base, validation, keys.session_staged(session.id))
     session = _save(
         hub,
         session,
@@ -275,7 +285,7 @@ def changes(hub: Hub, org: Organization, session_id: str) -> v.Preview:
         org,
         model,
         session.base_version,
-        f"sessions/{session.id}/staged",
+        keys.session_staged(session.id),
         kept=session.data.get("kept", {}),
         modes=session.data.get("modes", {}),
     )
@@ -310,25 +320,26 @@ def change_page(
     model = get_model(session.model)
     if file not in {f.name for f in model.files}:
         raise NotFoundError(f"{file} is not a file of {model.title}; pick a file from the list")
-    key = f"sessions/{session.id}/changes/{file}.parquet"
+    key = keys.session_changes(session.id, file)
     if not hub.blobs.exists(key):  # the first page of this file: its detail, kept for the next
         changed = v.file_changes(
             hub,
             model,
             session.base_version,
-            f"sessions/{session.id}/staged",
+            keys.session_staged(session.id),
             file,
             kept=session.data.get("kept", {}).get(file, 0),
         )
         _write_frame(hub, key, changed.detail())
         del changed
-    rows = pl.scan_parquet(hub.blobs.path(key))
-    if change:
-        rows = rows.filter(pl.col("change") == change)
-    if search:
-        rows = rows.filter(pl.col("key").str.contains(search, literal=True))
-    total = int(rows.select(pl.len()).collect().item())
-    page = rows.slice(max(offset, 0), max(1, min(limit, 500))).collect()
+    with hub.blobs.local_copy(key) as path:
+        rows = pl.scan_parquet(path)
+        if change:
+            rows = rows.filter(pl.col("change") == change)
+        if search:
+            rows = rows.filter(pl.col("key").str.contains(search, literal=True))
+        total = int(rows.select(pl.len()).collect().item())
+        page = rows.slice(max(offset, 0), max(1, min(limit, 500))).collect()
     return ChangePage(page.to_dicts(), total)
 
 
@@ -371,7 +382,7 @@ def commit(
     if earlier is not None:  # a crashed attempt committed it: finish its bookkeeping
         version, status = earlier
         _save(hub, session, COMMITTED, {"version": version, "status": status})
-        hub.blobs.delete_prefix(f"sessions/{session.id}")
+        hub.blobs.delete_prefix(keys.session(session.id))
         return version, status, result
     recorded = v.Recorded(
         committed_by,
@@ -394,7 +405,7 @@ def commit(
         _save(hub, session, PREVIEWED, {})
         raise
     _save(hub, get(hub, org, session_id), COMMITTED, {"version": version, "status": status})
-    hub.blobs.delete_prefix(f"sessions/{session.id}")
+    hub.blobs.delete_prefix(keys.session(session.id))
     return version, status, result
 
 
@@ -420,7 +431,7 @@ def _begin_commit(hub: Hub, org: Organization, session_id: str) -> tuple[Session
             raise StateError(
                 f"upload session {session_id} is {row.state}; start a new upload instead"
             )
-        target = (data.get("committing") or {}).get("target") or f"snapshots/{uuid.uuid4().hex}"
+        target = (data.get("committing") or {}).get("target") or keys.new_snapshot()
         data["committing"] = {"target": target}
         taken = conn.execute(
             sa.update(upload_sessions)
@@ -442,7 +453,7 @@ def _begin_commit(hub: Hub, org: Organization, session_id: str) -> tuple[Session
 def reset(hub: Hub, org: Organization, session_id: str) -> None:
     """Start over: the session's files are deleted; production is untouched."""
     session = _open(hub, org, session_id, {ADDING, VALIDATED, PREVIEWED, FAILED})
-    hub.blobs.delete_prefix(f"sessions/{session.id}")
+    hub.blobs.delete_prefix(keys.session(session.id))
     _save(hub, session, RESET, {"files": []})
 
 
@@ -466,7 +477,7 @@ def expire(hub: Hub) -> int:
                 .values(state=EXPIRED, updated_at=now)
             )
     for session_id in ids:
-        hub.blobs.delete_prefix(f"sessions/{session_id}")
+        hub.blobs.delete_prefix(keys.session(session_id))
     return len(ids)
 
 
@@ -532,28 +543,28 @@ def _report_json(report: Report) -> bytes:
 def _keep_files(hub: Hub, session: Session, report: Report) -> tuple[str, str]:
     """Keep the original files (linked, not copied) and every issue (a compressed Parquet
     file, written in batches) for the history."""
-    attempt = f"uploads/{uuid.uuid4().hex}"
+    attempt = keys.new_attempt()
     for name in session.data.get("files", []):
-        hub.blobs.link(f"sessions/{session.id}/files/{name}", f"{attempt}/files/{name}")
-    report_key = f"{attempt}/issues{issue_file.SUFFIX}"
+        hub.blobs.copy(keys.session_file(session.id, name), keys.attempt_file(attempt, name))
+    report_key = keys.attempt_issues(attempt)
 
     def write(path: Path) -> None:
         issue_file.write_issue_file(report, path)
 
     hub.blobs.put_with(report_key, write)
-    return f"{attempt}/files", report_key
+    return keys.attempt_files(attempt), report_key
 
 
 def report_chunks(hub: Hub, key: str) -> Iterator[bytes]:
     """The CSV error report stored under `key`, a part at a time: made from the issue file
     as it is read, or (uploads recorded before issue files) the CSV stored then."""
-    path = hub.blobs.path(key)
     if not key.endswith(issue_file.SUFFIX):
-        with path.open("rb") as stored:
+        with hub.blobs.open(key) as stored:
             while chunk := stored.read(1 << 20):
                 yield chunk
         return
-    yield from csv_chunks(issue_file.batches(path))
+    with hub.blobs.local_copy(key) as path:
+        yield from csv_chunks(issue_file.batches(path))
 
 
 def issue_page(
@@ -570,19 +581,19 @@ def issue_page(
     """A page of the issues stored under `key` (see `issue_file.page`), at most 1,000 rows;
     a report stored as CSV (before issue files) is paged from its CSV."""
     limit = max(1, min(limit, MAX_ISSUE_PAGE))
-    path = hub.blobs.path(key)
-    if key.endswith(issue_file.SUFFIX):
-        return issue_file.page(
-            path, offset=offset, limit=limit, file=file, column=column, code=code, level=level
+    with hub.blobs.local_copy(key) as path:
+        if key.endswith(issue_file.SUFFIX):
+            return issue_file.page(
+                path, offset=offset, limit=limit, file=file, column=column, code=code, level=level
+            )
+        scan = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy").with_columns(
+            pl.col("row").cast(pl.UInt32)
         )
-    scan = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy").with_columns(
-        pl.col("row").cast(pl.UInt32)
-    )
-    for name, wanted in (("file", file), ("column", column), ("code", code), ("level", level)):
-        if wanted is not None:
-            scan = scan.filter(pl.col(name) == wanted)
-    total = int(scan.select(pl.len()).collect().item())
-    return issue_file.IssuePage(scan.slice(max(offset, 0), limit).collect(), total)
+        for name, wanted in (("file", file), ("column", column), ("code", code), ("level", level)):
+            if wanted is not None:
+                scan = scan.filter(pl.col(name) == wanted)
+        total = int(scan.select(pl.len()).collect().item())
+        return issue_file.IssuePage(scan.slice(max(offset, 0), limit).collect(), total)
 
 
 def session_issues(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from rosterport import blob_keys as keys
 from rosterport.domain.changes import (
     ChangeSet,
     FileChanges,
@@ -573,8 +573,8 @@ def commit(
     (version id, status). ProductionChangedError when production moved since the preview.
     """
     prefix = result.snapshot
-    if prefix.startswith("sessions/"):  # a session's staged state becomes the version's
-        prefix = target or f"snapshots/{uuid.uuid4().hex}"
+    if keys.is_session_key(prefix):  # a session's staged state becomes the version's
+        prefix = target or keys.new_snapshot()
         if _has_blobs(hub, result.snapshot) or not _has_blobs(hub, prefix):
             hub.blobs.move_prefix(result.snapshot, prefix)
     crash_point("after-snapshot")

@@ -21,6 +21,7 @@ from typing import Any
 
 import asyncssh
 
+from rosterport.errors import InputError, RosterportError
 from rosterport.services.integrations import Credentials
 
 TIMEOUT = 15.0  # seconds to reach and sign in to a server
@@ -61,7 +62,7 @@ class ConnectionReport:
         }
 
 
-class ConnectionFailed(Exception):
+class ConnectionFailed(RosterportError):
     """A connection stopped at a step; `report` says which and why."""
 
     def __init__(self, report: ConnectionReport) -> None:
@@ -97,7 +98,7 @@ def _client_keys(credentials: Credentials) -> list[asyncssh.SSHKey] | None:
     try:
         return [asyncssh.import_private_key(credentials.private_key)]
     except (asyncssh.KeyImportError, ValueError) as error:
-        raise ValueError(
+        raise InputError(
             f"the private key could not be read ({error}); give an unencrypted OpenSSH or PEM "
             "private key (not the .pub file)"
         ) from None
@@ -163,7 +164,7 @@ async def open_connection(
     )
     try:
         client_keys = _client_keys(credentials)
-    except ValueError as error:
+    except InputError as error:
         report.steps.append(Step("sign in", False, str(error)))
         raise ConnectionFailed(report) from None
     try:

@@ -21,11 +21,13 @@ import hashlib
 import posixpath
 import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncssh
 
+from rosterport import blob_keys as keys
 from rosterport.csvio.sources import read_source
 from rosterport.domain.policy import Mode
 from rosterport.errors import InputError
@@ -58,8 +60,8 @@ class PullOutcome:
     result: DeliveryResult | None = None
 
 
-def _mirror(integration: Integration) -> str:
-    return f"integrations/{integration.id}/mirror"
+def _mirror(integration: Integration, name: str) -> str:
+    return keys.mirror_file(integration.id, name)
 
 
 def _taken(name: str, pattern: str) -> bool:
@@ -141,7 +143,7 @@ async def _pull(
     names = [str(n.filename) for n in listed]
     gone = [name for name in seen if name not in names]
     for name in gone:
-        hub.blobs.delete_prefix(f"{_mirror(integration)}/{name}")
+        hub.blobs.delete_prefix(_mirror(integration, name))
     await asyncio.to_thread(ints.forget_seen, hub, integration, gone)
     updates: list[SeenFile] = []
     changed = bool(gone) and bool(names)
@@ -150,7 +152,7 @@ async def _pull(
             name = str(entry.filename)
             size, mtime = int(entry.attrs.size or 0), int(entry.attrs.mtime or 0)
             known = seen.get(name)
-            key = f"{_mirror(integration)}/{name}"
+            key = _mirror(integration, name)
             if known and (known.size, known.mtime) == (size, mtime) and hub.blobs.exists(key):
                 continue
             local = Path(scratch) / name
@@ -193,18 +195,19 @@ def _process(
     settle: Callable[[int], str] | None,
     mailer: Mailer | None,
 ) -> PullOutcome:
-    paths = [hub.blobs.path(f"{_mirror(integration)}/{n}") for n in names]
-    try:
-        source = read_source(paths)
-    except InputError as error:
-        result = refuse_delivery(hub, integration, paths, str(error), mailer=mailer)
+    with ExitStack() as copies:  # local files of the mirrored blobs, while they are read
+        paths = [copies.enter_context(hub.blobs.local_copy(_mirror(integration, n))) for n in names]
+        try:
+            source = read_source(paths)
+        except InputError as error:
+            result = refuse_delivery(hub, integration, paths, str(error), mailer=mailer)
+            return PullOutcome(PROCESSED, result.sentence(integration), result)
+        org = org_by_id(hub, integration.org_id)
+        mode = Mode(integration.settings.mode or org.settings.mode)
+        if not complete(integration.model, [f.name for f in source.files], mode):
+            return PullOutcome(INCOMPLETE, "waiting for the rest of the file set")
+        result = process_delivery(hub, integration, source.files, settle=settle, mailer=mailer)
         return PullOutcome(PROCESSED, result.sentence(integration), result)
-    org = org_by_id(hub, integration.org_id)
-    mode = Mode(integration.settings.mode or org.settings.mode)
-    if not complete(integration.model, [f.name for f in source.files], mode):
-        return PullOutcome(INCOMPLETE, "waiting for the rest of the file set")
-    result = process_delivery(hub, integration, source.files, settle=settle, mailer=mailer)
-    return PullOutcome(PROCESSED, result.sentence(integration), result)
 
 
 async def _after(
@@ -224,5 +227,5 @@ async def _after(
             await sftp.rename(source, destination)
         else:
             await sftp.remove(source)
-        hub.blobs.delete_prefix(f"{_mirror(integration)}/{name}")
+        hub.blobs.delete_prefix(_mirror(integration, name))
     await asyncio.to_thread(ints.forget_seen, hub, integration, names)

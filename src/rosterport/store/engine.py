@@ -23,6 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from rosterport.clock import monotonic
+from rosterport.errors import ConfigurationError
 from rosterport.files import private_file
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -139,7 +140,9 @@ def head_revision() -> str:
     """The newest revision among the packaged migrations."""
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     if head is None:
-        raise RuntimeError("the packaged migrations have no head revision (a packaging bug)")
+        raise ConfigurationError(
+            "the packaged migrations have no head revision (a packaging bug): reinstall rosterport"
+        )
     return head
 
 

@@ -13,10 +13,12 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rosterport import __version__
-from rosterport.bootstrap import build_worker
+from rosterport import __version__, logs
+from rosterport.bootstrap import SCRATCH, STALE_SCRATCH, build_worker
 from rosterport.config import Settings
 from rosterport.crypto import load_key
 from rosterport.errors import RosterportError
@@ -58,6 +60,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         sweep_incoming(settings.data_dir, hub.clock())  # what a killed server left behind
+        sweep_incoming(settings.data_dir, hub.clock(), under=SCRATCH, stale=STALE_SCRATCH)
         stop = threading.Event()
         thread = None
         if worker:
@@ -110,7 +113,38 @@ def create_app(
             response.headers.setdefault(name, value)
         return response
 
+    app.add_middleware(RequestIds)  # outermost of ours: every line of a request carries it
     return app
+
+
+class RequestIds:
+    """Gives every HTTP request an id (the caller's `X-Request-ID` when it is a sane token),
+    sets it for the log lines of the request, and returns it in the `X-Request-ID` header.
+
+    Pure ASGI, so the request runs in this task's context: the id is still set when an
+    unexpected error reaches Starlette's outermost handler (`problem` below), which logs the
+    traceback and answers the 500 outside this middleware."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id")
+        rid = logs.new_request_id(incoming.decode("latin-1") if incoming else None)
+        token = logs.request_id.set(rid)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[logs.REQUEST_ID_HEADER] = rid
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+        # reset only after a normal answer: after an error the id stays set for the handler
+        # of the 500 (the request's task ends with it)
+        logs.request_id.reset(token)
 
 
 def _is_api(request: Request) -> bool:
@@ -127,6 +161,9 @@ def _install_errors(app: FastAPI) -> None:
         # an unexpected error is answered outside the middleware that adds these
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        request_id = logs.request_id.get()
+        if request_id is not None:
+            response.headers.setdefault(logs.REQUEST_ID_HEADER, request_id)
         return response
 
     async def http_error(request: Request, error: Exception) -> Response:
@@ -161,7 +198,6 @@ def _install_errors(app: FastAPI) -> None:
 
     app.add_exception_handler(Exception, problem)
     app.add_exception_handler(RosterportError, problem)
-    app.add_exception_handler(ValueError, problem)
     app.add_exception_handler(HttpProblem, problem)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from rosterport.config import Network
+from rosterport.errors import OrganizationNotFoundError
 from rosterport.services import accounts
 from rosterport.services.accounts import Account
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import (
     Organization,
-    OrganizationNotFoundError,
     get_org,
     list_orgs,
     org_by_id,

@@ -2,11 +2,13 @@
 
 Every API error answers
 
-    {"error": {"status": 404, "code": "not_found", "message": "…what, where, how to fix…"}}
+    {"error": {"status": 404, "code": "not_found", "message": "…what, where, how to fix…",
+               "request_id": "…"}}
 
-whatever raised it: a service error, a request FastAPI could not parse, or a bug (then the
-message says so without a traceback or the exception's text, and the traceback goes to the
-server log).
+whatever raised it: a service error (the classes of `rosterport.errors`, each mapped to a
+4xx), a request FastAPI could not parse, or anything else, which is a bug: a 500 whose
+message says so without a traceback or the exception's text, while the traceback goes to the
+server log with the same request id.
 """
 
 from __future__ import annotations
@@ -14,17 +16,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rosterport.blobs import BlobNotFoundError
+from rosterport import logs
 from rosterport.errors import (
     ArchiveError,
+    BlobNotFoundError,
     ConfigurationError,
     InputError,
     NotFoundError,
     ProductionChangedError,
+    RateLimitedError,
     RosterportError,
+    SignInError,
     StateError,
+    StorageUnavailableError,
 )
-from rosterport.services.accounts import RateLimitedError, SignInError
 
 log = logging.getLogger("rosterport.web")
 
@@ -50,6 +55,7 @@ _STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (StateError, 409, "wrong_state"),
     (SignInError, 401, "sign_in_failed"),
     (RateLimitedError, 429, "rate_limited"),
+    (StorageUnavailableError, 503, "storage_unavailable"),
 )
 
 
@@ -62,28 +68,15 @@ def classify(error: Exception) -> HttpProblem:
             if isinstance(error, kind):
                 return HttpProblem(status, code, str(error))
         return HttpProblem(400, "error", str(error))
-    if isinstance(error, ValueError) and _raised_by_rosterport(error):
-        # our parsers' "unknown level 'x'; expected …"; a ValueError of a library is a bug
-        return HttpProblem(400, "invalid_input", str(error))
-    log.exception("unexpected error while answering a request", exc_info=error)
+    # anything else is a bug (a ValueError too: input errors are InputError): the traceback
+    # goes to the log, with the request id the answer carries
+    log.error("unexpected error while answering a request", exc_info=error)
     return HttpProblem(
         500,
         "internal_error",
         "rosterport failed unexpectedly; nothing was changed by this request. "
         "Try again, and if it keeps failing send the server log to your operator",
     )
-
-
-def _raised_by_rosterport(error: BaseException) -> bool:
-    """Whether `error` was raised by rosterport's own code (the innermost frame of its
-    traceback is in a rosterport module), not by a library or Python."""
-    trace = error.__traceback__
-    if trace is None:
-        return False
-    while trace.tb_next is not None:
-        trace = trace.tb_next
-    module = trace.tb_frame.f_globals.get("__name__", "")
-    return isinstance(module, str) and module.startswith("rosterport.")
 
 
 def envelope(problem: HttpProblem, details: Any = None) -> dict[str, Any]:
@@ -94,4 +87,7 @@ def envelope(problem: HttpProblem, details: Any = None) -> dict[str, Any]:
     }
     if details is not None:
         body["details"] = details
+    request_id = logs.request_id.get()
+    if request_id is not None:
+        body["request_id"] = request_id
     return {"error": body}

@@ -4,6 +4,7 @@ process publishes the same figures). None needs signing in and none reveals rost
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -14,11 +15,13 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
+from rosterport import blob_keys
 from rosterport.services.hub import Hub
 from rosterport.store.metrics import figures
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
-PROBE = "health/readyz-probe"
+PROBE = blob_keys.READY_PROBE
 
 
 def _hub(request: Request) -> Hub:
@@ -42,11 +45,14 @@ def readyz(request: Request) -> Response:
             conn.execute(sa.select(1))
         checks["database"] = "ok"
     except Exception:  # any failure means not ready; the reason is logged, not shown
+        log.warning("/readyz: the database is unreachable", exc_info=True)
         checks["database"] = "unreachable"
     try:
+        hub.blobs.ping()  # S3: HEAD bucket, so a wrong bucket or credentials say so first
         hub.blobs.put(PROBE, b"ok")
         checks["blobs"] = "ok" if hub.blobs.get(PROBE) == b"ok" else "unreadable"
     except Exception:  # as above
+        log.warning("/readyz: the blob store is unreachable", exc_info=True)
         checks["blobs"] = "unreachable"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(

@@ -25,6 +25,8 @@ from urllib.parse import quote
 
 import polars as pl
 
+from rosterport.errors import InputError
+
 COLLECTIONS: Final = (
     "orgs",
     "academicSessions",
@@ -269,7 +271,7 @@ def build(collection: str, frame: pl.DataFrame) -> pl.DataFrame:
     known = {f.name for f in fields} | {"sourcedId", "schools", "school"}
     stray = [c for c in frame.columns if c not in known]
     if stray:
-        raise ValueError(f"{collection}: no OneRoster field named {', '.join(stray)}")
+        raise InputError(f"{collection}: no OneRoster field named {', '.join(stray)}")
     if not frame.height:
         return empty(collection)
     parts: list[pl.Expr] = [pl.col("sourcedId")]

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from rosterport import logs
 from rosterport.domain.schemas import MODELS
 from rosterport.services.versions import held_reason
 from rosterport.web.auth import CSRF_FIELD, Caller, caller_of, check_csrf
@@ -107,6 +108,7 @@ def error_page(request: Request, problem: HttpProblem) -> Response:
             browser_caller(request),
             status_code=problem.status,
             problem=problem,
+            request_id=logs.request_id.get(),
         )
     except Exception:  # the layout needs the database: say it in plain HTML instead
         log.exception("the error page could not be rendered")

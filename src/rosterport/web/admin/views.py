@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from rosterport.domain.issues import CATALOGUE, RECORD_ISSUES
 from rosterport.domain.schemas import MODELS
-from rosterport.errors import RosterportError
+from rosterport.errors import RateLimitedError, RosterportError, SignInError
 from rosterport.services import accounts, history
 from rosterport.services import versions as v
 from rosterport.services.dashboard import dashboard
@@ -124,7 +124,7 @@ def login(
             limit=settings.login_attempts,
             hours=settings.login_hours,
         )
-    except (accounts.SignInError, accounts.RateLimitedError) as error:
+    except (SignInError, RateLimitedError) as error:
         found = classify(error)
         message = found.message[:1].upper() + found.message[1:] + "."
         return _login_form(request, next, error=message, status_code=found.status)

@@ -145,17 +145,20 @@ def show(slug: str, session_id: str, caller: CallerDep, hub: HubDep) -> dict[str
     return session_json(hub, org, uploads.get(hub, org, session_id))
 
 
-def sweep_incoming(data_dir: Path, now: datetime) -> int:
+def sweep_incoming(
+    data_dir: Path, now: datetime, *, under: str = INCOMING, stale: timedelta = STALE_INCOMING
+) -> int:
     """Remove what uploads left in `<data dir>/incoming` (a server killed in the middle of
     a request leaves its spooled `.part` file) untouched for an hour; returns how many.
-    Younger entries may belong to another server process on the same data dir."""
-    folder = data_dir / INCOMING
+    Younger entries may belong to another server process on the same data dir. (Also run
+    on `<data dir>/tmp`, where the S3 store keeps its temporary local copies.)"""
+    folder = data_dir / under
     if not folder.is_dir():
         return 0
     removed = 0
     for entry in folder.iterdir():
         try:
-            if now.timestamp() - _last_change(entry) < STALE_INCOMING.total_seconds():
+            if now.timestamp() - _last_change(entry) < stale.total_seconds():
                 continue
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry)

@@ -11,8 +11,8 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from rosterport.errors import OAuthError
 from rosterport.services import api_apps
-from rosterport.services.api_apps import OAuthError
 from rosterport.web.deps import hub_of
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

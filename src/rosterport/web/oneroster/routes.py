@@ -12,9 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from rosterport.domain import oneroster_query as q
+from rosterport.errors import ApiProblem
 from rosterport.services import api_apps, roster_api
 from rosterport.services.api_apps import AppCaller
-from rosterport.services.roster_api import CLASS_IN_SCHOOL, KINDS, NESTED, ApiProblem
+from rosterport.services.roster_api import CLASS_IN_SCHOOL, KINDS, NESTED
 from rosterport.web.deps import hub_of, settings_of
 from rosterport.web.oauth import oauth1
 
