@@ -58,9 +58,9 @@ def test_admin_create(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_admin_reset_password_prints_a_code_and_link_that_work_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from rosterport.bootstrap import build_hub  # noqa: PLC0415 - only this test needs them
-    from rosterport.config import Settings  # noqa: PLC0415 - same
-    from rosterport.services import password_resets  # noqa: PLC0415 - same
+    from rosterport.bootstrap import build_hub
+    from rosterport.config import Settings
+    from rosterport.services import password_resets
 
     data = ["--data-dir", str(tmp_path)]
     assert main(["org", "create", "springfield", *data]) == 0
@@ -73,7 +73,8 @@ def test_admin_reset_password_prints_a_code_and_link_that_work_once(
     assert "password reset for admin@springfield.example" in out
     code = re.search(r"code: ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})", out)
     path = re.search(r"link: (/reset-password\?token=\S+)", out)
-    assert code is not None and path is not None, out
+    assert code is not None, out
+    assert path is not None, out
 
     hub = build_hub(Settings(data_dir=tmp_path, sftp_port=0))
     address = "127.0.0.1"

@@ -46,12 +46,14 @@ def _by_code(hub: Hub, email: str, code: str, password: str = NEW) -> str:
 def test_a_link_sets_the_password_once_and_ends_every_session(hub: Hub) -> None:
     session = accounts.sign_in(hub, ALICE, OLD, address="10.0.0.2", limit=5, hours=1)
     issued = resets.issue_reset(hub, "  Alice@Springfield.example ")
-    assert issued.email == ALICE and issued.path == f"/reset-password?token={issued.token}"
+    assert issued.email == ALICE
+    assert issued.path == f"/reset-password?token={issued.token}"
 
     assert _by_token(hub, issued.token) == ALICE
 
     assert accounts.signed_in(hub, session) is None  # the old session ended
-    assert _signs_in(hub, ALICE, NEW) and not _signs_in(hub, ALICE, OLD)
+    assert _signs_in(hub, ALICE, NEW)
+    assert not _signs_in(hub, ALICE, OLD)
     with pytest.raises(resets.ResetRefusedError, match="used already"):
         _by_token(hub, issued.token, NEWER)  # a used link does not work again
     with pytest.raises(resets.ResetRefusedError):
@@ -63,7 +65,8 @@ def test_a_link_sets_the_password_once_and_ends_every_session(hub: Hub) -> None:
 def test_a_code_works_with_its_own_address_only(hub: Hub) -> None:
     issued = resets.issue_reset(hub, ALICE)
     shown = resets.shown_code(issued.code)
-    assert len(issued.code) == resets.CODE_LENGTH and shown.count("-") == 2
+    assert len(issued.code) == resets.CODE_LENGTH
+    assert shown.count("-") == 2
 
     with pytest.raises(resets.ResetRefusedError):
         _by_code(hub, BOB, shown)  # Alice's code is not Bob's
@@ -137,7 +140,8 @@ def test_guessing_link_tokens_is_limited_per_client_only(hub: Hub) -> None:
 def test_a_request_answers_alike_for_unknown_addresses_and_is_rate_limited(hub: Hub) -> None:
     known = resets.request_reset(hub, ALICE, address="10.0.0.3", limit=3)
     unknown = resets.request_reset(hub, "nobody@springfield.example", address="10.0.0.4", limit=3)
-    assert known is not None and known.email == ALICE
+    assert known is not None
+    assert known.email == ALICE
     assert unknown is None
     assert _by_token(hub, known.token) == ALICE
 
@@ -145,11 +149,12 @@ def test_a_request_answers_alike_for_unknown_addresses_and_is_rate_limited(hub: 
         resets.request_reset(hub, BOB, address="10.0.0.5", limit=3)
     with pytest.raises(accounts.RateLimitedError):
         resets.request_reset(hub, BOB, address="10.0.0.5", limit=3)
-    with pytest.raises(accounts.RateLimitedError):  # an unknown address is limited the same
-        for _ in range(4):
-            resets.request_reset(hub, "nobody@x.example", address="10.0.0.8", limit=3)
+    for _ in range(3):  # an unknown address is limited the same
+        resets.request_reset(hub, "nobody@x.example", address="10.0.0.8", limit=3)
+    with pytest.raises(accounts.RateLimitedError):
+        resets.request_reset(hub, "nobody@x.example", address="10.0.0.8", limit=3)
 
 
 def test_an_operator_reset_of_an_unknown_address_says_so(hub: Hub) -> None:
-    with pytest.raises(NotFoundError, match="no account for nobody@x.example"):
+    with pytest.raises(NotFoundError, match=r"no account for nobody@x\.example"):
         resets.issue_reset(hub, "nobody@x.example")

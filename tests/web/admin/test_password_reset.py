@@ -55,7 +55,7 @@ def offline(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def _form_token(html: str) -> str:
-    return html.split('name="form_token" value="')[1].split('"')[0]
+    return html.split('name="form_token" value="')[1].split('"', maxsplit=1)[0]
 
 
 def _ask(client: TestClient, email: str, **headers: str) -> str:
@@ -92,7 +92,7 @@ def _link(inbox: Inbox, count: int = 1) -> str:
 
 
 def _answer(html: str) -> str:
-    return html.split('id="reset-answer">')[1].split("</p>")[0]
+    return html.split('id="reset-answer">')[1].split("</p>", maxsplit=1)[0]
 
 
 def test_the_sign_in_page_offers_the_reset(offline: TestClient) -> None:
@@ -105,7 +105,8 @@ def test_the_emailed_link_sets_a_new_password_once(mailing: TestClient, inbox: I
     page = _ask(mailing, ADMIN.upper())
     assert "a message with a link" in page
     message = inbox.wait()[0]
-    assert message["To"] == ADMIN and "reset your password" in message["Subject"]
+    assert message["To"] == ADMIN
+    assert "reset your password" in message["Subject"]
     link = _link(inbox)
     assert link.startswith(PUBLIC + "/reset-password?token=")  # the configured address
     token = link.split("token=")[1]
@@ -118,7 +119,8 @@ def test_the_emailed_link_sets_a_new_password_once(mailing: TestClient, inbox: I
     sign_in(mailing, ADMIN, NEW)
 
     status, page_text = _reset(mailing, "yet another password", token=token)  # used again
-    assert status == 400 and "used already" in page_text
+    assert status == 400
+    assert "used already" in page_text
 
 
 def test_an_unknown_address_gets_the_same_page_and_no_mail(
@@ -149,7 +151,8 @@ def test_an_operator_code_resets_with_the_address(offline: TestClient) -> None:
     hub = offline.app.state.hub  # type: ignore[attr-defined]  # the app of the client
     issued = resets.issue_reset(hub, ADMIN)
     status, text = _reset(offline, email="other@springfield.example", code=issued.code)
-    assert status == 400 and "does not work" in text
+    assert status == 400
+    assert "does not work" in text
     assert 'value="other@springfield.example"' in text  # what was typed is kept
     status, _ = _reset(offline, email=ADMIN, code=resets.shown_code(issued.code))
     assert status == 303
@@ -170,7 +173,8 @@ def test_mismatched_or_short_passwords_are_said_next_to_the_form(offline: TestCl
     )
     assert "The two passwords differ" in answer.text
     status, text = _reset(offline, "short", token=issued.token)
-    assert status == 400 and "use at least 10" in text
+    assert status == 400
+    assert "use at least 10" in text
     assert "Traceback" not in text
     assert _reset(offline, token=issued.token)[0] == 303  # still works after both
 
@@ -181,7 +185,8 @@ def test_guessing_codes_over_http_is_rate_limited(offline: TestClient) -> None:
         status, _ = _reset(offline, email=ADMIN, code=f"WRONG{attempt:07d}")
         assert status == 400
     status, text = _reset(offline, email=ADMIN, code=issued.code)
-    assert status == 429 and "wait 15 minutes" in text
+    assert status == 429
+    assert "wait 15 minutes" in text
     sign_in(offline, ADMIN, PASSWORD)  # the password is unchanged
 
 
@@ -189,4 +194,5 @@ def test_a_form_without_its_token_is_refused(offline: TestClient) -> None:
     answer = offline.post(
         "/reset-password", data={"email": ADMIN, "code": "X", "password": NEW, "confirm": NEW}
     )
-    assert answer.status_code == 400 and "The form expired" in answer.text
+    assert answer.status_code == 400
+    assert "The form expired" in answer.text
