@@ -18,7 +18,7 @@ def _register(site: Site, csrf: str, **fields: object) -> tuple[int, str]:
 
 
 def _secret(html: str) -> str:
-    return html.split('id="new-client-secret">')[1].split("<")[0]
+    return html.split('id="new-client-secret">')[1].split("<", maxsplit=1)[0]
 
 
 def test_the_gallery_links_to_api_applications(site: Site) -> None:
