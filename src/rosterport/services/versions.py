@@ -623,6 +623,26 @@ def approve(hub: Hub, org: Organization, version_id: int) -> int:
     return version_id
 
 
+def retry_propagation(hub: Hub, org: Organization, version_id: int) -> int:
+    """Queue the propagation of a version whose propagation failed (the queue gave up after
+    its attempts) once more; the new job's id. The version is Pending propagation again
+    until the job ends; a second retry of the same version meanwhile is refused."""
+    row = version_row(hub, org, version_id)
+    if row.status != PROPAGATION_FAILED:
+        raise StateError(
+            f"version {version_id} is {row.status}, not {PROPAGATION_FAILED}: nothing to retry"
+        )
+    with hub.engine.begin() as conn:
+        moved = conn.execute(
+            sa.update(versions)
+            .where(versions.c.id == version_id, versions.c.status == PROPAGATION_FAILED)
+            .values(status=PENDING)
+        ).rowcount
+        if not moved:  # another retry got there first
+            raise StateError(f"version {version_id} is being propagated again already")
+        return enqueue(conn, PROPAGATE, {"version_id": version_id}, now=hub.clock())
+
+
 def discard(hub: Hub, org: Organization, version_id: int) -> None:
     """Drop a held version: it stays in the history as Discarded."""
     row = version_row(hub, org, version_id)
