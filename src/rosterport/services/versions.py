@@ -500,8 +500,13 @@ def preview(
 def file_changes(
     hub: Hub, model: DataModel, base_version: int | None, snapshot: str, name: str, *, kept: int
 ) -> FileChanges:
-    """One file's changes, alone (the change detail pages of one file)."""
-    return _file_changes(hub, model, (snapshot_of(hub, base_version), snapshot), name, kept=kept)[0]
+    """One file's changes, alone, with the names of their records (the change detail
+    pages of one file)."""
+    before = state_of(hub, model, snapshot_of(hub, base_version), name)
+    after = hub.snapshots.read_file(snapshot, model, name)
+    changed = diff(model.file(name), before, after, kept=kept)
+    del before
+    return changed.with_names(model.file(name), after)
 
 
 def _file_changes(
