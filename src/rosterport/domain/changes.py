@@ -113,8 +113,8 @@ class FileChanges:
     updated: pl.DataFrame
     updated_records: int
     kept: int = 0
-    # the key columns and `name` of the added and updated records (`with_names`): None
-    # until asked for, so that previews, which count only, never build it
+    # the key columns and `name` of the new state's records (`with_names`): None until
+    # asked for, so that previews, which count only, never build it
     names: pl.DataFrame | None = None
 
     def with_names(self, schema: FileSchema, new: pl.DataFrame) -> FileChanges:
@@ -123,14 +123,10 @@ class FileChanges:
         name = record_name(schema)
         if name is None:
             return self
-        key = list(self.key)
-        touched = pl.concat(
-            [self.added.select(key), self.updated.select(key).unique()], how="vertical"
-        )
-        found = new.join(touched, on=key, how="semi", nulls_equal=True).select(
-            *key, name.alias("name")
-        )
-        return replace(self, names=found.unique(subset=key, keep="first"))
+        # the whole new state's keys and names (its key columns are shared, not copied):
+        # one join per kind of change in `detail` costs less than first picking the
+        # touched records out (a key is unique in a production state)
+        return replace(self, names=new.select(*self.key, name.alias("name")))
 
     def counts(self) -> dict[str, int]:
         return {
@@ -160,7 +156,9 @@ class FileChanges:
         def named(frame: pl.DataFrame) -> pl.DataFrame:
             if self.names is None:
                 return frame.with_columns(none.alias("name"))
-            return frame.join(self.names, on=key, how="left", nulls_equal=True)
+            return frame.join(
+                self.names, on=key, how="left", nulls_equal=True, maintain_order="left"
+            )
 
         frames = [
             named(self.added.select(key)).select(
