@@ -3,6 +3,7 @@ of what rosterport e-mails."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,9 +21,11 @@ from tests.conftest import free_port
 class Inbox:
     host: str
     port: int
+    delay: float = 0.0  # seconds the server takes to accept each message (a slow relay)
     messages: list[EmailMessage] = field(default_factory=list)
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        await asyncio.sleep(self.delay)
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
@@ -38,8 +41,8 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[Inbox]:
-    inbox = Inbox("127.0.0.1", free_port())
+def smtp_server(delay: float = 0.0) -> Iterator[Inbox]:
+    inbox = Inbox("127.0.0.1", free_port(), delay)
     controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
     controller.start()
     try:

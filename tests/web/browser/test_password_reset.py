@@ -7,12 +7,14 @@ docs/images/ comes from this test."""
 from __future__ import annotations
 
 import re
+import statistics
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 
@@ -107,3 +109,60 @@ def test_a_forgotten_password_is_reset_by_the_emailed_link(
     page.get_by_label("New password again").fill("yet another password")
     page.get_by_role("button", name="Set the new password").click()
     assert "used already" in page.locator("[role=alert]").inner_text()
+
+
+@pytest.fixture
+def slow_inbox() -> Iterator[Inbox]:
+    with smtp_server(delay=0.5) as server:
+        yield server
+
+
+def test_the_answer_takes_as_long_for_an_unknown_address_though_mail_is_slow(
+    tmp_path: Path, slow_inbox: Inbox
+) -> None:
+    """A real server and an SMTP relay that takes 0.5 s per message: the e-mail goes out
+    after the answer, so a known address is not told apart by the time of the answer."""
+    port = free_port()
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        sftp_port=0,
+        port=port,
+        smtp_host=slow_inbox.host,
+        smtp_port=slow_inbox.port,
+        login_attempts=1000,
+    )
+    hub = build_hub(settings)
+    accounts.create_account(hub, ADMIN, PASSWORD, org=create_org(hub, "springfield"))
+    running = uvicorn.Server(
+        uvicorn.Config(create_app(hub, settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    while not running.started:
+        time.sleep(0.05)
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+
+    def ask(email: str) -> float:
+        page = client.get("/forgot-password")
+        token = page.text.split('name="form_token" value="')[1].split('"')[0]
+        began = time.perf_counter()
+        answer = client.post("/forgot-password", data={"email": email, "form_token": token})
+        took = time.perf_counter() - began
+        assert answer.status_code == 200
+        return took
+
+    known: list[float] = []
+    unknown: list[float] = []
+    try:
+        for _ in range(5):  # interleaved, so that a busy moment of the machine hits both
+            known.append(ask(ADMIN))
+            unknown.append(ask("nobody@springfield.example"))
+        slow_inbox.wait(5, seconds=30)  # every known request was e-mailed, after its answer
+    finally:
+        client.close()
+        running.should_exit = True
+        thread.join(timeout=30)
+        hub.engine.dispose()
+    assert statistics.median(known) < slow_inbox.delay, known  # no wait for the relay
+    ratio = statistics.median(known) / statistics.median(unknown)
+    assert 0.33 <= ratio <= 3.0, (known, unknown)
