@@ -180,7 +180,7 @@ def reset(
     code: Annotated[str, Form()] = "",
     form_token: Annotated[str, Form()] = "",
 ) -> Response:
-    token = token[:200]
+    token, email, code = token[:200], email[:320], code[:40]  # echoed back: kept short
     if not _form_ok(request, form_token):
         return _reset_form(
             request, token=token, email=email, code=code, error=EXPIRED, status_code=400
@@ -192,6 +192,7 @@ def reset(
             email=email,
             code=code,
             error="The two passwords differ; type the same one twice.",
+            status_code=400,
         )
     address = client_address(request, request.app.state.trusted_proxies)
     try:
