@@ -85,3 +85,42 @@ def test_serve_on_s3_logs_json_lines_with_request_ids(tmp_path: Path, s3: S3) ->
     assert access, logged
     assert "/api/v1/orgs/nowhere/versions" in str(access[0]["message"])
     assert not (data / "blobs").exists()  # the server on S3 made none
+
+
+def test_admin_reset_password_prints_a_code_and_link_that_work_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rosterport.bootstrap import build_hub
+    from rosterport.config import Settings
+    from rosterport.services import password_resets
+
+    data = ["--data-dir", str(tmp_path)]
+    assert main(["org", "create", "springfield", *data]) == 0
+    email = "Admin@Springfield.example"
+    assert main(["admin", "create", "--email", email, "--org", "springfield", *data]) == 0
+    capsys.readouterr()
+
+    assert main(["admin", "reset-password", "--email", email, *data]) == 0
+    out = capsys.readouterr().out
+    assert "password reset for admin@springfield.example" in out
+    code = re.search(r"code: ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})", out)
+    path = re.search(r"link: (/reset-password\?token=\S+)", out)
+    assert code is not None, out
+    assert path is not None, out
+
+    hub = build_hub(Settings(data_dir=tmp_path, sftp_port=0))
+    address = "127.0.0.1"
+    assert (
+        password_resets.reset_with_code(
+            hub, email, code.group(1), "the new password", address=address, limit=5
+        )
+        == "admin@springfield.example"
+    )
+    with pytest.raises(password_resets.ResetRefusedError):  # the link was the same reset
+        password_resets.reset_with_token(
+            hub, path.group(1).split("=")[1], "another password", address=address, limit=5
+        )
+    hub.engine.dispose()
+
+    assert main(["admin", "reset-password", "--email", "nobody@x.example", *data]) == 2
+    assert "no account for nobody@x.example" in capsys.readouterr().err

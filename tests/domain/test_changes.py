@@ -25,6 +25,7 @@ from rosterport.domain.changes import (
     kept_rows,
     knock_on_effects,
     next_state,
+    record_name,
     state_key,
 )
 from rosterport.domain.formats import ID, SECRET, TEXT
@@ -366,12 +367,12 @@ def test_detail_lists_added_then_updated_then_removed() -> None:
         THINGS, ("1", "Ann", "3", "other"), ("2", "Bobby", "4", "p2"), ("4", "Dee", "1", None)
     )
     detail = diff(THINGS, CURRENT, new).detail()
-    assert detail.columns == ["change", "key", "column", "old", "new"]
+    assert detail.columns == ["change", "key", "name", "column", "old", "new"]
     assert detail.rows() == [
-        ("added", "4", None, None, None),
-        ("updated", "2", "name", "Bob", "Bobby"),
-        ("updated", "1", "pin", MASK, MASK),
-        ("removed", "3", None, None, None),
+        ("added", "4", None, None, None, None),
+        ("updated", "2", None, "name", "Bob", "Bobby"),
+        ("updated", "1", None, "pin", MASK, MASK),
+        ("removed", "3", None, None, None, None),
     ]
 
 
@@ -379,9 +380,9 @@ def test_detail_joins_a_many_column_key_with_slashes_and_shows_nulls_as_empty() 
     current = state(PAIRS, ("s1", "1", "Ann", "3"), (None, "2", "Bob", "4"))
     new = state(PAIRS, ("s1", "1", "Ann", "4"), ("s1", "3", "Cy", "5"))
     assert diff(PAIRS, current, new).detail().rows() == [
-        ("added", "s1 / 3", None, None, None),
-        ("updated", "s1 / 1", "grade", "3", "4"),
-        ("removed", " / 2", None, None, None),
+        ("added", "s1 / 3", None, None, None, None),
+        ("updated", "s1 / 1", None, "grade", "3", "4"),
+        ("removed", " / 2", None, None, None, None),
     ]
 
 
@@ -389,9 +390,54 @@ def test_detail_of_enrollments() -> None:
     current = state(ENROLLMENTS, ("1", "581", "s1"))
     new = state(ENROLLMENTS, ("1", "582", "s1"))
     assert diff(ENROLLMENTS, current, new).detail().rows() == [
-        ("added", "1 / 582 / s1", None, None, None),
-        ("removed", "1 / 581 / s1", None, None, None),
+        ("added", "1 / 582 / s1", None, None, None, None),
+        ("removed", "1 / 581 / s1", None, None, None, None),
     ]
+
+
+def test_detail_names_the_records_added_updated_and_removed() -> None:
+    current = state(THINGS, ("1", "Ann", "3", "p"), ("2", "Bob", "4", "p"), ("3", "Cy", "5", "p"))
+    new = state(THINGS, ("1", "Ann", "3", "p"), ("2", "Bobby", "4", "p"), ("4", " Dee ", "1", "p"))
+    detail = diff(THINGS, current, new).with_names(THINGS, new).detail(THINGS)
+    assert detail.select("change", "key", "name").rows() == [
+        ("added", "4", "Dee"),
+        ("updated", "2", "Bobby"),  # the new name
+        ("removed", "3", "Cy"),
+    ]
+
+
+def test_people_are_named_first_then_last_and_files_without_names_have_none() -> None:
+    cols = ("School_id", "Student_id", "First_name", "Last_name")
+    current = state(STUDENTS, ("02M800", "738733110", "Ana", "Lopez"), columns=cols)
+    new = state(STUDENTS, ("02M800", "100", "Zoë", None), columns=cols)
+    detail = diff(STUDENTS, current, new).with_names(STUDENTS, new).detail(STUDENTS)
+    assert detail.select("change", "key", "name").rows() == [
+        ("added", "02M800 / 100", "Zoë"),
+        ("removed", "02M800 / 738733110", "Ana Lopez"),
+    ]
+    enrollments = diff(ENROLLMENTS, state(ENROLLMENTS), state(ENROLLMENTS, ("1", "5", "s1")))
+    added = enrollments.with_names(ENROLLMENTS, state(ENROLLMENTS, ("1", "5", "s1")))
+    assert added.detail(ENROLLMENTS).get_column("name").to_list() == [None]
+
+
+def test_the_name_of_each_kind_of_record() -> None:
+    one = pl.DataFrame({c: ["x"] for c in ONEROSTER_11.file("users.csv").column_names})
+    one = one.with_columns(givenName=pl.lit("Ann"), familyName=pl.lit("Lee"))
+    expected = {
+        SCHOOLS: ("School_name", "PS 1"),
+        SECTIONS: ("Name", "Algebra I"),
+        ONEROSTER_11.file("orgs.csv"): ("name", "District"),
+        ONEROSTER_11.file("classes.csv"): ("title", "Art 2"),
+    }
+    for schema, (column, value) in expected.items():
+        name = record_name(schema)
+        assert name is not None, schema.name
+        frame = pl.DataFrame({c: [value if c == column else "z"] for c in schema.column_names})
+        assert frame.select(name).item() == value, schema.name
+    users = record_name(ONEROSTER_11.file("users.csv"))
+    assert users is not None
+    assert one.select(users).item() == "Ann Lee"
+    assert record_name(ENROLLMENTS) is None
 
 
 def test_detail_never_shows_a_secret_of_a_keyless_file() -> None:

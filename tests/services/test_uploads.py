@@ -136,3 +136,34 @@ def test_production_moved_then_validate_again(hub: Hub, org: Organization) -> No
     _, status, result = commit(hub, org, second)
     assert status == v.PENDING
     assert result.counts()["students.csv"]["added"] == 0
+
+
+def test_the_change_detail_names_people_and_finds_them_by_name(hub: Hub, org: Organization) -> None:
+    commit(hub, org, validated(hub, org))
+    files = district()
+    lines = files["students.csv"].decode().splitlines(keepends=True)
+    # Diane Schmeler leaves; Martha Greenholt becomes Marta; a new student arrives
+    header, diane, martha, *rest = lines
+    marta = martha.replace(",Martha,", ",Marta,")
+    new = diane.replace("738733110,738733110", "555000111,555000111").replace(
+        "Schmeler,J,Diane", "Okafor,,Chidi"
+    )
+    files["students.csv"] = "".join([header, marta, new, *rest]).encode()
+    session = uploads.start(hub, org, "passport-roster")
+    uploads.add_files(hub, org, session.id, [SourceFile.of(n, d) for n, d in files.items()])
+    uploads.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
+    uploads.changes(hub, org, session.id)
+
+    page = uploads.change_page(hub, org, session.id, "students.csv")
+    named = {(r["change"], r["key"]): r["name"] for r in page.rows}
+    assert named[("added", "02M800 / 555000111")] == "Chidi Okafor"
+    assert named[("removed", "02M800 / 738733110")] == "Diane Schmeler"
+    assert named[("updated", "02M800 / 913113920")] == "Marta Greenholt"
+
+    found = uploads.change_page(hub, org, session.id, "students.csv", search="schMELER")
+    assert [(r["change"], r["name"]) for r in found.rows] == [("removed", "Diane Schmeler")]
+    assert found.total == 1
+    by_key = uploads.change_page(hub, org, session.id, "students.csv", search="555000")
+    assert [r["name"] for r in by_key.rows] == ["Chidi Okafor"]
+    schools = uploads.change_page(hub, org, session.id, "schools.csv")
+    assert schools.total == 0  # unchanged files have no detail rows

@@ -408,3 +408,50 @@ def test_propagation_failure_is_visible_and_retryable(
     queue.retry(hub.engine, failed["id"], now=clock.now)
     assert worker.drain() == 1
     assert _status(hub, version) == v.IN_PRODUCTION
+
+
+def test_retry_propagation_queues_a_failed_version_once_more(
+    hub: Hub, org: Organization, clock: Clock
+) -> None:
+    from datetime import timedelta
+    from functools import partial
+
+    from rosterport.errors import NotFoundError
+    from rosterport.jobs import queue
+    from rosterport.jobs.worker import Worker
+    from rosterport.services.organizations import create_org
+    from rosterport.services.propagation import propagate
+
+    session = uploads.start(hub, org, "passport-roster")
+    uploads.add_files(hub, org, session.id, [SourceFile.of(n, d) for n, d in district().items()])
+    uploads.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
+    version, _, _ = uploads.commit(hub, org, session.id, committed_by="a@x.org", source="api")
+    with pytest.raises(StateError, match="not Propagation failed"):
+        v.retry_propagation(hub, org, version)  # pending: nothing to retry
+    snapshot = next(
+        k
+        for k in hub.blobs.keys("snapshots")
+        if k.endswith("/students.csv.parquet") and "/changes/" not in k
+    )
+    saved = hub.blobs.get(snapshot)
+    hub.blobs.delete_prefix(snapshot)
+
+    def later() -> datetime:
+        clock.now += timedelta(hours=2)
+        return clock.now
+
+    worker = Worker(hub.engine, {v.PROPAGATE: partial(propagate, hub)}, clock=later)
+    worker.drain()
+    assert _status(hub, version) == v.PROPAGATION_FAILED
+    other = create_org(hub, "shelbyville")
+    with pytest.raises(NotFoundError):
+        v.retry_propagation(hub, other, version)  # another organization's version
+
+    hub.blobs.put(snapshot, saved)  # the cause is fixed
+    job = v.retry_propagation(hub, org, version)
+    assert _status(hub, version) == v.PENDING
+    with pytest.raises(StateError):
+        v.retry_propagation(hub, org, version)  # queued already: not twice
+    assert [j["id"] for j in queue.list_jobs(hub.engine, state="queued")] == [job]
+    assert worker.drain() == 1
+    assert _status(hub, version) == v.IN_PRODUCTION

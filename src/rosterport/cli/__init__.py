@@ -199,6 +199,12 @@ def _server_commands(commands: Any, data: argparse.ArgumentParser) -> None:
         "--platform", action="store_true", help="a platform administrator (all organizations)"
     )
     create.add_argument("--org", metavar="SLUG", help="the organization an administrator manages")
+    reset = admin_sub.add_parser(
+        "reset-password",
+        parents=[data],
+        help="a one-time code and link to reset an account's forgotten password",
+    )
+    reset.add_argument("--email", required=True)
 
 
 def _sftp_commands(commands: Any, data: argparse.ArgumentParser) -> None:

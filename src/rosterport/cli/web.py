@@ -12,8 +12,9 @@ from rosterport import logs
 from rosterport.bootstrap import build_hub
 from rosterport.cli.datasets import settings_from
 from rosterport.cli.validation import EXIT_VALID, demo_path
+from rosterport.config import Settings
 from rosterport.errors import NotFoundError
-from rosterport.services import accounts
+from rosterport.services import accounts, password_resets
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import create_org, get_org
 
@@ -22,7 +23,10 @@ DEMO_ADMIN = "admin@demo-district.example"
 
 
 def admin_command(args: argparse.Namespace) -> int:
-    hub = build_hub(settings_from(args))
+    settings = settings_from(args)
+    hub = build_hub(settings)
+    if args.admin_command == "reset-password":
+        return _reset_password(hub, settings, args.email)
     org = get_org(hub, args.org) if args.org else None
     password = args.password or accounts.generate_password()
     account = accounts.create_account(hub, args.email, password, platform=args.platform, org=org)
@@ -30,6 +34,21 @@ def admin_command(args: argparse.Namespace) -> int:
     print(f"created {account.email}, {role}")
     if not args.password:
         print(f"password (shown only now): {password}")
+    return EXIT_VALID
+
+
+def _reset_password(hub: Hub, settings: Settings, email: str) -> int:
+    """Print a reset's one-time code and link for the operator to hand over."""
+    issued = password_resets.issue_reset(hub, email)
+    base = (settings.public_url or "").rstrip("/")
+    until = issued.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    print(f"password reset for {issued.email} (works once, until {until}):")
+    code = password_resets.shown_code(issued.code)
+    print(
+        f"  code: {code}   (enter it with the e-mail address at {base}{password_resets.RESET_PATH})"
+    )
+    print(f"  or the link: {base}{issued.path}")
+    print("an earlier reset of this account no longer works; give these to its owner only")
     return EXIT_VALID
 
 

@@ -9,7 +9,7 @@ production: it stays as it was, and the change set counts it as `kept`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -140,6 +140,20 @@ class FileChanges:
     updated: pl.DataFrame
     updated_records: int
     kept: int = 0
+    # the key columns and `name` of the new state's records (`with_names`): None until
+    # asked for, so that previews, which count only, never build it
+    names: pl.DataFrame | None = None
+
+    def with_names(self, schema: FileSchema, new: pl.DataFrame) -> FileChanges:
+        """These changes with the names of their records (`new`: the new state, where the
+        added and updated records are; removed records carry theirs)."""
+        name = record_name(schema)
+        if name is None:
+            return self
+        # the whole new state's keys and names (its key columns are shared, not copied):
+        # one join per kind of change in `detail` costs less than first picking the
+        # touched records out (a key is unique in a production state)
+        return replace(self, names=new.select(*self.key, name.alias("name")))
 
     def counts(self) -> dict[str, int]:
         return {
@@ -156,20 +170,36 @@ class FileChanges:
             rows = rows.filter(pl.col(OP) == change)
         return rows.slice(offset, limit)
 
-    def detail(self) -> pl.DataFrame:
-        """Every change as rows: `change`, `key`, `column`, `old`, `new` (paged by the UI)."""
-        key_text = _key_text(list(self.key))
+    def detail(self, schema: FileSchema | None = None) -> pl.DataFrame:
+        """Every change as rows: `change`, `key`, `name`, `column`, `old`, `new` (paged by
+        the UI). `name` is the person's or object's name (`record_name`) when the file has
+        one: of added and updated records from `names` (`with_names`), of removed ones from
+        their own columns (with `schema`); null otherwise."""
+        key = list(self.key)
+        key_text = _key_text(key)
+        none = pl.lit(None, dtype=pl.String)
+        removed_name = record_name(schema) if schema is not None else None
+
+        def named(frame: pl.DataFrame) -> pl.DataFrame:
+            if self.names is None:
+                return frame.with_columns(none.alias("name"))
+            return frame.join(
+                self.names, on=key, how="left", nulls_equal=True, maintain_order="left"
+            )
+
         frames = [
-            self.added.select(
+            named(self.added.select(key)).select(
                 pl.lit(ADDED).alias(OP),
                 key_text.alias("key"),
-                pl.lit(None, dtype=pl.String).alias("column"),
-                pl.lit(None, dtype=pl.String).alias("old"),
-                pl.lit(None, dtype=pl.String).alias("new"),
+                pl.col("name"),
+                none.alias("column"),
+                none.alias("old"),
+                none.alias("new"),
             ),
-            self.updated.select(
+            named(self.updated).select(
                 pl.lit(UPDATED).alias(OP),
                 key_text.alias("key"),
+                pl.col("name"),
                 pl.col("column"),
                 pl.col("old"),
                 pl.col("new"),
@@ -177,9 +207,10 @@ class FileChanges:
             self.removed.select(
                 pl.lit(REMOVED).alias(OP),
                 key_text.alias("key"),
-                pl.lit(None, dtype=pl.String).alias("column"),
-                pl.lit(None, dtype=pl.String).alias("old"),
-                pl.lit(None, dtype=pl.String).alias("new"),
+                (removed_name if removed_name is not None else none).alias("name"),
+                none.alias("column"),
+                none.alias("old"),
+                none.alias("new"),
             ),
         ]
         return pl.concat(frames, how="vertical")
@@ -216,6 +247,33 @@ class ChangeSet:
             for name, changes in self.files.items()
             if current_sizes.get(name)
         }
+
+
+# the columns that name a record, by data model convention: a person's first and last
+# names, else an object's name or title (the first of these a file has)
+NAME_COLUMNS: tuple[tuple[str, ...], ...] = (
+    ("First_name", "Last_name"),
+    ("givenName", "familyName"),
+    ("School_name",),
+    ("Name",),
+    ("name",),
+    ("title",),
+)
+
+
+def record_name(schema: FileSchema) -> pl.Expr | None:
+    """The name of a record of `schema` ("Ana Lopez", "Brooklyn Tech", "Algebra I"), as an
+    expression over its columns; None for a file whose records have no name (enrollments)."""
+    columns = set(schema.column_names)
+    for parts in NAME_COLUMNS:
+        if all(p in columns for p in parts):
+            text = pl.concat_str(
+                [pl.col(p).cast(pl.String).str.strip_chars() for p in parts],
+                separator=" ",
+                ignore_nulls=True,
+            ).str.strip_chars()
+            return pl.when(text == "").then(None).otherwise(text)
+    return None
 
 
 def _key_text(key: list[str]) -> pl.Expr:

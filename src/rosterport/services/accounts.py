@@ -88,6 +88,19 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+def check_password_rules(password: str) -> None:
+    """Refuse a password too short to be a password (account creation and reset alike)."""
+    if len(password) < MIN_PASSWORD:
+        raise InputError(
+            f"the password is {len(password)} characters long; use at least {MIN_PASSWORD}"
+        )
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash kept for a password."""
+    return _hasher.hash(password)
+
+
 def create_account(
     hub: Hub,
     email: str,
@@ -100,10 +113,7 @@ def create_account(
     address = _normal_email(email)
     if "@" not in address or address.startswith("@") or address.endswith("@"):
         raise InputError(f"'{email}' is not an e-mail address; give one like name@district.org")
-    if len(password) < MIN_PASSWORD:
-        raise InputError(
-            f"the password is {len(password)} characters long; use at least {MIN_PASSWORD}"
-        )
+    check_password_rules(password)
     if not platform and org is None:
         raise InputError(
             "an organization administrator needs an organization (--org SLUG), "
@@ -117,7 +127,7 @@ def create_account(
             sa.insert(accounts)
             .values(
                 email=address,
-                password_hash=_hasher.hash(password),
+                password_hash=hash_password(password),
                 is_platform=platform,
                 org_id=None if platform or org is None else org.id,
                 created_at=hub.clock(),

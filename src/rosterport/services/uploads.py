@@ -313,9 +313,10 @@ def change_page(
     limit: int = 50,
 ) -> ChangePage:
     """A page of the verified changes of one file (after `changes`), filtered by kind of
-    change (added, updated, removed) and by text in the record's key. The file's detail is
-    computed when its first page is asked for (not at Verify Changes: most files are never
-    opened, and a first upload's detail is every record)."""
+    change (added, updated, removed) and by text in the record's key or name (whatever the
+    case); each row names its person or object (`name`) when the file has names. The
+    file's detail is computed when its first page is asked for (not at Verify Changes: most
+    files are never opened, and a first upload's detail is every record)."""
     session = _open(hub, org, session_id, {PREVIEWED})
     model = get_model(session.model)
     if file not in {f.name for f in model.files}:
@@ -330,14 +331,19 @@ def change_page(
             file,
             kept=session.data.get("kept", {}).get(file, 0),
         )
-        _write_frame(hub, key, changed.detail())
+        _write_frame(hub, key, changed.detail(model.file(file)))
         del changed
     with hub.blobs.local_copy(key) as path:
         rows = pl.scan_parquet(path)
         if change:
             rows = rows.filter(pl.col("change") == change)
-        if search:
-            rows = rows.filter(pl.col("key").str.contains(search, literal=True))
+        if search:  # in the key or the name, whatever the case
+            words = search.lower()
+            found = pl.col("key").str.to_lowercase().str.contains(words, literal=True)
+            if "name" in rows.collect_schema().names():  # (a detail written before names)
+                name = pl.col("name").str.to_lowercase().str.contains(words, literal=True)
+                found = found | name
+            rows = rows.filter(found.fill_null(value=False))
         total = int(rows.select(pl.len()).collect().item())
         page = rows.slice(max(offset, 0), max(1, min(limit, 500))).collect()
     return ChangePage(page.to_dicts(), total)

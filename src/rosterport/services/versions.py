@@ -519,8 +519,13 @@ def preview(
 def file_changes(
     hub: Hub, model: DataModel, base_version: int | None, snapshot: str, name: str, *, kept: int
 ) -> FileChanges:
-    """One file's changes, alone (the change detail pages of one file)."""
-    return _file_changes(hub, model, (snapshot_of(hub, base_version), snapshot), name, kept=kept)[0]
+    """One file's changes, alone, with the names of their records (the change detail
+    pages of one file)."""
+    before = state_of(hub, model, snapshot_of(hub, base_version), name)
+    after = hub.snapshots.read_file(snapshot, model, name)
+    changed = diff(model.file(name), before, after, kept=kept)
+    del before
+    return changed.with_names(model.file(name), after)
 
 
 def _file_changes(
@@ -640,6 +645,26 @@ def approve(hub: Hub, org: Organization, version_id: int) -> int:
         conn.execute(sa.update(versions).where(versions.c.id == version_id).values(status=PENDING))
         enqueue(conn, PROPAGATE, {"version_id": version_id}, now=hub.clock())
     return version_id
+
+
+def retry_propagation(hub: Hub, org: Organization, version_id: int) -> int:
+    """Queue the propagation of a version whose propagation failed (the queue gave up after
+    its attempts) once more; the new job's id. The version is Pending propagation again
+    until the job ends; a second retry of the same version meanwhile is refused."""
+    row = version_row(hub, org, version_id)
+    if row.status != PROPAGATION_FAILED:
+        raise StateError(
+            f"version {version_id} is {row.status}, not {PROPAGATION_FAILED}: nothing to retry"
+        )
+    with hub.engine.begin() as conn:
+        moved = conn.execute(
+            sa.update(versions)
+            .where(versions.c.id == version_id, versions.c.status == PROPAGATION_FAILED)
+            .values(status=PENDING)
+        ).rowcount
+        if not moved:  # another retry got there first
+            raise StateError(f"version {version_id} is being propagated again already")
+        return enqueue(conn, PROPAGATE, {"version_id": version_id}, now=hub.clock())
 
 
 def discard(hub: Hub, org: Organization, version_id: int) -> None:

@@ -397,3 +397,15 @@ api_app_usage = sa.Table(  # requests per application per minute (rate limits)
     sa.Column("minute", BIGINT, primary_key=True, autoincrement=False),  # since the epoch
     sa.Column("requests", sa.Integer, nullable=False),
 )
+
+password_resets = sa.Table(  # forgotten-password resets: a link's token and a typed code, hashed
+    "password_resets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # sha256
+    sa.Column("code_hash", sa.String(64), nullable=False),  # sha256 of account id + code
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index("ix_password_resets_account", "account_id"),
+)

@@ -24,7 +24,9 @@ from rosterport.crypto import load_key
 from rosterport.errors import RosterportError
 from rosterport.services.hub import Hub
 from rosterport.web import ops
+from rosterport.web.admin import api_apps as api_app_pages
 from rosterport.web.admin import apps, pages, views
+from rosterport.web.admin import password_reset as reset_pages
 from rosterport.web.api.routes import PREFIX, router
 from rosterport.web.api.uploads import sweep_incoming
 from rosterport.web.errors import HttpProblem, classify, envelope
@@ -100,6 +102,8 @@ def create_app(
     app.include_router(oauth.router())
     app.include_router(views.router)
     app.include_router(apps.router)
+    app.include_router(reset_pages.router)
+    app.include_router(api_app_pages.router)
     app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _install_errors(app)

@@ -83,6 +83,13 @@ def test_the_upload_tool_end_to_end(server: Server, browser: Any, tmp_path: Path
     detail.locator("summary").click()
     detail.locator("tbody tr").first.wait_for()
     assert detail.locator("tbody tr").count() == min(rows, 50)
+    # each record says whose it is, and a name finds it whatever the case (issue 12 item 9)
+    assert "Diane Schmeler" in detail.locator("tbody").inner_text()
+    detail.get_by_role("searchbox").fill("schmeler")
+    detail.get_by_text("1–1 of 1").wait_for()
+    assert "02M800 / 738733110" in detail.locator("tbody tr").first.inner_text()
+    detail.get_by_role("searchbox").fill("")
+    detail.locator("tbody tr").nth(1).wait_for()
     shot(page, "05-verify-changes")
 
     page.get_by_role("button", name="Commit").click()

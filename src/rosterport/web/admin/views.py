@@ -284,8 +284,16 @@ async def version_action(
     caller = signed_in(request, hub)
     form = await checked_form(request, caller)
     org = caller.org(hub, slug)
-    back = f"/orgs/{org.slug}/history"
+    back = f"/orgs/{org.slug}" if form.get("back") == "home" else f"/orgs/{org.slug}/history"
     try:
+        if action == "retry":
+            v.retry_propagation(hub, org, version_id)
+            return go_back(
+                request,
+                back,
+                message=f"Version {version_id} is queued for propagation again: "
+                "it shows Successfully in production once delivered.",
+            )
         if action == "approve":
             v.approve(hub, org, version_id)
             return go_back(

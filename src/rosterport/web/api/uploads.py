@@ -346,7 +346,8 @@ def changes(slug: str, session_id: str, caller: CallerDep, hub: HubDep) -> dict[
 
 @router.get(
     "/orgs/{slug}/uploads/{session_id}/changes/{file}",
-    summary="The detail of one file's changes, paged: change, key, column, old, new",
+    summary="The detail of one file's changes, paged: change, key, name, column, old, new "
+    "(q finds records by key or name, letter case aside)",
 )
 def change_detail(
     slug: str,

@@ -326,7 +326,7 @@
     const filter = el("select", { "aria-label": `Kind of change in ${name}` },
       el("option", { value: "", text: "All changes" }), el("option", { value: "added", text: `Added (${fmt(counts.added)})` }),
       el("option", { value: "updated", text: `Updated (${fmt(counts.updated)})` }), el("option", { value: "removed", text: `Removed (${fmt(counts.removed)})` }));
-    const search = el("input", { type: "search", placeholder: "Find a record", "aria-label": `Find a record in ${name}` });
+    const search = el("input", { type: "search", placeholder: "Find a name or identifier", "aria-label": `Find a record in ${name} by name or identifier` });
     async function load() {
       const query = new URLSearchParams({ offset: state.offset, limit: size });
       if (state.change) query.set("change", state.change);
@@ -334,7 +334,7 @@
       try {
         const page = await call("GET", `/uploads/${session.id}/changes/${encodeURIComponent(name)}?${query}`);
         body.replaceChildren(...page.rows.map((r) => el("tr", {},
-          el("td", { text: r.change }), el("td", { text: r.key }), el("td", { text: r.column || "" }),
+          el("td", { text: r.change }), el("td", { text: r.name || "" }), el("td", { text: r.key }), el("td", { text: r.column || "" }),
           el("td", { text: r.old ?? "" }), el("td", { text: r.new ?? "" }))));
         const end = Math.min(state.offset + size, page.total);
         status.textContent = page.total ? `${fmt(state.offset + 1)}–${fmt(end)} of ${fmt(page.total)}` : "no changes match";
@@ -350,7 +350,7 @@
     const details = el("details", { class: "file-result", "data-file": name },
       el("summary", {}, el("span", { class: "name", text: name }), el("span", { class: "muted", text: `${fmt(counts.added)} added · ${fmt(counts.updated)} updated · ${fmt(counts.removed)} removed` })),
       el("div", { class: "row" }, filter, search),
-      el("table", { class: "small" }, el("thead", {}, el("tr", {}, ...["Change", "Record", "Field", "Old", "New"].map((h) => el("th", { scope: "col", text: h })))), body),
+      el("table", { class: "small" }, el("thead", {}, el("tr", {}, ...["Change", "Name", "Record", "Field", "Old", "New"].map((h) => el("th", { scope: "col", text: h })))), body),
       el("div", { class: "pager" }, prev, next, status));
     let loaded = false;
     details.addEventListener("toggle", () => { if (details.open && !loaded) { loaded = true; load(); } });
