@@ -10,6 +10,7 @@
     ├── ProductionChangedError  another version was committed since this preview: validate
     │                        again (CLI exit status 1)
     ├── StateError           an action the current state does not allow
+    ├── CursorExpiredError   a change-feed cursor older than the retention (HTTP 410)
     └── JobDeferred          a job cannot run yet (another job holds what it needs): the
                              worker puts it back for later without counting an attempt
 
@@ -60,3 +61,12 @@ class JobDeferred(RosterportError):
 class StateError(RosterportError):
     """An action that the current state does not allow (commit twice, approve a committed
     version, add files to a committed session)."""
+
+
+class CursorExpiredError(RosterportError):
+    """A change-feed cursor older than the feed's retention: events after it were purged
+    (`current` is a cursor to follow the feed from after re-reading the roster)."""
+
+    def __init__(self, message: str, current: str) -> None:
+        super().__init__(message)
+        self.current = current

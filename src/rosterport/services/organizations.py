@@ -36,6 +36,7 @@ class OrgSettings:
     default_threshold: float = DEFAULT_THRESHOLD
     models: tuple[str, ...] = tuple(MODELS)
     filtered_threshold: float = DEFAULT_FILTERED  # unattended (SFTP): share filtered, per file
+    events_on_first_load: bool = False  # a first roster load: every object a created event
 
     def threshold(self, file: str) -> float:
         return self.thresholds.get(file, self.default_threshold)
@@ -49,6 +50,7 @@ class OrgSettings:
             default_threshold=float(data.get("default_threshold", DEFAULT_THRESHOLD)),
             models=tuple(data.get("models", MODELS)),
             filtered_threshold=float(data.get("filtered_threshold", DEFAULT_FILTERED)),
+            events_on_first_load=bool(data.get("events_on_first_load", False)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -61,6 +63,7 @@ class OrgSettings:
             "default_threshold": self.default_threshold,
             "models": list(self.models),
             "filtered_threshold": self.filtered_threshold,
+            "events_on_first_load": self.events_on_first_load,
         }
 
 

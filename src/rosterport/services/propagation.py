@@ -244,12 +244,15 @@ def _load_generation(
                     generation=generation,
                 )
         del after
+    roster_events = None
     if target.roster is not None:
-        roster_store.load(
+        roster_events = roster_store.load(
             hub, target.roster, holds.version_id, old=holds.generation, new=generation
         )
     with hub.engine.begin() as conn:
         _move(hub, conn, target, job, was=holds, now_holds=Held(target.version_id, generation))
+        if target.roster is not None:  # the feed and the store change in the same transaction
+            roster_store.publish(hub, conn, target.roster, roster_events)
         _mark_in_production(hub, conn, done)
     _drop_unseen(hub, target.dataset_id, keep=generation)
 
