@@ -15,6 +15,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rosterport.domain import events as domain_events
 from rosterport.services import accounts, api_apps, events
 from tests.conftest import district
 from tests.web.test_oneroster import BASE, World, world
