@@ -213,3 +213,16 @@ def test_rest_once_then_the_feed_rebuilds_the_roster_the_rest_api_serves(
     found, _ = read_feed(http, start, limit=3)
     replay(copy, found)
     assert copy == rest_roster(http)
+
+
+def test_the_first_load_setting_is_kept_by_the_settings_api(world: World) -> None:
+    headers = admin_headers(world)
+    url = "http://testserver/api/v1/orgs/springfield/settings"
+    body = world.client.get(url, headers=headers).json()
+    assert body["events_on_first_load"] is False
+    changed = {k: body[k] for k in ("mode", "default_threshold", "models", "filtered_threshold")}
+    put = world.client.put(url, json={**changed, "events_on_first_load": True}, headers=headers)
+    assert put.status_code == 200, put.text
+    world.publish(world.home, district())
+    found, _ = read_feed(world.app(), None)
+    assert {e["type"].rpartition(".")[2] for e in found} == {"created"}

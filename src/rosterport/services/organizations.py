@@ -148,6 +148,7 @@ def checked_settings(
     thresholds: Mapping[str, float],
     models: Sequence[str],
     filtered_threshold: float = DEFAULT_FILTERED,
+    events_on_first_load: bool = False,
 ) -> OrgSettings:
     """Settings from what a person typed (form or API), each value checked with a message
     that says what to change."""
@@ -179,4 +180,5 @@ def checked_settings(
         default_threshold,
         tuple(dict.fromkeys(models)),
         filtered_threshold,
+        events_on_first_load,
     )
