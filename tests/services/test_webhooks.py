@@ -184,6 +184,11 @@ def test_rotation_signs_with_both_secrets_for_24_hours(
     run(whub, commit(whub, org, renamed(b"Renamed")))
     deliver_due(whub)
     assert hook.received[1].verified_with == [new]
+    per_app = ledger.of_app(whub, org, app.client_id)  # the application's own ledger
+    assert [(d["state"], d["attempts"], d["last_status_code"]) for d in per_app] == [
+        ("delivered", 1, 200)
+    ] * 2
+    assert per_app[0]["version"] > per_app[1]["version"]
 
 
 def test_loopback_and_private_targets_are_refused_unless_allowed(

@@ -110,6 +110,10 @@ def test_the_ledger_and_webhook_routes(world: World) -> None:
         ("read-model", "done"),
         ("roster-store", "done"),
     ]  # the first load has no users.updated: the endpoint is not sent this version
+    per_app = world.client.get(
+        f"/api/v1/orgs/springfield/apps/{made.client_id}/deliveries", headers=headers
+    )
+    assert per_app.json() == {"deliveries": []}
     redeliver = world.client.post(
         f"/api/v1/orgs/springfield/versions/{version}/deliveries/redeliver",
         json={"endpoint_id": listed[0]["id"]},

@@ -82,6 +82,30 @@ def entries(hub: Hub, org: Organization, version_id: int) -> list[Entry]:
     return out
 
 
+def of_app(hub: Hub, org: Organization, client_id: str, *, limit: int = 100) -> list[Any]:
+    """The newest ledger rows of an application's webhook endpoints, as JSON rows with the
+    version and the endpoint's URL."""
+    listed = {e.id: e.url for e in webhooks.list_endpoints(hub, org, client_id)}
+    with hub.engine.connect() as conn:
+        rows = store.of_endpoints(conn, sorted(listed), limit=limit)
+    return [
+        Entry(
+            r.consumer,
+            f"Webhook {listed.get(r.endpoint_id or 0, '')}",
+            r.state,
+            r.attempts,
+            r.last_status_code,
+            r.last_error,
+            r.next_try_at,
+            r.updated_at,
+            r.endpoint_id,
+            client_id,
+        ).to_json()
+        | {"version": r.version_id}
+        for r in rows
+    ]
+
+
 def redeliver(
     hub: Hub, org: Organization, version_id: int, endpoint_ids: Sequence[int] | None = None
 ) -> list[int]:

@@ -90,6 +90,30 @@ def rows_of(conn: sa.Connection, version_id: int) -> list[LedgerRow]:
     return [LedgerRow(*r) for r in rows]
 
 
+def of_endpoints(conn: sa.Connection, endpoint_ids: list[int], *, limit: int) -> list[LedgerRow]:
+    """The newest rows of these endpoints (newest version first)."""
+    if not endpoint_ids:
+        return []
+    d = deliveries.c
+    rows = conn.execute(
+        sa.select(
+            d.version_id,
+            d.consumer,
+            d.state,
+            d.attempts,
+            d.last_error,
+            d.last_status_code,
+            d.next_try_at,
+            d.endpoint_id,
+            d.updated_at,
+        )
+        .where(d.endpoint_id.in_(endpoint_ids))
+        .order_by(d.version_id.desc(), d.endpoint_id)
+        .limit(limit)
+    ).all()
+    return [LedgerRow(*r) for r in rows]
+
+
 def one(conn: sa.Connection, version_id: int, consumer: str) -> LedgerRow | None:
     return next((r for r in rows_of(conn, version_id) if r.consumer == consumer), None)
 

@@ -67,6 +67,15 @@ def remove_webhook(
 
 
 @router.get(
+    "/orgs/{slug}/apps/{client_id}/deliveries",
+    summary="The newest deliveries to an application's webhook endpoints (its ledger)",
+)
+def app_deliveries(slug: str, client_id: str, hub: HubDep, caller: CallerDep) -> dict[str, Any]:
+    org = caller.org(hub, slug)
+    return {"deliveries": ledger.of_app(hub, org, client_id)}
+
+
+@router.get(
     "/orgs/{slug}/versions/{version_id}/deliveries",
     summary="The delivery ledger of a version: each consumer's state, attempts, next try",
 )
