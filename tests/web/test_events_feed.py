@@ -67,6 +67,8 @@ def test_the_feed_with_an_applications_credentials(world: World) -> None:
     assert world.client.get(FEED).status_code == 401
     other = world.app(world.other)
     assert other.get(FEED).status_code == 404  # an application of another organization
+    assert world.app(schools=["02M800"]).get(FEED).status_code == 403  # a school subset
+
     assert world.client.get(FEED, headers=admin_headers(world)).status_code == 200
     assert "/api/v1/orgs/{slug}/events" in world.client.get("/openapi.json").json()["paths"]
 
@@ -228,5 +230,8 @@ def test_the_first_load_setting_is_kept_by_the_settings_api(world: World) -> Non
     put = world.client.put(url, json={**changed, "events_on_first_load": True}, headers=headers)
     assert put.status_code == 200, put.text
     world.publish(world.home, district())
-    found, _ = read_feed(world.app(), None)
+    found, _ = read_feed(world.app(scopes=["roster.readonly"]), None)
     assert {e["type"].rpartition(".")[2] for e in found} == {"created"}
+    assert "demographics.created" in {e["type"] for e in found}
+    core, _ = read_feed(world.app(), None)  # the core scope: no demographics
+    assert {e["type"] for e in core} == {e["type"] for e in found} - {"demographics.created"}

@@ -101,9 +101,11 @@ def read(
     limit: int | None,
     types: Sequence[str] | None,
     base: str,
+    hidden: Sequence[str] = (),
 ) -> Page:
     """Up to `limit` events after the cursor (from the oldest kept when None), each as the
-    feed presents it (`data` as the REST API serves the object, hrefs under `base`)."""
+    feed presents it (`data` as the REST API serves the object, hrefs under `base`); none of
+    the `hidden` collections (those the reader's scopes do not cover)."""
     size = DEFAULT_LIMIT if limit is None else limit
     if size < 1:
         raise InputError("limit must be at least 1")
@@ -119,7 +121,7 @@ def read(
                 "cursor `current`",
                 cursor(store.latest_id(conn, org_id)),
             )
-        rows = store.page(conn, org_id, after=start, limit=size + 1, types=types)
+        rows = store.page(conn, org_id, after=start, limit=size + 1, types=types, hidden=hidden)
     more = len(rows) > size
     rows = rows[:size]
     last = rows[-1].id if rows else start

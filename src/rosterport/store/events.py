@@ -84,15 +84,24 @@ def purged_through(conn: sa.Connection, org_id: int) -> int:
 
 
 def page(
-    conn: sa.Connection, org_id: int, *, after: int, limit: int, types: Sequence[str] | None
+    conn: sa.Connection,
+    org_id: int,
+    *,
+    after: int,
+    limit: int,
+    types: Sequence[str] | None,
+    hidden: Sequence[str] = (),
 ) -> list[EventRow]:
-    """Up to `limit` events of the organization with ids above `after`, oldest first."""
+    """Up to `limit` events of the organization with ids above `after`, oldest first, but
+    none of the `hidden` collections."""
     e = events.c
     query = sa.select(
         e.id, e.version_id, e.type, e.collection, e.sourced_id, e.data, e.previous, e.occurred_at
     ).where(e.org_id == org_id, e.id > after)
     if types:
         query = query.where(e.type.in_(list(types)))
+    if hidden:
+        query = query.where(sa.or_(e.collection.is_(None), e.collection.not_in(list(hidden))))
     rows = conn.execute(query.order_by(e.id).limit(limit)).all()
     return [EventRow(*r) for r in rows]
 

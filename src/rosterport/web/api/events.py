@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from rosterport.domain.events import COLLECTIONS
 from rosterport.errors import CursorExpiredError
 from rosterport.services import api_apps, events
 from rosterport.services.organizations import Organization, OrganizationNotFoundError, get_org
@@ -19,8 +20,9 @@ from rosterport.web.oneroster.routes import PREFIX as ONEROSTER
 router = APIRouter(tags=["events"])
 
 
-def _org(request: Request, hub: HubDep, slug: str) -> Organization:
-    """The organization, if the caller's credentials belong to it (404 otherwise)."""
+def _org(request: Request, hub: HubDep, slug: str) -> tuple[Organization, list[str]]:
+    """The organization, if the caller's credentials belong to it (404 otherwise), and the
+    collections the caller may not read (an application's scopes)."""
     try:
         org = get_org(hub, slug)
     except OrganizationNotFoundError:
@@ -37,13 +39,21 @@ def _org(request: Request, hub: HubDep, slug: str) -> Organization:
     if app is not None:
         if org is None or app.org_id != org.id:
             raise HttpProblem(404, "not_found", f"no organization {slug!r}")
-        return org
+        if app.schools is not None:
+            raise HttpProblem(
+                403,
+                "forbidden",
+                "the feed carries the whole organization's changes and this application is "
+                "limited to some schools: read changes from the OneRoster API with "
+                "filter=dateLastModified>'…' instead",
+            )
+        return org, [c for c in COLLECTIONS if not app.may_read(c)]
     admin = caller_of(request, hub)
     if admin is None:
         raise HttpProblem(401, "unauthenticated", "the token is unknown, expired or revoked")
     if org is None or not admin.may_reach(org):
         raise HttpProblem(404, "not_found", f"no organization {slug!r}")
-    return org
+    return org, []
 
 
 @router.get(
@@ -64,12 +74,14 @@ def read_events(
     limit: Annotated[int, Query(ge=1, le=events.MAX_LIMIT)] = events.DEFAULT_LIMIT,
     types: Annotated[str | None, Query(description="comma-separated event types")] = None,
 ) -> Any:
-    org = _org(request, hub, slug)
+    org, hidden = _org(request, hub, slug)
     public = settings_of(request).public_url
     base = (public.rstrip("/") if public else str(request.base_url).rstrip("/")) + ONEROSTER
     chosen = [t.strip() for t in types.split(",") if t.strip()] if types else None
     try:
-        page = events.read(hub, org.id, after=after, limit=limit, types=chosen, base=base)
+        page = events.read(
+            hub, org.id, after=after, limit=limit, types=chosen, base=base, hidden=hidden
+        )
     except CursorExpiredError as expired:
         return JSONResponse(
             {
