@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
 
 from rosterport.errors import CursorExpiredError, InputError
+from rosterport.jobs.worker import Worker
 from rosterport.services import events, history, propagation
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, update_settings
+from rosterport.services.versions import PROPAGATE
 from rosterport.store.tables import deliveries, roster_objects
 from tests.conftest import Clock, district
 from tests.services.test_propagation import commit, renamed
@@ -160,3 +163,32 @@ def test_events_past_the_retention_are_purged_and_older_cursors_expire(
     assert [e["type"] for e in page.events] == ["users.updated"]
     assert expired.value.current == page.next
     assert json.dumps(page.events)  # JSON-serializable
+
+
+def test_a_propagation_that_gives_up_marks_the_roster_store_failed_and_writes_no_events(
+    rhub: Hub, org: Organization, clock: Clock
+) -> None:
+    version = commit(rhub, org, district())
+    snapshot = next(
+        k
+        for k in rhub.blobs.keys("snapshots")
+        if k.endswith("/students.csv.parquet") and "/changes/" not in k
+    )
+    rhub.blobs.delete_prefix(snapshot)  # the consumers cannot read the version
+
+    def later() -> datetime:
+        clock.now += timedelta(hours=2)  # past every back-off
+        return clock.now
+
+    worker = Worker(rhub.engine, {PROPAGATE: partial(propagation.propagate, rhub)}, clock=later)
+    assert worker.drain() == 5
+    with rhub.engine.connect() as conn:
+        states = dict(
+            conn.execute(
+                sa.select(deliveries.c.consumer, deliveries.c.state).where(
+                    deliveries.c.version_id == version
+                )
+            ).all()
+        )
+    assert states == {"read-model": "failed", "roster-store": "failed"}
+    assert feed(rhub, org) == []

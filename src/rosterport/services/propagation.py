@@ -106,6 +106,9 @@ def propagate(hub: Hub, job: Job) -> None:
         if job.attempts >= job.max_attempts:  # the queue gives up after this attempt
             with hub.engine.begin() as conn:
                 _delivered(hub, conn, version_id, "failed", str(error))
+                roster_store.gave_up(
+                    hub, conn, version_id, org_id=row.org_id, dataset_id=row.dataset_id, error=error
+                )
                 conn.execute(
                     sa.update(versions)
                     .where(versions.c.id == version_id)

@@ -186,6 +186,20 @@ def apply(hub: Hub, conn: sa.Connection, p: Plan, planned: list[Change], generat
     publish(hub, conn, p, pl.concat([change.events for change in planned]))
 
 
+def gave_up(
+    hub: Hub,
+    conn: sa.Connection,
+    version_id: int,
+    *,
+    org_id: int,
+    dataset_id: int,
+    error: Exception,
+) -> None:
+    """The propagation of a roster source's version gave up: the store's ledger row says so."""
+    if roster_source(conn, org_id) == dataset_id:
+        ledger.record(conn, version_id, CONSUMER, state="failed", now=hub.clock(), error=str(error))
+
+
 def publish(hub: Hub, conn: sa.Connection, p: Plan, found: pl.DataFrame | None) -> None:
     """Write the version's events (None: a first load's marker) and the store's ledger row,
     in the transaction that makes the version visible."""
