@@ -12,7 +12,7 @@ from rosterport.crypto import SecretBox, load_key
 from rosterport.files import private_folder
 from rosterport.jobs.worker import Worker
 from rosterport.s3blobs import S3BlobStore
-from rosterport.services import uploads
+from rosterport.services import events, uploads, webhooks
 from rosterport.services.hub import Hub
 from rosterport.services.propagation import propagate
 from rosterport.services.versions import PROPAGATE
@@ -39,6 +39,9 @@ def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock | None =
         clock or system_clock,
         session_hours=settings.session_hours,
         tombstone_days=settings.tombstone_days,
+        event_retention_days=settings.event_retention_days,
+        webhook_allow_private=settings.webhook_allow_private,
+        webhook_timeout=settings.webhook_timeout_seconds,
     )
 
 
@@ -56,8 +59,11 @@ def build_worker(hub: Hub, *, name: str | None = None) -> Worker:
     """A worker that runs every kind of job rosterport enqueues."""
     return Worker(
         hub.engine,
-        {PROPAGATE: partial(propagate, hub)},
+        {PROPAGATE: partial(propagate, hub), webhooks.DELIVER: partial(webhooks.deliver, hub)},
         clock=hub.clock,
         name=name,
-        chores={"expiring abandoned uploads": partial(uploads.expire, hub)},
+        chores={
+            "expiring abandoned uploads": partial(uploads.expire, hub),
+            "purging events past their retention": partial(events.purge, hub),
+        },
     )

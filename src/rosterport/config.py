@@ -114,6 +114,19 @@ class Settings(BaseSettings):
         description="days a removed roster object stays in the OneRoster API as a tombstone "
         "(status tobedeleted), so delta readers see the deletion",
     )
+    event_retention_days: int = Field(
+        default=30,
+        description="days change events stay in the events feed (an older cursor answers 410: "
+        "re-read the roster from the OneRoster API)",
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="deliver webhooks to loopback, private and link-local addresses too "
+        "(refused by default: a webhook URL must not reach the instance's own network)",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=15.0, description="seconds a webhook receiver has to answer an attempt"
+    )
     api_rate_per_minute: int = Field(
         default=0,
         description="OneRoster API requests allowed per application per minute (then 429 with "

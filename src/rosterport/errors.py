@@ -23,6 +23,7 @@
     ├── ApiProblem           a OneRoster API answer other than 200 (status, code minor)
     ├── ConnectionFailed     (rosterport.sftp.client) an outgoing SFTP connection stopped at
     │                        a step (its report says which and why)
+    ├── CursorExpiredError   a change-feed cursor older than the retention (HTTP 410)
     └── JobDeferred          a job cannot run yet (another job holds what it needs): the
                              worker puts it back for later without counting an attempt
 
@@ -146,3 +147,12 @@ class JobDeferred(RosterportError):
     def __init__(self, message: str, seconds: float = 2.0) -> None:
         super().__init__(message)
         self.seconds = seconds
+
+
+class CursorExpiredError(RosterportError):
+    """A change-feed cursor older than the feed's retention: events after it were purged
+    (`current` is a cursor to follow the feed from after re-reading the roster)."""
+
+    def __init__(self, message: str, current: str) -> None:
+        super().__init__(message)
+        self.current = current

@@ -58,3 +58,33 @@ def test_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     ]
     assert main(bad) == 2
     hub.engine.dispose()
+
+
+def test_webhook_add_list_remove(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = str(tmp_path / "data")
+    assert main(["org", "create", "lincoln", "--data-dir", folder]) == 0
+    assert main(["apps", "create", "--org", "lincoln", "--name", "LMS", "--format", "json",
+                 "--data-dir", folder]) == 0  # fmt: skip
+    client_id = json.loads(capsys.readouterr().out.splitlines()[-1])["client_id"]
+    common = ["--org", "lincoln", "--app", client_id, "--data-dir", folder]
+    refused = ["apps", "webhook", "add", *common, "--url", "http://127.0.0.1:8080/h"]
+    assert main(refused) == 2
+    assert "loopback" in capsys.readouterr().err
+    monkeypatch.setenv("ROSTERPORT_WEBHOOK_ALLOW_PRIVATE", "1")
+    added = [*refused, "--types", "users.created,users.deleted", "--format", "json"]
+    assert main(added) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert made["secret"].startswith("whsec_")
+    assert made["types"] == ["users.created", "users.deleted"]
+    assert main(["apps", "webhook", "list", *common, "--format", "json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed["url"] == "http://127.0.0.1:8080/h"
+    assert made["secret"] not in json.dumps(listed)
+    assert main(["apps", "webhook", "remove", str(made["id"]), *common]) == 0
+    capsys.readouterr()
+    assert main(["apps", "webhook", "list", *common]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["apps", "webhook", "add", *common, "--url", "https://x.example/h",
+                 "--types", "nope"]) == 2  # fmt: skip

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from rosterport.csvio.sources import SourceFile
-from rosterport.services import accounts, api_apps, uploads
+from rosterport.services import accounts, api_apps, uploads, webhooks
 from rosterport.services import integrations as ints
 from tests.conftest import DATA
 from tests.web.conftest import Site, routes_of, sign_in
@@ -31,8 +31,10 @@ def _other_org_ids(site: Site) -> dict[str, str]:
     pending = uploads.start(site.hub, org, "passport-roster")
     theirs = ints.add_hosted_account(site.hub, org, login="theirs", password="their-password")
     their_app, _ = api_apps.create(site.hub, org, "theirs")
+    their_hook, _ = webhooks.add(site.hub, org, their_app.client_id, "https://hooks.invalid/x")
     return {
         "client_id": their_app.client_id,
+        "endpoint_id": str(their_hook.id),
         "slug": org.slug,
         "session_id": pending.id,
         "version_id": str(version),
@@ -64,6 +66,7 @@ BODY = {
     "columns": {},
     "requirements": {},
     "ids": [],
+    "url": "https://hooks.invalid/x",
 }
 
 

@@ -93,6 +93,24 @@ def _apps_commands(
     sub.add_parser("list", parents=[data, org, fmt], help="the organization's applications")
     revoke = sub.add_parser("revoke", parents=[data, org], help="revoke an application")
     revoke.add_argument("client_id", metavar="CLIENT_ID")
+    webhook = sub.add_parser("webhook", help="an application's webhook endpoints")
+    hooks = webhook.add_subparsers(dest="webhook_command", required=True, parser_class=_Parser)
+    app = _Parser(add_help=False)
+    app.add_argument("--app", required=True, metavar="CLIENT_ID", help="the application")
+    add = hooks.add_parser(
+        "add", parents=[data, org, app, fmt], help="add an endpoint; prints its secret once"
+    )
+    add.add_argument("--url", required=True, help="where deliveries are POSTed")
+    add.add_argument(
+        "--types",
+        action="append",
+        metavar="TYPES",
+        help="event types it wants, comma-separated (users.updated,roster.loaded; "
+        "repeatable); default: every committed version",
+    )
+    hooks.add_parser("list", parents=[data, org, app, fmt], help="the application's endpoints")
+    remove = hooks.add_parser("remove", parents=[data, org, app], help="remove an endpoint")
+    remove.add_argument("endpoint_id", type=int, metavar="ENDPOINT_ID")
 
 
 def _offline_commands(commands: Any) -> None:

@@ -1,7 +1,9 @@
-"""`rosterport apps`: OneRoster API applications of an organization (create, list, revoke).
+"""`rosterport apps`: OneRoster API applications of an organization (create, list, revoke)
+and their webhook endpoints (`apps webhook add|list|remove`).
 
 `create` prints the client id and the client secret once (`--format json`:
-`{"client_id", "client_secret"}`); only a digest of the secret is kept."""
+`{"client_id", "client_secret"}`); only a digest of the secret is kept. `webhook add` prints
+the endpoint's signing secret once (`--format json`: the endpoint with `secret`)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,16 @@ import json
 
 from rosterport.bootstrap import build_hub
 from rosterport.cli.datasets import settings_from
-from rosterport.services import api_apps
-from rosterport.services.organizations import get_org
+from rosterport.services import api_apps, webhooks
+from rosterport.services.hub import Hub
+from rosterport.services.organizations import Organization, get_org
 
 
 def apps_command(args: argparse.Namespace) -> int:
     hub = build_hub(settings_from(args))
     org = get_org(hub, args.org)
+    if args.apps_command == "webhook":
+        return _webhook(hub, org, args)
     if args.apps_command == "create":
         made, secret = api_apps.create(
             hub, org, args.name, scopes=args.scope or (), schools=args.school or None
@@ -55,4 +60,29 @@ def apps_command(args: argparse.Namespace) -> int:
         state = "revoked" if a.revoked_at else "active"
         used = a.last_used_at.isoformat() if a.last_used_at else "never"
         print(f"{a.client_id}  {a.name}  {state}  last used {used}  {' '.join(a.scopes)}")
+    return 0
+
+
+def _webhook(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
+    if args.webhook_command == "add":
+        made, secret = webhooks.add(hub, org, args.app, args.url, args.types)
+        if args.format == "json":
+            print(json.dumps({**made.to_json(), "secret": secret}))
+        else:
+            print(f"endpoint: {made.id}  {made.url}")
+            print(f"types:    {' '.join(made.types) if made.types else 'every version'}")
+            print(f"secret:   {secret}   (shown once: keep it now)")
+        return 0
+    if args.webhook_command == "remove":
+        webhooks.remove(hub, org, args.app, args.endpoint_id)
+        print(f"removed endpoint {args.endpoint_id}")
+        return 0
+    listed = webhooks.list_endpoints(hub, org, args.app)
+    if args.format == "json":
+        print(json.dumps([e.to_json() for e in listed]))
+        return 0
+    for e in listed:
+        state = f"disabled ({e.disabled_reason})" if e.disabled_at else "active"
+        types = ",".join(e.types) if e.types else "every version"
+        print(f"{e.id}  {e.url}  {state}  {types}")
     return 0

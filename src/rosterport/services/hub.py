@@ -28,3 +28,6 @@ class Hub:
     session_hours: int = 24
     tombstone_days: int = 30  # removed roster objects stay this long as tombstones
     roster_mapping: RosterMapping | None = None  # None: the domain's mapping, when present
+    event_retention_days: int = 30  # change events stay in the feed this long
+    webhook_allow_private: bool = False  # deliver webhooks to loopback/private addresses
+    webhook_timeout: float = 15.0  # seconds a webhook receiver has to answer

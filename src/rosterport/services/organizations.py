@@ -32,6 +32,7 @@ class OrgSettings:
     default_threshold: float = DEFAULT_THRESHOLD
     models: tuple[str, ...] = tuple(MODELS)
     filtered_threshold: float = DEFAULT_FILTERED  # unattended (SFTP): share filtered, per file
+    events_on_first_load: bool = False  # a first roster load: every object a created event
 
     def threshold(self, file: str) -> float:
         return self.thresholds.get(file, self.default_threshold)
@@ -45,6 +46,7 @@ class OrgSettings:
             default_threshold=float(data.get("default_threshold", DEFAULT_THRESHOLD)),
             models=tuple(data.get("models", MODELS)),
             filtered_threshold=float(data.get("filtered_threshold", DEFAULT_FILTERED)),
+            events_on_first_load=bool(data.get("events_on_first_load", False)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -57,6 +59,7 @@ class OrgSettings:
             "default_threshold": self.default_threshold,
             "models": list(self.models),
             "filtered_threshold": self.filtered_threshold,
+            "events_on_first_load": self.events_on_first_load,
         }
 
 
@@ -141,6 +144,7 @@ def checked_settings(
     thresholds: Mapping[str, float],
     models: Sequence[str],
     filtered_threshold: float = DEFAULT_FILTERED,
+    events_on_first_load: bool = False,
 ) -> OrgSettings:
     """Settings from what a person typed (form or API), each value checked with a message
     that says what to change."""
@@ -172,4 +176,5 @@ def checked_settings(
         default_threshold,
         tuple(dict.fromkeys(models)),
         filtered_threshold,
+        events_on_first_load,
     )

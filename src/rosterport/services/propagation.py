@@ -72,6 +72,9 @@ def propagate(hub: Hub, job: Job) -> None:
         if job.attempts >= job.max_attempts:  # the queue gives up after this attempt
             with hub.engine.begin() as conn:
                 _delivered(hub, conn, version_id, "failed", str(error))
+                roster_store.gave_up(
+                    hub, conn, version_id, org_id=row.org_id, dataset_id=row.dataset_id, error=error
+                )
                 conn.execute(
                     sa.update(versions)
                     .where(versions.c.id == version_id)
@@ -167,9 +170,13 @@ def _load_generation(
     the old rows in chunks (each step its own short transaction)."""
     generation = holds.generation + 1
     roster_store.drop_other_generations(hub, target.dataset_id, keep=holds.generation)
-    roster_store.load(hub, plan, holds.version_id, old=holds.generation, new=generation)
+    roster_events = roster_store.load(
+        hub, plan, holds.version_id, old=holds.generation, new=generation
+    )
     with hub.engine.begin() as conn:
         _move(hub, conn, target, job, was=holds, now_holds=Held(target.version_id, generation))
+        # the feed and the store change in the same transaction
+        roster_store.publish(hub, conn, plan, roster_events)
         _mark_in_production(hub, conn, done)
     roster_store.drop_other_generations(hub, target.dataset_id, keep=generation)
 

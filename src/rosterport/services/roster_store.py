@@ -10,27 +10,34 @@ the roster store to the target version, inside the dataset's held state (`read_m
   target version; removed ones become tombstones (`tobedeleted`) of that time; tombstones
   older than the retention (`ROSTERPORT_TOMBSTONE_DAYS`) are purged;
 - a first load or a large change is written as the new generation (unchanged objects keep
-  their dates, recent tombstones are carried over), swapped in by one small update.
+  their dates, recent tombstones are carried over), swapped in by one small update;
+- the change's events (services/events.py) are written in the transaction that makes it
+  visible (`apply`'s, or the generation swap: `publish`), and the store's ledger row
+  (`roster-store`) says it holds the version.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import polars as pl
 import sqlalchemy as sa
 
+from rosterport.domain import events as domain_events
 from rosterport.domain.schemas import DataModel
+from rosterport.services import events
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub, RosterMapping
-from rosterport.store import roster
+from rosterport.services.organizations import org_by_id
+from rosterport.store import ledger, roster
 from rosterport.store.roster import ACTIVE, TOBEDELETED, Place
 
 ROSTER_MODELS = ("passport-roster", "passport-identity", "oneroster-1.1")
 COMMITTED = (v.PENDING, v.IN_PRODUCTION, v.PROPAGATION_FAILED)
+CONSUMER = "roster-store"  # the store's rows in the delivery ledger
 CHUNK = 25_000  # objects (with their links) per transaction of a generation load: short
 
 
@@ -68,6 +75,8 @@ class Plan:
     version_id: int
     committed_at: datetime  # the target version's commit time: dateLastModified of changes
     district: tuple[str, str]  # (sourcedId, name) of the district org
+    org_slug: str = ""
+    events_on_first_load: bool = False  # the organization's setting
 
     def frames(self, hub: Hub, prefix: str | None) -> dict[str, pl.DataFrame]:
         """The OneRoster objects of the state at snapshot `prefix` (None: nothing)."""
@@ -90,7 +99,8 @@ def plan(
             return None
         slug, name, committed_at = roster.district_and_commit(conn, org_id, version_id)
     district = (f"district-{slug}", name)  # stable: the organization's slug never changes
-    return Plan(mapping, org_id, dataset_id, model, version_id, committed_at, district)
+    full = org_by_id(hub, org_id).settings.events_on_first_load
+    return Plan(mapping, org_id, dataset_id, model, version_id, committed_at, district, slug, full)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +110,7 @@ class Change:
     collection: str
     upserts: pl.DataFrame
     removed: list[str]
+    events: pl.DataFrame = field(default_factory=domain_events.empty)
 
 
 def _stamped(frame: pl.DataFrame, status: str, when: datetime, version_id: int) -> pl.DataFrame:
@@ -138,7 +149,8 @@ def changes(hub: Hub, p: Plan, held_version: int | None, limit: int) -> list[Cha
         total += upserts.height + len(removed)
         if total > limit:
             return None
-        out.append(Change(collection, upserts, removed))
+        found = domain_events.of_change(collection, before.get(collection), upserts, removed)
+        out.append(Change(collection, upserts, removed, found))
     return out
 
 
@@ -170,16 +182,48 @@ def apply(hub: Hub, conn: sa.Connection, p: Plan, planned: list[Change], generat
             version_id=p.version_id,
         )
     roster.purge_tombstones(conn, place, before=_retention(hub))
+    publish(hub, conn, p, pl.concat([change.events for change in planned]))
+
+
+def gave_up(
+    hub: Hub,
+    conn: sa.Connection,
+    version_id: int,
+    *,
+    org_id: int,
+    dataset_id: int,
+    error: Exception,
+) -> None:
+    """The propagation of a roster source's version gave up: the store's ledger row says so."""
+    if roster_source(conn, org_id) == dataset_id:
+        ledger.record(conn, version_id, CONSUMER, state="failed", now=hub.clock(), error=str(error))
+
+
+def publish(hub: Hub, conn: sa.Connection, p: Plan, found: pl.DataFrame | None) -> None:
+    """Write the version's events (None: a first load's marker) and the store's ledger row,
+    in the transaction that makes the version visible."""
+    events.publish(
+        hub,
+        conn,
+        org_id=p.org_id,
+        org_slug=p.org_slug,
+        version_id=p.version_id,
+        occurred_at=p.committed_at,
+        events=domain_events.empty() if found is None else found,
+    )
+    ledger.record(conn, p.version_id, CONSUMER, state="done", now=hub.clock())
 
 
 def _retention(hub: Hub) -> datetime:
     return hub.clock() - timedelta(days=hub.tombstone_days)
 
 
-def load(hub: Hub, p: Plan, held_version: int | None, *, old: int, new: int) -> None:
+def load(hub: Hub, p: Plan, held_version: int | None, *, old: int, new: int) -> pl.DataFrame:
     """Write the target's whole roster as generation `new` (in chunks, each its own
     transaction): unchanged objects keep their date, removed ones become tombstones, recent
-    tombstones of generation `old` are carried over."""
+    tombstones of generation `old` are carried over. The change's events, for `publish` in
+    the swap: from the held version's roster, or for a first load one `roster.loaded` marker
+    (every object `created` when the organization asks for it)."""
     before = p.frames(hub, v.snapshot_of(hub, held_version)) if held_version else {}
     after = p.frames(hub, v.snapshot_of(hub, p.version_id))
     with hub.engine.begin() as conn:
@@ -228,6 +272,23 @@ def load(hub: Hub, p: Plan, held_version: int | None, *, old: int, new: int) -> 
         roster.copy_tombstones(conn, p.dataset_id, source=old, target=new, since=_retention(hub))
     with hub.engine.begin() as conn:  # before the swap: readers of it get good plans
         roster.analyze(conn)
+    return _load_events(p, before if held_version else None, after)
+
+
+def _load_events(
+    p: Plan, before: dict[str, pl.DataFrame] | None, after: dict[str, pl.DataFrame]
+) -> pl.DataFrame:
+    if before is None and not p.events_on_first_load:
+        sizes = {c: frame.height for c, frame in after.items()}
+        return domain_events.loaded_marker(p.version_id, sizes)
+    parts = [domain_events.empty()]
+    before = before or {}
+    for collection in sorted(set(before) | set(after)):
+        target = after.get(collection)
+        if target is None:
+            target = before[collection].clear()
+        parts.append(domain_events.diff(collection, before.get(collection), target))
+    return pl.concat(parts)
 
 
 def drop_other_generations(hub: Hub, dataset_id: int, *, keep: int) -> None:

@@ -55,3 +55,34 @@ def copy_lines(conn: sa.Connection, table: str, columns: str, lines: pl.Series) 
     ):
         for start in range(0, lines.len(), BATCH):
             copy.write(lines.slice(start, BATCH).str.join("").item())
+
+
+def insert_frame(conn: sa.Connection, table: str, columns: list[str], frame: pl.DataFrame) -> None:
+    """Insert a frame's rows (its `columns`, in that order) in the caller's transaction:
+    PostgreSQL `COPY` (datetimes as aware UTC text, nulls as `\\N`), SQLite `executemany`
+    (datetimes as UTCDateTime's text)."""
+    if not frame.height:
+        return
+    if conn.dialect.name == "postgresql":
+        cells = []
+        for name in columns:
+            column = pl.col(name)
+            if isinstance(frame.schema[name], pl.Datetime):
+                text = column.dt.strftime("%Y-%m-%d %H:%M:%S%.6f+00")
+            else:
+                text = copy_text(column.cast(pl.String))
+            cells.append(text.fill_null("\\N"))
+        lines = frame.select(pl.concat_str(cells, separator="\t").add("\n").alias("l"))
+        copy_lines(conn, table, ", ".join(columns), lines.get_column("l"))
+        return
+    dated = [n for n in columns if isinstance(frame.schema[n], pl.Datetime)]
+    frame = frame.with_columns(pl.col(n).dt.strftime("%Y-%m-%d %H:%M:%S%.6f") for n in dated)
+    marks = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+    cursor = driver_connection(conn).cursor()
+    try:
+        with driver_errors(conn, statement):
+            for start in range(0, frame.height, BATCH):
+                cursor.executemany(statement, frame.slice(start, BATCH).select(columns).rows())
+    finally:
+        cursor.close()

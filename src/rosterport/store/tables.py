@@ -409,3 +409,53 @@ password_resets = sa.Table(  # forgotten-password resets: a link's token and a t
     sa.Column("expires_at", UTCDateTime, nullable=False),
     sa.Index("ix_password_resets_account", "account_id"),
 )
+
+# -- change events, webhooks and the delivery ledger (migration 0006) -------------------------
+
+events = sa.Table(  # the change feed: one row per changed roster object per committed version
+    "events",
+    metadata,
+    sa.Column("id", BIGINT, primary_key=True, autoincrement=True),  # the cursor
+    sa.Column("org_id", sa.Integer, nullable=False),
+    sa.Column("version_id", sa.Integer, nullable=False),
+    sa.Column("type", sa.String(60), nullable=False),  # users.updated, roster.loaded, …
+    sa.Column("collection", sa.String(40), nullable=True),  # None for roster.loaded
+    sa.Column("sourced_id", sa.String(255), nullable=True),
+    sa.Column("data", sa.Text, nullable=False),  # the object's JSON as stored (or the marker's)
+    sa.Column("previous", sa.Text, nullable=True),  # updates: old values of changed fields
+    sa.Column("occurred_at", UTCDateTime, nullable=False),  # the version's commit time
+    sa.Column("created_at", UTCDateTime, nullable=False),  # written (retention counts from it)
+    sa.Index("ix_events_org", "org_id", "id"),
+    sa.Index("ix_events_created", "created_at"),
+)
+
+event_horizons = sa.Table(  # per organization: the newest event id purged (older cursors: 410)
+    "event_horizons",
+    metadata,
+    sa.Column("org_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("purged_through", BIGINT, nullable=False),
+)
+
+webhook_endpoints = sa.Table(  # an API application's webhook endpoints
+    "webhook_endpoints",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("app_id", sa.Integer, sa.ForeignKey("api_apps.id"), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("types", sa.Text, nullable=True),  # JSON list of event types; None: all
+    sa.Column("secret_sealed", sa.LargeBinary, nullable=False),  # whsec_… with the instance key
+    sa.Column("old_secret_sealed", sa.LargeBinary, nullable=True),  # signs too until …
+    sa.Column("old_secret_until", UTCDateTime, nullable=True),  # … this time (rotation)
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("disabled_at", UTCDateTime, nullable=True),  # 410 from the receiver
+    sa.Column("disabled_reason", sa.Text, nullable=True),
+    sa.Column("removed_at", UTCDateTime, nullable=True),
+    sa.Index("ix_webhook_endpoints_app", "app_id"),
+)
+
+# the delivery ledger is `deliveries`, one row per version and consumer: read-model,
+# roster-store, and `webhook:<endpoint id>` for each endpoint
+deliveries.append_column(sa.Column("endpoint_id", sa.Integer, nullable=True))
+deliveries.append_column(sa.Column("next_try_at", UTCDateTime, nullable=True))
+deliveries.append_column(sa.Column("last_status_code", sa.Integer, nullable=True))
+deliveries.append_column(sa.Column("payload", sa.Text, nullable=True))  # a webhook's body

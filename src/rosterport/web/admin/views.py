@@ -386,6 +386,7 @@ async def settings_save(slug: str, request: Request, hub: HubDep) -> Response:
             },
             models=[m for m in MODELS if form.get(f"model-{m}") == "on"],
             filtered_threshold=percent(form.get("filtered_threshold", "10"), "filtered records"),
+            events_on_first_load=org.settings.events_on_first_load,  # set by the API only
         )
         update_settings(hub, org, settings)
     except (RosterportError, HttpProblem) as error:

@@ -44,6 +44,11 @@ class SettingsBody(BaseModel):
         description="unattended (SFTP) uploads filtering out more than this share of a "
         "file's records (0–1) are Held",
     )
+    events_on_first_load: bool = Field(
+        default=False,
+        description="a first roster load writes every object as a created event to the feed "
+        "(default: one roster.loaded marker; readers start from the OneRoster API)",
+    )
 
 
 class NewToken(BaseModel):
@@ -125,6 +130,7 @@ def put_settings(slug: str, body: SettingsBody, caller: CallerDep, hub: HubDep) 
         thresholds=body.thresholds,
         models=body.models,
         filtered_threshold=body.filtered_threshold,
+        events_on_first_load=body.events_on_first_load,
     )
     return settings_json(update_settings(hub, org, settings))
 
