@@ -10,7 +10,7 @@ from rosterport.config import Settings
 from rosterport.crypto import SecretBox, load_key
 from rosterport.files import private_folder
 from rosterport.jobs.worker import Worker
-from rosterport.services import uploads
+from rosterport.services import sftp_export, uploads
 from rosterport.services.hub import Hub
 from rosterport.services.propagation import propagate
 from rosterport.services.versions import PROPAGATE
@@ -41,8 +41,11 @@ def build_worker(hub: Hub, *, name: str | None = None) -> Worker:
     """A worker that runs every kind of job rosterport enqueues."""
     return Worker(
         hub.engine,
-        {PROPAGATE: partial(propagate, hub)},
+        {PROPAGATE: partial(propagate, hub), sftp_export.EXPORT: partial(sftp_export.deliver, hub)},
         clock=hub.clock,
         name=name,
-        chores={"expiring abandoned uploads": partial(uploads.expire, hub)},
+        chores={
+            "expiring abandoned uploads": partial(uploads.expire, hub),
+            "timed SFTP exports": partial(sftp_export.scheduled, hub),
+        },
     )

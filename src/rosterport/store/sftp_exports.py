@@ -1,0 +1,225 @@
+"""Every query of SFTP export: the exports (an application's server), their runs (one
+delivery's files, sizes and checksums), their rows of the `deliveries` ledger, and the roster
+objects a delivery writes, read in chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from rosterport.store import roster
+from rosterport.store.tables import (
+    deliveries,
+    organizations,
+    read_models,
+    roster_objects,
+    sftp_export_runs,
+    sftp_exports,
+    versions,
+)
+
+CHUNK = 200_000  # roster objects read (and written as CSV) at a time
+
+
+# -- exports ---------------------------------------------------------------------------------
+
+
+def insert_export(conn: sa.Connection, **values: Any) -> int:
+    return int(
+        conn.execute(
+            sa.insert(sftp_exports).values(**values).returning(sftp_exports.c.id)
+        ).scalar_one()
+    )
+
+
+def update_export(conn: sa.Connection, export_id: int, **values: Any) -> None:
+    conn.execute(sa.update(sftp_exports).where(sftp_exports.c.id == export_id).values(**values))
+
+
+def export_row(conn: sa.Connection, export_id: int) -> sa.Row[Any] | None:
+    return conn.execute(sa.select(sftp_exports).where(sftp_exports.c.id == export_id)).first()
+
+
+def export_rows(conn: sa.Connection, *, org_id: int | None = None) -> list[sa.Row[Any]]:
+    """Every export (of one organization when given), oldest first."""
+    query = sa.select(sftp_exports).order_by(sftp_exports.c.id)
+    if org_id is not None:
+        query = query.where(sftp_exports.c.org_id == org_id)
+    return list(conn.execute(query))
+
+
+def take_scheduled_day(conn: sa.Connection, export_id: int, day: str) -> bool:
+    """Claim the timed run of local day `day` (compare-and-set: two workers never both
+    enqueue it); False when it was already taken."""
+    done = conn.execute(
+        sa.update(sftp_exports)
+        .where(
+            sftp_exports.c.id == export_id,
+            sa.or_(
+                sftp_exports.c.last_scheduled_on.is_(None),
+                sftp_exports.c.last_scheduled_on != day,
+            ),
+        )
+        .values(last_scheduled_on=day)
+    )
+    return done.rowcount == 1
+
+
+# -- what is in production -------------------------------------------------------------------
+
+
+def org_of_version(conn: sa.Connection, version_id: int) -> tuple[int, int] | None:
+    """(org_id, dataset_id) of a version."""
+    row = conn.execute(
+        sa.select(versions.c.org_id, versions.c.dataset_id).where(versions.c.id == version_id)
+    ).first()
+    return None if row is None else (int(row.org_id), int(row.dataset_id))
+
+
+def held_version(conn: sa.Connection, dataset_id: int) -> tuple[int | None, roster.Source]:
+    """The version the roster store of the dataset holds, and its visible rows."""
+    row = conn.execute(
+        sa.select(read_models.c.version_id, read_models.c.generation).where(
+            read_models.c.dataset_id == dataset_id
+        )
+    ).first()
+    if row is None:
+        return None, roster.Source(dataset_id, 0)
+    return row.version_id, roster.Source(dataset_id, int(row.generation))
+
+
+def org_slug(conn: sa.Connection, org_id: int) -> str:
+    return str(
+        conn.execute(
+            sa.select(organizations.c.slug).where(organizations.c.id == org_id)
+        ).scalar_one()
+    )
+
+
+# -- roster objects --------------------------------------------------------------------------
+
+
+def objects(
+    conn: sa.Connection,
+    source: roster.Source,
+    collection: str,
+    *,
+    schools: Sequence[str] | None,
+    after_version: int | None,
+) -> Iterator[pl.DataFrame]:
+    """The collection's objects (`sourcedId`, `status`, `dateLastModified`, `json`) in
+    sourcedId order, CHUNK at a time: within `schools` (None: all), and when
+    `after_version` is given only those changed by a later version (tombstones included)."""
+    selection = roster.Selection(
+        source, collection, schools=None if schools is None else tuple(schools)
+    )
+    o = roster_objects.c
+    clauses = roster._where(conn.dialect.name, selection)  # the API's school scoping
+    if after_version is not None:
+        clauses.append(o.version_id > after_version)
+    query = (
+        sa.select(o.sourced_id, o.status, o.date_last_modified, o.data)
+        .where(*clauses)
+        .order_by(o.sourced_id)
+    )
+    result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(query)
+    schema: dict[str, pl.DataType] = {
+        "sourcedId": pl.String(),
+        "status": pl.String(),
+        "dateLastModified": pl.Datetime("us", "UTC"),
+        "json": pl.String(),
+    }
+    for part in result.partitions(CHUNK):
+        yield pl.DataFrame(part, schema=schema, orient="row")
+
+
+# -- runs and the ledger ---------------------------------------------------------------------
+
+
+def start_run(
+    conn: sa.Connection, *, export_id: int, version_id: int, kind: str, attempt: int, now: datetime
+) -> int:
+    return int(
+        conn.execute(
+            sa.insert(sftp_export_runs)
+            .values(
+                export_id=export_id,
+                version_id=version_id,
+                kind=kind,
+                state="running",
+                attempts=attempt,
+                started_at=now,
+            )
+            .returning(sftp_export_runs.c.id)
+        ).scalar_one()
+    )
+
+
+def finish_run(
+    conn: sa.Connection,
+    run_id: int,
+    *,
+    state: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+    size: int = 0,
+    error: str | None = None,
+) -> None:
+    values: dict[str, Any] = {"state": state, "finished_at": now, "last_error": error}
+    if detail is not None:
+        values.update(detail=detail, bytes=size)
+    conn.execute(
+        sa.update(sftp_export_runs).where(sftp_export_runs.c.id == run_id).values(**values)
+    )
+
+
+def runs(conn: sa.Connection, export_id: int, *, limit: int = 20) -> list[sa.Row[Any]]:
+    """The export's latest runs, newest first."""
+    return list(
+        conn.execute(
+            sa.select(sftp_export_runs)
+            .where(sftp_export_runs.c.export_id == export_id)
+            .order_by(sftp_export_runs.c.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def record_delivery(
+    conn: sa.Connection,
+    *,
+    version_id: int,
+    consumer: str,
+    state: str,
+    error: str | None,
+    now: datetime,
+) -> None:
+    """The export's row of the delivery ledger for the version: one more attempt."""
+    done = conn.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.version_id == version_id, deliveries.c.consumer == consumer)
+        .values(state=state, attempts=deliveries.c.attempts + 1, last_error=error, updated_at=now)
+    )
+    if done.rowcount == 0:
+        conn.execute(
+            sa.insert(deliveries).values(
+                version_id=version_id,
+                consumer=consumer,
+                state=state,
+                attempts=1,
+                last_error=error,
+                updated_at=now,
+            )
+        )
+
+
+def delivery(conn: sa.Connection, version_id: int, consumer: str) -> sa.Row[Any] | None:
+    return conn.execute(
+        sa.select(deliveries).where(
+            deliveries.c.version_id == version_id, deliveries.c.consumer == consumer
+        )
+    ).first()
