@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 import sqlalchemy as sa
 
+from rosterport.clock import monotonic
 from rosterport.domain.roster import csv_export as cx
 from rosterport.errors import InputError, NotFoundError
 from rosterport.files import private_folder
@@ -532,9 +533,11 @@ def deliver(hub: Hub, job: Job) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="rosterport-export-") as temporary:
             folder = private_folder(Path(temporary) / "files")
+            started = monotonic()
             written = write_files(
                 hub, export, source, folder, kind=kind, after_version=export.last_version_id
             )
+            wrote = monotonic() - started
             server = upload.Server(
                 export.host,
                 export.port,
@@ -544,6 +547,7 @@ def deliver(hub: Hub, job: Job) -> None:
                 export.settings.path,
             )
             report = asyncio.run(upload.upload(server, written.paths))
+            uploaded = monotonic() - started - wrote
     except (ConnectionFailed, upload.UploadFailed) as error:
         _failed(hub, export, run_id, version_id, str(error), last=last)
         raise upload.UploadFailed(str(error)) from None
@@ -557,7 +561,12 @@ def deliver(hub: Hub, job: Job) -> None:
             run_id,
             state="done",
             now=done,
-            detail={"files": list(written.files), "left_out": dict(written.left_out)},
+            detail={
+                "files": list(written.files),
+                "left_out": dict(written.left_out),
+                "write_seconds": round(wrote, 2),  # durations (not times of day)
+                "upload_seconds": round(uploaded, 2),
+            },
             size=written.size,
         )
         store.record_delivery(

@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from rosterport.domain.roster.objects import INDEX
 from rosterport.store import roster
 from rosterport.store.tables import (
     deliveries,
@@ -22,7 +23,7 @@ from rosterport.store.tables import (
     versions,
 )
 
-CHUNK = 200_000  # roster objects read (and written as CSV) at a time
+CHUNK = 50_000  # roster objects read (and written as CSV) at a time
 
 
 # -- exports ---------------------------------------------------------------------------------
@@ -121,8 +122,13 @@ def objects(
     clauses = roster._where(conn.dialect.name, selection)  # the API's school scoping
     if after_version is not None:
         clauses.append(o.version_id > after_version)
+    index = [
+        o[roster.INDEX_COLUMNS[name]].label(name)
+        for name in INDEX[collection]
+        if name in roster.INDEX_COLUMNS
+    ]
     query = (
-        sa.select(o.sourced_id, o.status, o.date_last_modified, o.data)
+        sa.select(o.sourced_id, o.status, o.date_last_modified, o.data, *index)
         .where(*clauses)
         .order_by(o.sourced_id)
     )
@@ -132,6 +138,7 @@ def objects(
         "status": pl.String(),
         "dateLastModified": pl.Datetime("us", "UTC"),
         "json": pl.String(),
+        **{c.name: pl.String() for c in index},
     }
     for part in result.partitions(CHUNK):
         yield pl.DataFrame(part, schema=schema, orient="row")

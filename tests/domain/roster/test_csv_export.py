@@ -151,3 +151,44 @@ def test_the_manifest_is_renamed_last() -> None:
         "users.csv",
         "manifest.csv",
     ]
+
+
+def test_values_with_quotes_backslashes_and_other_scripts_are_written_as_they_are() -> None:
+    from rosterport.domain.roster.objects import build
+
+    tricky = 'Jo "JJ" O\'Neil \\ é, 李\t'
+    frame = build(
+        "users",
+        pl.DataFrame(
+            {
+                "sourcedId": ["u1", "u2"],
+                "username": [tricky, "plain"],
+                "givenName": [tricky, "Ann"],
+                "familyName": ["Lee", 'role":"x'],
+                "role": ["student", "aide"],
+                "identifier": ["id:1", None],
+                "enabledUser": ["true", "false"],
+                "orgs": [["S1", "S/2"], ["S1"]],
+                "grades": [["09", "10"], []],
+                "userIds": [[{"type": "state", "identifier": 'a:"b"'}], []],
+                "metadata": [None, {"role": "staff"}],
+            }
+        ),
+    )
+    out = cx.rows("users", stored(frame), kind=cx.BULK).frame
+    first, second = out.to_dicts()
+    assert first["username"] == first["givenName"] == tricky
+    assert first["identifier"] == "id:1"
+    assert first["orgSourcedIds"] == "S1,S/2"
+    assert first["grades"] == "09,10"
+    assert first["userIds"] == '{state:a:"b"}'
+    assert first["role"] == "student"
+    assert first["metadata.role"] is None
+    assert second["familyName"] == 'role":"x'
+    assert (second["role"], second["metadata.role"]) == ("aide", "staff")
+    assert second["identifier"] is None
+    assert second["grades"] is None
+    text = io.StringIO()
+    out.write_csv(text)
+    back = pl.read_csv(io.StringIO(text.getvalue()), infer_schema=False)
+    assert back.get_column("givenName").to_list() == [tricky, "Ann"]

@@ -21,13 +21,20 @@ text columns in the standard's header order out; the caller writes them (`write_
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
 import polars as pl
 
-from rosterport.domain.roster.objects import COLLECTIONS, DEMOGRAPHIC_FIELDS
+from rosterport.domain.roster.objects import (
+    COLLECTIONS,
+    DEMOGRAPHIC_FIELDS,
+    FIELDS,
+    INDEX,
+    Field,
+)
 from rosterport.domain.schemas.oneroster import ONEROSTER_11
 
 BULK: Final = "bulk"
@@ -136,42 +143,91 @@ def header(collection: str) -> list[str]:
     return [*standard, *(f"metadata.{key}" for key in METADATA.get(collection, ()))]
 
 
-def _decoded_dtype(collection: str) -> pl.DataType:
-    fields: dict[str, pl.DataType] = {
-        name: _DTYPES[how] for name, how in _COLUMNS[collection].values() if how != "none"
-    }
-    keys = METADATA.get(collection, ())
-    if keys:
-        fields["metadata"] = pl.Struct(dict.fromkeys(keys, _T))
-    return pl.Struct(fields)
+# The objects are read with regular expressions on their JSON text, not a JSON parser:
+# polars' json_decode takes ~20 µs an object, which would be minutes at 8M enrollments.
+# This is exact for the text objects.build writes: keys in a known order, no whitespace,
+# GUIDRefs `{"href","sourcedId","type"}`, userIds `{"type","identifier"}`, every value a
+# string. A quote inside a string is always escaped, so `"key":` can only be a key. Strings
+# with escapes (a backslash in the extracted text) are decoded with the json module, row by
+# row (they are rare).
+_STR = r'(?:[^"\\]|\\.)*'  # the inside of a JSON string
 
 
-def _cell(field: str, how: str) -> pl.Expr:
-    column = pl.col("_o").struct.field(field) if how != "none" else pl.lit(None, _T)
-    if how == "ref":
-        return column.struct.field("sourcedId")
-    if how == "refs":
-        return _joined(column.list.eval(pl.element().struct.field("sourcedId")))
-    if how == "list":
-        return _joined(column)
+def _guidref(group: str) -> str:
+    return r'\{"href":"[^"]*","sourcedId":"' + f"({group}{_STR})" + r'","type":"[^"]*"\}'
+
+
+def _user_id(group: str) -> str:
+    inside = f"({group}{_STR})"
+    return r'\{"type":"' + inside + r'","identifier":"' + inside + r'"\}'
+
+
+_GUIDREF = _guidref("")
+_USER_ID = _user_id("")
+_ITEMS = {"refs": _guidref("?:"), "list": f'"{_STR}"', "userIds": _user_id("?:")}
+
+
+def _value_pattern(field: Field) -> str:
+    """The JSON text of one field's value (its first group: what the CSV needs)."""
+    if field.name == "metadata":
+        return r'\{((?:"' + _STR + r'":"' + _STR + r'",?)*)\}'
+    if field.kind == "ref":
+        return _GUIDREF
+    if field.kind == "refs":
+        return r"\[((?:" + _ITEMS["refs"] + r",?)*)\]"
+    if field.kind == "list":
+        item = _ITEMS["userIds"] if field.name == "userIds" else _ITEMS["list"]
+        return r"\[((?:" + item + r",?)*)\]"
+    return f'"({_STR})"'
+
+
+# keys that also occur inside nested values, per collection: those nested values are
+# removed from the text the collection's plain values are read from
+_NESTED: Final[Mapping[str, tuple[str, ...]]] = {
+    "users": (
+        r'"metadata":\{(?:"' + _STR + r'":"' + _STR + r'",?)*\},?',
+        r'"userIds":\[(?:' + _ITEMS["userIds"] + r",?)*\],?",
+    ),
+    "orgs": (_ITEMS["refs"],),
+    "academicSessions": (_ITEMS["refs"],),
+}
+_FIELDS_BY_NAME: Final = {c: {f.name: f for f in fields} for c, fields in FIELDS.items()}
+
+
+def _raw(collection: str, name: str) -> pl.Expr:
+    """The raw JSON text of one field (a string's inside, an array's items), one regular
+    expression over the objects' text."""
+    field = _FIELDS_BY_NAME[collection][name]
+    text = pl.col("json")
+    if field.kind == "value" and name != "metadata":
+        for nested in _NESTED.get(collection, ()):
+            text = text.str.replace_all(nested, "")
+    return text.str.extract(f'"{name}":' + _value_pattern(field), 1)
+
+
+def _joined(raw: pl.Expr, how: str) -> pl.Expr:
+    """An array's items as one comma-separated cell (no items: empty)."""
+    pattern, into = {
+        "refs": (_GUIDREF, "${1}"),
+        "list": (f'"({_STR})"', "${1}"),
+        "userIds": (_USER_ID, "{${1}:${2}}"),
+    }[how]
+    return pl.when(raw.str.len_bytes() > 0).then(raw.str.replace_all(pattern, into))
+
+
+def _decoded(raw: str, how: str) -> str | None:
+    """A raw text holding escapes, decoded (the rare rows `_joined` cannot do alone)."""
+    if how in ("value", "ref"):
+        text: str = json.loads(f'"{raw}"')
+        return text
+    items = json.loads(f"[{raw}]")
+    if not items:
+        return None
     if how == "userIds":
-        return _joined(
-            column.list.eval(
-                pl.concat_str(
-                    pl.lit("{"),
-                    pl.element().struct.field("type"),
-                    pl.lit(":"),
-                    pl.element().struct.field("identifier"),
-                    pl.lit("}"),
-                )
-            )
-        )
-    return column
-
-
-def _joined(lists: pl.Expr) -> pl.Expr:
-    """Items joined by "," (no items: empty)."""
-    return pl.when(lists.list.len() > 0).then(lists.list.join(","))
+        return ",".join(f"{{{i['type']}:{i['identifier']}}}" for i in items)
+    if how == "refs":
+        return ",".join(i["sourcedId"] for i in items)
+    return ",".join(items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +248,9 @@ def rows(
 ) -> Rows:
     """The CSV rows (text columns in `header` order) of objects of one collection.
 
-    `objects`: `sourcedId`, `status`, `dateLastModified` (aware UTC datetime) and `json`.
+    `objects`: `sourcedId`, `status`, `dateLastModified` (aware UTC datetime) and `json`,
+    optionally index columns of objects.INDEX (read instead of the JSON where they copy a
+    field).
     bulk: tombstones are left out and status/dateLastModified are empty; delta: every object
     given, with its status and date. Where the roster holds what OneRoster 1.1 CSV cannot:
     a class without a term (termSourcedIds is required) is left out, with its enrollments
@@ -202,11 +260,34 @@ def rows(
         raise ValueError(f"export kind {kind!r}: bulk or delta")
     if kind == BULK:
         objects = objects.filter(pl.col("status") != TOBEDELETED)
-    decoded = objects.select(
+    fields = {
+        name: (field, how) for name, (field, how) in _COLUMNS[collection].items() if how != "none"
+    }
+    for key in METADATA.get(collection, ()):
+        fields[f"metadata.{key}"] = (key, "metadata")
+    # index columns the store keeps beside the JSON (objects.INDEX): the same values, read
+    # without a regular expression (a reference's column holds its sourcedId)
+    indexed = {
+        name
+        for name in INDEX[collection]
+        if name in objects.columns
+        and name in _FIELDS_BY_NAME[collection]
+        and _FIELDS_BY_NAME[collection][name].kind in ("value", "ref")
+    }
+    raws = objects.select(
         pl.col("sourcedId").cast(_T),
         pl.col("status").cast(_T),
         pl.col("dateLastModified"),
-        pl.col("json").str.json_decode(_decoded_dtype(collection)).alias("_o"),
+        *(
+            (
+                _raw(collection, "metadata").str.extract(f'(?:^|,)"{field}":"({_STR})"', 1)
+                if how == "metadata"
+                else pl.col(field).cast(_T)
+                if field in indexed
+                else _raw(collection, field)
+            ).alias(name)
+            for name, (field, how) in fields.items()
+        ),
     )
     if kind == BULK:
         status = pl.lit(None, _T)
@@ -214,19 +295,22 @@ def rows(
     else:
         status = pl.col("status")
         modified = pl.col("dateLastModified").dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-    cells = {
+    cells: dict[str, pl.Expr] = {
         "sourcedId": pl.col("sourcedId"),
         "status": status,
         "dateLastModified": modified,
-        **{name: _cell(field, how) for name, (field, how) in _COLUMNS[collection].items()},
-        **{
-            f"metadata.{key}": pl.col("_o").struct.field("metadata").struct.field(key)
-            for key in METADATA.get(collection, ())
-        },
+        "password": pl.lit(None, _T),  # a secret: never exported
     }
+    for name, (_, how) in fields.items():
+        column = pl.col(name)
+        cells[name] = _joined(column, how) if how in ("refs", "list", "userIds") else column
+    decoded = raws.select(cells[name].cast(_T).alias(name) for name in header(collection))
+    decoded = _with_escapes_decoded(decoded, raws, fields)
     if collection == "demographics":
-        cells["sex"] = pl.when(cells["sex"].is_in(SEXES)).then(cells["sex"])
-    frame = decoded.select(cells[name].cast(_T).alias(name) for name in header(collection))
+        decoded = decoded.with_columns(
+            pl.when(pl.col("sex").is_in(SEXES)).then(pl.col("sex")).alias("sex")
+        )
+    frame = decoded
     dropped = pl.lit(False)
     if collection == "classes":
         dropped = pl.col("termSourcedIds").is_null()
@@ -234,6 +318,23 @@ def rows(
         dropped = pl.col("classSourcedId").is_in(classes_left_out.implode())
     left_out = frame.filter(dropped).get_column("sourcedId")
     return Rows(frame.filter(~dropped), left_out)
+
+
+def _with_escapes_decoded(
+    cells: pl.DataFrame, raws: pl.DataFrame, fields: Mapping[str, tuple[str, str]]
+) -> pl.DataFrame:
+    """`cells` with the values whose raw text holds an escape decoded by the json module."""
+    fixed = []
+    for name, (_, how) in fields.items():
+        raw = raws.get_column(name)
+        escaped = raw.str.contains("\\", literal=True).fill_null(False)
+        if not escaped.any():
+            continue
+        where = escaped.arg_true()
+        kind = "value" if how == "metadata" else how
+        values = [_decoded(r, kind) for r in raw.gather(where).to_list()]
+        fixed.append(cells.get_column(name).scatter(where, pl.Series(values, dtype=_T)))
+    return cells.with_columns(fixed) if fixed else cells
 
 
 def manifest(
