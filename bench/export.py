@@ -44,7 +44,6 @@ def _frames(students: int) -> dict[str, Any]:
     teachers = max(1, students // 20)
     classes = max(1, students // 25)
     s_ids = pl.int_range(0, schools, eager=True).cast(pl.String)
-    school_of = lambda n, count: (pl.int_range(0, n) % schools).cast(pl.String).alias(count)  # noqa: E731
     orgs = build(
         "orgs",
         pl.concat(
@@ -57,7 +56,7 @@ def _frames(students: int) -> dict[str, Any]:
                         "schools": [[]],
                     },
                     schema_overrides={"schools": pl.List(pl.String)},
-                ),  # fmt: skip
+                ),
                 pl.DataFrame(
                     {"sourcedId": ("S" + s_ids), "type": ["school"] * schools}
                 ).with_columns(
@@ -79,7 +78,7 @@ def _frames(students: int) -> dict[str, Any]:
             pl.lit("2026").alias("schoolYear"),
             pl.col("sourcedId").str.slice(5).alias("school"),
             pl.concat_list(pl.col("sourcedId").str.slice(5)).alias("schools"),
-        ),  # fmt: skip
+        ),
     )
     courses = build(
         "courses",
@@ -88,7 +87,7 @@ def _frames(students: int) -> dict[str, Any]:
             pl.lit("MATH-1").alias("courseCode"),
             (pl.lit("S") + pl.col("sourcedId").str.slice(8)).alias("org"),
             pl.concat_list(pl.lit("S") + pl.col("sourcedId").str.slice(8)).alias("schools"),
-        ),  # fmt: skip
+        ),
     )
     cls = pl.select(pl.int_range(0, classes).alias("n")).with_columns(
         ("S" + (pl.col("n") % schools).cast(pl.String)).alias("school")
@@ -107,7 +106,7 @@ def _frames(students: int) -> dict[str, Any]:
             pl.col("school"),
             pl.concat_list("term-" + pl.col("school")).alias("terms"),
             pl.concat_list("school").alias("schools"),
-        ),  # fmt: skip
+        ),
     )
     people = pl.select(pl.int_range(0, students + teachers).alias("n")).with_columns(
         ("S" + (pl.col("n") % schools).cast(pl.String)).alias("school"),
@@ -141,7 +140,7 @@ def _frames(students: int) -> dict[str, Any]:
             )
             .alias("userIds"),
             pl.concat_list("school").alias("schools"),
-        ),  # fmt: skip
+        ),
     )
     demographics = build(
         "demographics",
@@ -154,7 +153,7 @@ def _frames(students: int) -> dict[str, Any]:
             .alias("sex"),
             pl.lit("false").alias("hispanicOrLatinoEthnicity"),
             pl.concat_list("school").alias("schools"),
-        ),  # fmt: skip
+        ),
     )
     per = 8
     enrollment = (
@@ -175,7 +174,7 @@ def _frames(students: int) -> dict[str, Any]:
             pl.lit("student").alias("role"),
             pl.lit("false").alias("primary"),
             pl.concat_list("school").alias("schools"),
-        ),  # fmt: skip
+        ),
     )
     return {
         "orgs": orgs, "academicSessions": sessions, "courses": courses,
@@ -206,7 +205,8 @@ def prepare(data: Path, database: str | None, students: int) -> dict[str, Any]:
         version_id = conn.execute(
             sa.insert(versions).values(
                 dataset_id=dataset_id, org_id=org.id, model="passport-roster", created_at=T0,
-                committed_by="bench", source="cli", mode="full", status="Successfully in production",
+                committed_by="bench", source="cli", mode="full",
+                status="Successfully in production",
             ).returning(versions.c.id)
         ).scalar_one()  # fmt: skip
         conn.execute(
@@ -280,7 +280,7 @@ def change_one_percent(data: Path, database: str | None, info: dict[str, Any]) -
 
 
 def step(
-    data: Path, database: str | None, org: str, port: int, zipped: bool, delta: bool
+    data: Path, database: str | None, org: str, port: int, *, zipped: bool, delta: bool
 ) -> dict[str, Any]:
     """One delivery, timed, in this (fresh) process."""
     import asyncssh
@@ -303,7 +303,7 @@ def step(
             return True
 
         def validate_password(self, username: str, password: str) -> bool:
-            return password == "bench-pass"
+            return (username, password) == ("bench", "bench-pass")
 
     acceptor = loop.run(
         asyncssh.listen(
@@ -369,7 +369,14 @@ def main() -> int:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
-        result = step(args.data, args.database, args.org, args.port, args.zip, args.step == "delta")
+        result = step(
+            args.data,
+            args.database,
+            args.org,
+            args.port,
+            zipped=args.zip,
+            delta=args.step == "delta",
+        )
         print(json.dumps(result))
         return 0
     from tests.sftp.conftest import free_port
@@ -382,7 +389,8 @@ def main() -> int:
         def child(kind: str) -> None:
             command = [
                 sys.executable, __file__, "--step", kind, "--data", str(data), "--org", info["org"],
-                "--port", str(free_port()), *(["--database", args.database] if args.database else []),
+                "--port", str(free_port()),
+                *(["--database", args.database] if args.database else []),
                 *(["--zip"] if args.zip else []),
             ]  # fmt: skip
             done = subprocess.run(command, check=True, capture_output=True, text=True)
