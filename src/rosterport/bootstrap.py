@@ -12,7 +12,7 @@ from rosterport.crypto import SecretBox, load_key
 from rosterport.files import private_folder
 from rosterport.jobs.worker import Worker
 from rosterport.s3blobs import S3BlobStore
-from rosterport.services import events, uploads, webhooks
+from rosterport.services import events, sftp_export, uploads, webhooks
 from rosterport.services.hub import Hub
 from rosterport.services.propagation import propagate
 from rosterport.services.versions import PROPAGATE
@@ -59,11 +59,16 @@ def build_worker(hub: Hub, *, name: str | None = None) -> Worker:
     """A worker that runs every kind of job rosterport enqueues."""
     return Worker(
         hub.engine,
-        {PROPAGATE: partial(propagate, hub), webhooks.DELIVER: partial(webhooks.deliver, hub)},
+        {
+            PROPAGATE: partial(propagate, hub),
+            webhooks.DELIVER: partial(webhooks.deliver, hub),
+            sftp_export.EXPORT: partial(sftp_export.deliver, hub),
+        },
         clock=hub.clock,
         name=name,
         chores={
             "expiring abandoned uploads": partial(uploads.expire, hub),
             "purging events past their retention": partial(events.purge, hub),
+            "timed SFTP exports": partial(sftp_export.scheduled, hub),
         },
     )

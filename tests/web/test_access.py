@@ -9,7 +9,7 @@ import re
 import pytest
 
 from rosterport.csvio.sources import SourceFile
-from rosterport.services import accounts, api_apps, uploads, webhooks
+from rosterport.services import accounts, api_apps, sftp_export, uploads, webhooks
 from rosterport.services import integrations as ints
 from tests.conftest import DATA
 from tests.web.conftest import Site, routes_of, sign_in
@@ -32,6 +32,9 @@ def _other_org_ids(site: Site) -> dict[str, str]:
     theirs = ints.add_hosted_account(site.hub, org, login="theirs", password="their-password")
     their_app, _ = api_apps.create(site.hub, org, "theirs")
     their_hook, _ = webhooks.add(site.hub, org, their_app.client_id, "https://hooks.invalid/x")
+    their_export = sftp_export.add_export(
+        site.hub, org, host="127.0.0.1", username="x", credentials=ints.Credentials(password="x")
+    )
     return {
         "client_id": their_app.client_id,
         "endpoint_id": str(their_hook.id),
@@ -43,6 +46,7 @@ def _other_org_ids(site: Site) -> dict[str, str]:
         "name": "students.csv",
         "action": "restore",
         "integration_id": str(theirs.id),
+        "export_id": str(their_export.id),
         "step": "schools",
     }
 

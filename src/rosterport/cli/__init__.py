@@ -226,7 +226,9 @@ def _server_commands(commands: Any, data: argparse.ArgumentParser) -> None:
 
 
 def _sftp_commands(commands: Any, data: argparse.ArgumentParser) -> None:
-    sftp = commands.add_parser("sftp", help="SFTP import: hosted accounts and connection tests")
+    sftp = commands.add_parser(
+        "sftp", help="SFTP: hosted accounts, connection tests and exports to applications"
+    )
     sftp_sub = sftp.add_subparsers(dest="sftp_command", required=True, parser_class=_Parser)
     add_user = sftp_sub.add_parser(
         "add-user", parents=[data], help="an account on the hosted SFTP server"
@@ -245,6 +247,48 @@ def _sftp_commands(commands: Any, data: argparse.ArgumentParser) -> None:
     cred.add_argument("--password")
     cred.add_argument("--key", type=Path, metavar="FILE", help="private key file")
     test.add_argument("--path", default="", help="folder to list (default: the login folder)")
+    _sftp_export_commands(sftp_sub, data)
+
+
+def _sftp_export_commands(sftp_sub: Any, data: argparse.ArgumentParser) -> None:
+    export = sftp_sub.add_parser(
+        "export", help="SFTP export: deliver the roster as OneRoster 1.1 CSV to a server"
+    )
+    sub = export.add_subparsers(dest="export_command", required=True, parser_class=_Parser)
+    org = _Parser(add_help=False)
+    org.add_argument("--org", required=True, metavar="SLUG")
+    org.add_argument("--format", choices=["text", "json"], default="text")
+    add = sub.add_parser("add", parents=[data, org], help="an application's server to deliver to")
+    add.add_argument("--host", required=True)
+    add.add_argument("--port", type=int, default=22)
+    add.add_argument("--username", required=True)
+    cred = add.add_mutually_exclusive_group(required=True)
+    cred.add_argument("--password")
+    cred.add_argument("--key", type=Path, metavar="FILE", help="private key file")
+    add.add_argument("--path", default="", help="folder on the server (default: the login folder)")
+    add.add_argument("--name", default="", help="a name for people (default: user@host)")
+    add.add_argument("--delta", action="store_true", help="bulk first, then deltas")
+    add.add_argument("--zip", action="store_true", help="one oneroster.zip instead of loose files")
+    add.add_argument(
+        "--files", choices=["full", "users-orgs"], default="full", help="which files (default full)"
+    )
+    add.add_argument(
+        "--school", action="append", metavar="ID", help="only this school (repeatable)"
+    )
+    add.add_argument(
+        "--schedule",
+        default="version",
+        metavar="version|HH:MM",
+        help="after each version in production (default), or a time of day",
+    )
+    add.add_argument("--time-zone", default="UTC", help="of a time-of-day schedule (IANA name)")
+    sub.add_parser("list", parents=[data, org], help="the organization's exports")
+    for name, text in (
+        ("run", "one delivery now"),
+        ("test", "test the connection, step by step"),
+    ):
+        one = sub.add_parser(name, parents=[data, org], help=text)
+        one.add_argument("export_id", type=int, metavar="ID")
 
 
 def _deferred(module: str, name: str) -> Callable[[argparse.Namespace], int]:

@@ -2,6 +2,12 @@
 
     rosterport sftp add-user --org SLUG --username U (--password P | --public-key FILE)
     rosterport sftp test --host H [--port P] --username U (--password P | --key FILE) [--path P]
+    rosterport sftp export add --org SLUG --host H [--port P] --username U
+        (--password P | --key FILE) [--path P] [--delta] [--zip] [--files full|users-orgs]
+        [--school ID]... [--schedule version|HH:MM] [--time-zone TZ] [--format json]
+    rosterport sftp export list --org SLUG [--format json]
+    rosterport sftp export run --org SLUG ID       one delivery now (exit 1 if it failed)
+    rosterport sftp export test --org SLUG ID      Test Connection (exit 1 if a step failed)
 
 `test` exits 0 when every step passed and 1 when one failed (the steps say which and why).
 """
@@ -70,5 +76,11 @@ def test_command(args: argparse.Namespace) -> int:
 
 
 def sftp_command(args: argparse.Namespace) -> int:
-    commands = {"add-user": add_user_command, "test": test_command}
+    commands = {"add-user": add_user_command, "test": test_command, "export": export_command}
     return commands[args.sftp_command](args)
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from rosterport.cli import sftp_export  # noqa: PLC0415 - only `sftp export` needs it
+
+    return sftp_export.export_command(args)

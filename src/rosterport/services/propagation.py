@@ -207,6 +207,14 @@ def _mark_in_production(hub: Hub, conn: sa.Connection, version_ids: tuple[int, .
         )
         .values(status=v.IN_PRODUCTION)
     )
+    _export_hook(hub, conn, max(version_ids))
+
+
+def _export_hook(hub: Hub, conn: sa.Connection, version_id: int) -> None:
+    """SFTP export: queue the deliveries that run after each version in production."""
+    from rosterport.services import sftp_export  # noqa: PLC0415 - keeps propagation's imports light
+
+    sftp_export.on_in_production(hub, conn, version_id)
 
 
 def _delivered(

@@ -459,3 +459,42 @@ deliveries.append_column(sa.Column("endpoint_id", sa.Integer, nullable=True))
 deliveries.append_column(sa.Column("next_try_at", UTCDateTime, nullable=True))
 deliveries.append_column(sa.Column("last_status_code", sa.Integer, nullable=True))
 deliveries.append_column(sa.Column("payload", sa.Text, nullable=True))  # a webhook's body
+
+# -- SFTP export (issue 17): OneRoster 1.1 CSV delivered to an application's SFTP server --------
+
+sftp_exports = sa.Table(  # an application's server that receives the roster as CSV
+    "sftp_exports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("org_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("port", sa.Integer, nullable=False),
+    sa.Column("username", sa.String(100), nullable=False),
+    sa.Column("secret", sa.LargeBinary, nullable=False),  # password or key, encrypted
+    sa.Column("host_key", sa.Text, nullable=True),  # pinned server key (OpenSSH format)
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    _json_object("settings"),  # path, schools, files, delta, schedule, time zone, zipped
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_version_id", sa.Integer, nullable=True),  # last version delivered whole
+    sa.Column("last_delivered_at", UTCDateTime, nullable=True),
+    sa.Column("last_scheduled_on", sa.String(10), nullable=True),  # local day of the last timed run
+    sa.Index("ix_sftp_exports_org", "org_id"),
+)
+
+sftp_export_runs = sa.Table(  # one delivery of an export: its files, sizes and checksums
+    "sftp_export_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("export_id", sa.Integer, sa.ForeignKey("sftp_exports.id"), nullable=False),
+    sa.Column("version_id", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),  # bulk, delta
+    sa.Column("state", sa.String(20), nullable=False),  # running, done, retrying, failed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("bytes", BIGINT, nullable=False, server_default="0"),
+    _json_object("detail"),  # {"files": [{name, size, sha256, rows}], "left_out": {…}}
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Index("ix_sftp_export_runs_export", "export_id", "id"),
+)

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from rosterport.web.api import apps, events, integrations, orgs, uploads, versions, webhooks
+from rosterport.web.api import (
+    apps,
+    events,
+    integrations,
+    orgs,
+    sftp_exports,
+    uploads,
+    versions,
+    webhooks,
+)
 
 PREFIX = "/api/v1"
 
 
 def router() -> APIRouter:
     api = APIRouter(prefix=PREFIX)
-    for module in (orgs, uploads, versions, integrations, apps, events, webhooks):
+    for module in (orgs, uploads, versions, integrations, apps, events, webhooks, sftp_exports):
         api.include_router(module.router)
     return api

@@ -1,0 +1,102 @@
+"""`rosterport sftp export add|list|run|test`: SFTP export to an application's server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from typing import Any
+
+from rosterport.cli.datasets import _hub
+from rosterport.cli.sftp import _read
+from rosterport.cli.validation import EXIT_INVALID, EXIT_VALID
+from rosterport.jobs import queue
+from rosterport.jobs.worker import Worker
+from rosterport.services import sftp_export as sx
+from rosterport.services.hub import Hub
+from rosterport.services.integrations import Credentials
+from rosterport.services.organizations import Organization, get_org
+
+
+def export_command(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    org = get_org(hub, args.org)
+    commands = {"add": _add, "list": _list, "run": _run, "test": _test}
+    return commands[args.export_command](hub, org, args)
+
+
+def _show(payload: Any, args: argparse.Namespace, text: str) -> None:
+    print(json.dumps(payload, ensure_ascii=False, indent=2) if args.format == "json" else text)
+
+
+def _line(e: sx.Export) -> str:
+    s = e.settings
+    how = f"{'bulk then delta' if s.delta else 'bulk'}, {s.files}, {'zip' if s.zipped else 'loose'}"
+    when = "after each version" if s.schedule == sx.AFTER_VERSION else f"{s.schedule} {s.time_zone}"
+    last = f"version {e.last_version_id}" if e.last_version_id else "nothing yet"
+    where = f"{e.username}@{e.host}:{e.port}/{s.path}"
+    return f"{e.id}  {e.name}  {where}  {how}  {when}  delivered: {last}"
+
+
+def _add(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
+    credentials = Credentials(
+        password=args.password,
+        private_key=_read(args.key, "private key") if args.key else None,
+    )
+    settings = sx.ExportSettings(
+        path=args.path,
+        schools=tuple(args.school or ()),
+        files=args.files,
+        delta=args.delta,
+        schedule=args.schedule,
+        time_zone=args.time_zone,
+        zipped=args.zip,
+    )
+    made = sx.add_export(
+        hub,
+        org,
+        host=args.host,
+        port=args.port,
+        username=args.username,
+        credentials=credentials,
+        name=args.name,
+        settings=settings,
+    )
+    _show(made.to_json(), args, f"created SFTP export {_line(made)}")
+    return EXIT_VALID
+
+
+def _list(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
+    listed = sx.list_exports(hub, org)
+    _show([e.to_json() for e in listed], args, "\n".join(_line(e) for e in listed))
+    return EXIT_VALID
+
+
+def _run(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
+    """Queue one delivery and run it in this process (other due exports run too)."""
+    export = sx.get_export(hub, org, args.export_id)
+    job_id = sx.run_now(hub, export)
+    Worker(hub.engine, {sx.EXPORT: lambda job: sx.deliver(hub, job)}, clock=hub.clock).drain()
+    (job,) = [j for j in queue.list_jobs(hub.engine) if j["id"] == job_id]
+    latest = sx.runs(hub, export, limit=1)
+    ok = job["state"] == queue.DONE
+    if ok and latest:
+        run = latest[0]
+        text = f"delivered version {run['version']} ({run['kind']}) to {export.host}: " + ", ".join(
+            f"{f['name']} {f['size']:,} bytes" for f in run["files"]
+        )
+    elif ok:
+        text = "nothing to deliver: the organization has no roster in production yet"
+    else:
+        error = latest[0]["error"] if latest else job["last_error"]
+        text = f"delivery failed: {error}; the worker retries it with back-off"
+    _show({"ok": ok, "job": job_id, "run": latest[0] if latest else None}, args, text)
+    return EXIT_VALID if ok else EXIT_INVALID
+
+
+def _test(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
+    export = sx.get_export(hub, org, args.export_id)
+    report = asyncio.run(sx.test_connection(hub, export))
+    lines = [f"{'ok' if s.ok else 'FAILED':<7} {s.name:<16} {s.message}" for s in report.steps]
+    _show(report.to_json(), args, "\n".join(lines))
+    return EXIT_VALID if report.ok else EXIT_INVALID
