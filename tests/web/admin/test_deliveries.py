@@ -48,3 +48,24 @@ def test_a_versions_deliveries_page_shows_the_ledger_and_redelivers(site: Site) 
     )
     assert f"Version {version} is being delivered again to 1 endpoint." in again.text
     assert site.client.get("/orgs/springfield/versions/999/deliveries").status_code == 404
+
+
+def test_an_applications_page_lists_its_endpoints_and_its_deliveries(site: Site) -> None:
+    made, _ = api_apps.create(site.hub, site.home, "Canvas")
+    other, _ = api_apps.create(site.hub, site.home, "Other")
+    allowed = dataclasses.replace(site.hub, webhook_allow_private=True)
+    endpoint, _ = webhooks.add(allowed, site.home, made.client_id, "http://127.0.0.1:9/canvas")
+    version, _ = commit(site, site.home)
+    settled(site, version, 3)
+    sign_in(site.client, "admin@springfield.example")
+    listing = site.client.get("/orgs/springfield/apps/api")
+    page_link = f"/orgs/springfield/apps/api/{made.client_id}"
+    assert page_link in listing.text
+    page = site.client.get(page_link)
+    assert page.status_code == 200
+    assert "http://127.0.0.1:9/canvas" in page.text  # its endpoint
+    row = page.text.split(f'data-version="{version}"')[1].split("</tr>")[0]
+    assert "refused" in row  # this instance does not deliver to loopback
+    assert f"/orgs/springfield/versions/{version}/deliveries" in row
+    assert endpoint.url not in site.client.get(f"/orgs/springfield/apps/api/{other.client_id}").text
+    assert site.client.get("/orgs/springfield/apps/api/nope").status_code == 404

@@ -2,6 +2,8 @@
 `/ims/oneroster/v1p1`): register one (name, scopes, schools) → its client id and secret,
 shown once on the answer to that POST and never again; the list with scopes, schools,
 created and last used; revoke (the page asks first), after which its tokens stop working.
+An application's own page lists its webhook endpoints and its delivery ledger (each
+version's delivery to each endpoint; redeliver from the version's deliveries page).
 The same services as the REST API (`/api/v1/orgs/{slug}/apps`) and `rosterport apps`."""
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from rosterport.errors import RosterportError
-from rosterport.services import api_apps
+from rosterport.errors import NotFoundError, RosterportError
+from rosterport.services import api_apps, ledger, webhooks
 from rosterport.services.hub import Hub
 from rosterport.services.integration_setup import existing_schools
 from rosterport.services.organizations import Organization
@@ -115,3 +117,26 @@ async def api_apps_revoke(slug: str, client_id: str, request: Request, hub: HubD
     except RosterportError as error:
         return go_back(request, back, error=str(error))
     return go_back(request, back, message="Application revoked: its tokens no longer work.")
+
+
+@router.get("/orgs/{slug}/apps/api/{client_id}", response_class=HTMLResponse)
+def api_app_page(slug: str, client_id: str, request: Request, hub: HubDep) -> Response:
+    """One application: what it may read, its webhook endpoints, its delivery ledger."""
+    caller = signed_in(request, hub)
+    org = caller.org(hub, slug)
+    app = next((a for a in api_apps.list_apps(hub, org) if a.client_id == client_id), None)
+    if app is None:
+        raise NotFoundError(f"no API application {client_id!r} in this organization")
+    schools = dict(_schools(hub, org))
+    return render(
+        request,
+        "api_app.html",
+        caller,
+        org=org,
+        app=app,
+        endpoints=webhooks.list_endpoints(hub, org, client_id),
+        deliveries=ledger.of_app(hub, org, client_id),
+        scope_names={s: title for s, title, _ in SCOPES},
+        school_names=schools,
+        page="apps",
+    )
