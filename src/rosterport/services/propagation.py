@@ -39,9 +39,9 @@ from rosterport.jobs.queue import Job
 from rosterport.services import roster_store
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
-from rosterport.store import read_models
+from rosterport.store import ledger, read_models
 from rosterport.store.read_models import Held
-from rosterport.store.tables import datasets, deliveries, versions
+from rosterport.store.tables import datasets, versions
 
 READ_MODEL = "read-model"
 INCREMENTAL_LIMIT = 200_000  # larger changes are loaded as a new generation
@@ -220,20 +220,4 @@ def _export_hook(hub: Hub, conn: sa.Connection, version_id: int) -> None:
 def _delivered(
     hub: Hub, conn: sa.Connection, version_id: int, state: str, error: str | None
 ) -> None:
-    now = hub.clock()
-    done = conn.execute(
-        sa.update(deliveries)
-        .where(deliveries.c.version_id == version_id, deliveries.c.consumer == READ_MODEL)
-        .values(state=state, attempts=deliveries.c.attempts + 1, last_error=error, updated_at=now)
-    )
-    if done.rowcount == 0:
-        conn.execute(
-            sa.insert(deliveries).values(
-                version_id=version_id,
-                consumer=READ_MODEL,
-                state=state,
-                attempts=1,
-                last_error=error,
-                updated_at=now,
-            )
-        )
+    ledger.record(conn, version_id, READ_MODEL, state=state, now=hub.clock(), error=error)

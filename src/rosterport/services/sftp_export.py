@@ -49,6 +49,7 @@ from rosterport.services.integrations import Credentials
 from rosterport.services.organizations import Organization
 from rosterport.sftp import export as upload
 from rosterport.sftp.client import ConnectionFailed, ConnectionReport, check_connection
+from rosterport.store import ledger as ledger_store
 from rosterport.store import sftp_exports as store
 
 EXPORT = "sftp-export"  # job kind
@@ -515,10 +516,7 @@ def deliver(hub: Hub, job: Job) -> None:
     triggered = job.payload.get("version_id") is not None  # after a version, not "run now"
     if export.last_version_id == version_id and (triggered or kind == cx.DELTA):
         with hub.engine.begin() as conn:  # the receiver has this version already
-            store.record_delivery(
-                conn, version_id=version_id, consumer=export.consumer, state="done",
-                error=None, now=now,
-            )  # fmt: skip
+            ledger_store.record(conn, version_id, export.consumer, state="done", now=now)
         return
     with hub.engine.begin() as conn:
         run_id = store.start_run(
@@ -569,10 +567,7 @@ def deliver(hub: Hub, job: Job) -> None:
             },
             size=written.size,
         )
-        store.record_delivery(
-            conn, version_id=version_id, consumer=export.consumer, state="done", error=None,
-            now=done,
-        )  # fmt: skip
+        ledger_store.record(conn, version_id, export.consumer, state="done", now=done)
         values: dict[str, Any] = {
             "last_version_id": version_id,
             "last_delivered_at": done,
@@ -589,10 +584,10 @@ def _failed(
     now = hub.clock()
     with hub.engine.begin() as conn:
         store.finish_run(conn, run_id, state="failed" if last else "retrying", now=now, error=error)
-        store.record_delivery(
+        ledger_store.record(
             conn,
-            version_id=version_id,
-            consumer=export.consumer,
+            version_id,
+            export.consumer,
             state="failed" if last else "retrying",
             error=error,
             now=now,

@@ -1,7 +1,8 @@
 """The delivery ledger (`deliveries`): one row per version and consumer — the internal
 consumers (`read-model`, `roster-store`) and each webhook endpoint (`webhook:<id>`) — with its
 state, attempts, last error and HTTP status, and next try. Every query on it for the consumers
-added with the feed (the read model's own rows are written by services/propagation.py)."""
+of the ledger (services/propagation.py, the webhooks and the SFTP exports write through
+`record`)."""
 
 from __future__ import annotations
 
@@ -70,22 +71,25 @@ def record(
         )
 
 
+def _listed() -> sa.Select[Any]:
+    d = deliveries.c
+    return sa.select(
+        d.version_id,
+        d.consumer,
+        d.state,
+        d.attempts,
+        d.last_error,
+        d.last_status_code,
+        d.next_try_at,
+        d.endpoint_id,
+        d.updated_at,
+    )
+
+
 def rows_of(conn: sa.Connection, version_id: int) -> list[LedgerRow]:
     d = deliveries.c
     rows = conn.execute(
-        sa.select(
-            d.version_id,
-            d.consumer,
-            d.state,
-            d.attempts,
-            d.last_error,
-            d.last_status_code,
-            d.next_try_at,
-            d.endpoint_id,
-            d.updated_at,
-        )
-        .where(d.version_id == version_id)
-        .order_by(d.endpoint_id.is_not(None), d.consumer)
+        _listed().where(d.version_id == version_id).order_by(d.endpoint_id.is_not(None), d.consumer)
     ).all()
     return [LedgerRow(*r) for r in rows]
 
@@ -96,17 +100,7 @@ def of_endpoints(conn: sa.Connection, endpoint_ids: list[int], *, limit: int) ->
         return []
     d = deliveries.c
     rows = conn.execute(
-        sa.select(
-            d.version_id,
-            d.consumer,
-            d.state,
-            d.attempts,
-            d.last_error,
-            d.last_status_code,
-            d.next_try_at,
-            d.endpoint_id,
-            d.updated_at,
-        )
+        _listed()
         .where(d.endpoint_id.in_(endpoint_ids))
         .order_by(d.version_id.desc(), d.endpoint_id)
         .limit(limit)

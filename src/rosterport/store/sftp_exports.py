@@ -266,34 +266,6 @@ def runs(conn: sa.Connection, export_id: int, *, limit: int = 20) -> list[sa.Row
     )
 
 
-def record_delivery(
-    conn: sa.Connection,
-    *,
-    version_id: int,
-    consumer: str,
-    state: str,
-    error: str | None,
-    now: datetime,
-) -> None:
-    """The export's row of the delivery ledger for the version: one more attempt."""
-    done = conn.execute(
-        sa.update(deliveries)
-        .where(deliveries.c.version_id == version_id, deliveries.c.consumer == consumer)
-        .values(state=state, attempts=deliveries.c.attempts + 1, last_error=error, updated_at=now)
-    )
-    if done.rowcount == 0:
-        conn.execute(
-            sa.insert(deliveries).values(
-                version_id=version_id,
-                consumer=consumer,
-                state=state,
-                attempts=1,
-                last_error=error,
-                updated_at=now,
-            )
-        )
-
-
 def delivery(conn: sa.Connection, version_id: int, consumer: str) -> sa.Row[Any] | None:
     return conn.execute(
         sa.select(deliveries).where(
