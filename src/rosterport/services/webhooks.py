@@ -48,6 +48,7 @@ from rosterport.services.organizations import Organization
 from rosterport.store import apps as app_store
 from rosterport.store import ledger
 from rosterport.store import webhooks as store
+from rosterport.store.engine import immediate
 from rosterport.store.webhooks import EndpointRow
 
 DELIVER: Final = "webhook-delivery"  # job kind
@@ -152,7 +153,7 @@ def add(
     check_url(url, allow_private=hub.webhook_allow_private)
     chosen = parse_types(types)
     secret = new_secret()
-    with hub.engine.begin() as conn:
+    with immediate(hub.engine).begin() as conn:
         app = _app(conn, org, client_id)
         made = store.insert(
             conn,
@@ -184,7 +185,7 @@ def _endpoint(
 
 def remove(hub: Hub, org: Organization, client_id: str, endpoint_id: int) -> None:
     """Remove an endpoint: nothing more is delivered to it (its ledger rows stay)."""
-    with hub.engine.begin() as conn:
+    with immediate(hub.engine).begin() as conn:
         _endpoint(conn, org, client_id, endpoint_id)
         store.update(conn, endpoint_id, removed_at=hub.clock())
 
@@ -193,7 +194,7 @@ def rotate(hub: Hub, org: Organization, client_id: str, endpoint_id: int) -> tup
     """A new secret (shown only now); the current one keeps signing for 24 hours."""
     secret = new_secret()
     now = hub.clock()
-    with hub.engine.begin() as conn:
+    with immediate(hub.engine).begin() as conn:
         row = _endpoint(conn, org, client_id, endpoint_id)
         store.update(
             conn,
@@ -209,7 +210,7 @@ def rotate(hub: Hub, org: Organization, client_id: str, endpoint_id: int) -> tup
 
 def enable(hub: Hub, org: Organization, client_id: str, endpoint_id: int) -> None:
     """Enable an endpoint disabled by a 410 again."""
-    with hub.engine.begin() as conn:
+    with immediate(hub.engine).begin() as conn:
         _endpoint(conn, org, client_id, endpoint_id)
         store.update(conn, endpoint_id, disabled_at=None, disabled_reason=None)
 
@@ -421,7 +422,7 @@ def deliver(hub: Hub, job: Job) -> None:
     with hub.engine.connect() as conn:
         row = store.by_id(conn, endpoint_id)
     if row is None or row.removed_at is not None or row.disabled_at is not None:
-        with hub.engine.begin() as conn:
+        with immediate(hub.engine).begin() as conn:
             why = "the endpoint was removed" if row is None or row.removed_at else "disabled"
             ledger.record(
                 conn, version_id, name, state=SKIPPED, now=hub.clock(), attempted=False, error=why
@@ -429,7 +430,7 @@ def deliver(hub: Hub, job: Job) -> None:
         return
     outcome = _post(hub, row, version_id, body)
     now = hub.clock()
-    with hub.engine.begin() as conn:
+    with immediate(hub.engine).begin() as conn:
         state = outcome.state
         next_try = None
         if state == RETRYING:
@@ -468,7 +469,7 @@ def redeliver(hub: Hub, version_id: int, endpoint_ids: Sequence[int] | None = No
     is enabled again."""
     now = hub.clock()
     done = []
-    with hub.engine.begin() as conn:
+    with immediate(hub.engine).begin() as conn:
         for row in ledger.rows_of(conn, version_id):
             if row.endpoint_id is None or row.state not in REDELIVERABLE:
                 continue

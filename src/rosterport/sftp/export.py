@@ -24,13 +24,14 @@ from pathlib import Path
 import asyncssh
 
 from rosterport.domain.roster.csv_export import ALL_FILES, MANIFEST, write_order
+from rosterport.errors import RosterportError
 from rosterport.services.integrations import Credentials
 from rosterport.sftp.client import ConnectionFailed, ConnectionReport, open_connection
 
 ZIP_NAME = "oneroster.zip"
 
 
-class UploadFailed(Exception):
+class UploadFailed(RosterportError):
     """The upload stopped; the message says where, in plain words."""
 
 

@@ -36,6 +36,7 @@ from rosterport.domain.roster.objects import (
     Field,
 )
 from rosterport.domain.schemas.oneroster import ONEROSTER_11
+from rosterport.errors import InputError
 
 BULK: Final = "bulk"
 DELTA: Final = "delta"
@@ -257,7 +258,7 @@ def rows(
     (`classes_left_out`: the classes left out so far); a `sex` outside male/female (Passport's
     nonbinary, which the API writes `other`, the 1.2 token) is written empty."""
     if kind not in (BULK, DELTA):
-        raise ValueError(f"export kind {kind!r}: bulk or delta")
+        raise InputError(f"export kind {kind!r}: bulk or delta")
     if kind == BULK:
         objects = objects.filter(pl.col("status") != TOBEDELETED)
     fields = {
