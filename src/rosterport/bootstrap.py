@@ -10,7 +10,7 @@ from rosterport.config import Settings
 from rosterport.crypto import SecretBox, load_key
 from rosterport.files import private_folder
 from rosterport.jobs.worker import Worker
-from rosterport.services import uploads
+from rosterport.services import directory, uploads
 from rosterport.services.hub import Hub
 from rosterport.services.propagation import propagate
 from rosterport.services.versions import PROPAGATE
@@ -34,6 +34,7 @@ def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock | None =
         clock or system_clock,
         session_hours=settings.session_hours,
         tombstone_days=settings.tombstone_days,
+        account_grace_days=settings.account_grace_days,
     )
 
 
@@ -41,8 +42,14 @@ def build_worker(hub: Hub, *, name: str | None = None) -> Worker:
     """A worker that runs every kind of job rosterport enqueues."""
     return Worker(
         hub.engine,
-        {PROPAGATE: partial(propagate, hub)},
+        {
+            PROPAGATE: partial(propagate, hub),
+            directory.HASH_PASSWORDS: partial(directory.hash_passwords, hub),
+        },
         clock=hub.clock,
         name=name,
-        chores={"expiring abandoned uploads": partial(uploads.expire, hub)},
+        chores={
+            "expiring abandoned uploads": partial(uploads.expire, hub),
+            "deleting accounts absent past the grace period": partial(directory.expire, hub),
+        },
     )

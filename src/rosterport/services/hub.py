@@ -27,4 +27,5 @@ class Hub:
     clock: Clock
     session_hours: int = 24
     tombstone_days: int = 30  # removed roster objects stay this long as tombstones
+    account_grace_days: int = 30  # absent accounts stay suspended this long, then deleted
     roster_mapping: RosterMapping | None = None  # None: the domain's mapping, when present
