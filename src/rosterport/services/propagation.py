@@ -38,7 +38,7 @@ from rosterport.domain.changes import diff, state_key
 from rosterport.domain.schemas import DataModel, FileSchema, get_model
 from rosterport.errors import JobDeferred
 from rosterport.jobs.queue import Job
-from rosterport.services import directory, roster_store
+from rosterport.services import directory, roster_store, vault
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.store import read_models
@@ -154,6 +154,7 @@ def _bring_up_to_date(hub: Hub, dataset_id: int, version_id: int, job: Job) -> N
         target_row.org_id, dataset_id, model, int(current), str(target_row.snapshot), plan
     )
     directory.propagate(hub, plan, done)  # accounts first: in production means they are there
+    vault.propagate(hub, target_row.org_id, model, int(current), done)  # passport-sso only
     if (
         holds.version_id is None
         or (plan is not None and not roster_store.is_loaded(hub, dataset_id, holds.generation))

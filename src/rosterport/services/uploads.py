@@ -47,6 +47,7 @@ from rosterport.domain.validator import validate
 from rosterport.errors import InputError, NotFoundError, ProductionChangedError, StateError
 from rosterport.reports import issue_file
 from rosterport.reports.csv_report import csv_chunks
+from rosterport.services import directory, vault
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
@@ -227,7 +228,7 @@ def run_validation(
     notes: list[str] = []
     if prepare is not None:  # an integration's mappings
         tables, notes = prepare(model, tables)
-    production = Production(keys=v.LazyStates(hub, model, base))
+    production = _production(hub, org, model, base)
     validation = validate(model, tables, policy, production, consume=True)
     del tables
     report = validation.report
@@ -511,6 +512,19 @@ def _write_frame(hub: Hub, key: str, frame: pl.DataFrame) -> None:
         frame.write_parquet(path)
 
     hub.blobs.put_with(key, write)
+
+
+def _production(hub: Hub, org: Organization, model: DataModel, base: str | None) -> Production:
+    """What the validation checks against: committed keys and, for SSO credentials, the
+    organization's accounts directory and password-vault applications."""
+    keys = v.LazyStates(hub, model, base)
+    if model.name != vault.MODEL:
+        return Production(keys=keys)
+    return Production(
+        keys=keys,
+        accounts=directory.lookup_frame(hub, org.id),
+        applications=vault.application_ids(hub, org.id),
+    )
 
 
 def _report_json(report: Report) -> bytes:

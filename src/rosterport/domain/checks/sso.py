@@ -48,7 +48,7 @@ class SsoRules(ModelRules):
         if production is not None and production.applications is not None:
             issues.append(_unknown_applications(file, identified, production.applications))
         if production is not None and production.accounts is not None:
-            resolved, unresolved = _resolve_accounts(file, identified, production.accounts)
+            resolved, unresolved = resolve_accounts(file, identified, production.accounts)
             issues.append(unresolved)
         else:  # offline: the account is identified by what the row says
             resolved = identified.with_columns(
@@ -105,7 +105,7 @@ def _unknown_applications(
     )
 
 
-def _resolve_accounts(
+def resolve_accounts(
     file: str, frame: pl.DataFrame, accounts: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Match each row to exactly one account; returns (rows with ACCOUNT, issues)."""
