@@ -9,7 +9,7 @@ import re
 import pytest
 
 from rosterport.csvio.sources import SourceFile
-from rosterport.services import accounts, api_apps, uploads
+from rosterport.services import accounts, api_apps, uploads, vault
 from rosterport.services import integrations as ints
 from tests.conftest import DATA
 from tests.web.conftest import Site, routes_of, sign_in
@@ -31,6 +31,7 @@ def _other_org_ids(site: Site) -> dict[str, str]:
     pending = uploads.start(site.hub, org, "passport-roster")
     theirs = ints.add_hosted_account(site.hub, org, login="theirs", password="their-password")
     their_app, _ = api_apps.create(site.hub, org, "theirs")
+    vault.create_app(site.hub, org, "moodle", "Moodle")
     return {
         "client_id": their_app.client_id,
         "slug": org.slug,
@@ -42,6 +43,8 @@ def _other_org_ids(site: Site) -> dict[str, str]:
         "action": "restore",
         "integration_id": str(theirs.id),
         "step": "schools",
+        "account": "738733110",
+        "app": "moodle",
     }
 
 
@@ -58,6 +61,8 @@ BODY = {
     "name": "n",
     "server": "hosted",
     "username": "someone",
+    "password": "their-secret",
+    "id": "moodle",
     "host": "127.0.0.1",
     "fingerprint": "SHA256:x",
     "mapping": {},

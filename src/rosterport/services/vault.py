@@ -228,9 +228,6 @@ def _fill(hub: Hub, org_id: int, model: DataModel, version_id: int) -> None:
         apps = {a.key: a.id for a in store.apps_of(conn, org_id)}
         lookup = accounts_store.lookup_frame(conn, org_id)
     rows = frame.with_row_index(ROW).filter(pl.col("Application_id").is_in(sorted(apps)))
-    for column in ("School_id", "User_id", "Username"):
-        if column not in rows.columns:
-            rows = rows.with_columns(pl.lit(None, pl.String).alias(column))
     resolved, _ = resolve_accounts(FILE, rows, lookup)
     resolved = resolved.sort(ROW).unique([ACCOUNT, "Application_id"], keep="first")
     wanted = {

@@ -108,7 +108,13 @@ def _unknown_applications(
 def resolve_accounts(
     file: str, frame: pl.DataFrame, accounts: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Match each row to exactly one account; returns (rows with ACCOUNT, issues)."""
+    """Match each row to exactly one account; returns (rows with ACCOUNT, issues). Optional
+    columns the file leaves out (School_id, User_id or Username) are empty."""
+    frame = frame.with_columns(
+        pl.lit(None, pl.String).alias(c)
+        for c in ("School_id", "User_id", "Username")
+        if c not in frame.columns
+    )
     by_id = frame.filter(pl.col("User_id").is_not_null())
     by_name = frame.filter(pl.col("User_id").is_null())
     matches = pl.concat(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from rosterport.web.api import apps, integrations, orgs, uploads, versions
+from rosterport.web.api import apps, directory, integrations, orgs, uploads, versions
 
 PREFIX = "/api/v1"
 
 
 def router() -> APIRouter:
     api = APIRouter(prefix=PREFIX)
-    for module in (orgs, uploads, versions, integrations, apps):
+    for module in (orgs, uploads, versions, integrations, apps, directory):
         api.include_router(module.router)
     return api
