@@ -441,7 +441,13 @@ def _write_staged_file(
         deletes = staged.filter(pl.col("status") == "tobedeleted")
         staged = staged.filter(pl.col("status") != "tobedeleted")
     ids = object_key(schema)
-    kept_keys = filtered.select(ids) if filtered is not None and filtered.height else None
+    kept_keys = (
+        filtered.select(  # a key column the file left out (optional, e.g. School_id): empty
+            pl.col(c) if c in filtered.columns else pl.lit(None, pl.String).alias(c) for c in ids
+        )
+        if filtered is not None and filtered.height
+        else None
+    )
     if how in {"full", "bulk"} and kept_keys is None:
         after = next_state(schema, empty_state(schema), staged, how)
         hub.snapshots.write_file(prefix, schema, after)

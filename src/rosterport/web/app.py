@@ -22,7 +22,7 @@ from rosterport.crypto import load_key
 from rosterport.errors import RosterportError
 from rosterport.services.hub import Hub
 from rosterport.web import ops
-from rosterport.web.admin import apps, pages, views
+from rosterport.web.admin import apps, pages, users, views
 from rosterport.web.api.routes import PREFIX, router
 from rosterport.web.api.uploads import sweep_incoming
 from rosterport.web.errors import HttpProblem, classify, envelope
@@ -97,6 +97,7 @@ def create_app(
     app.include_router(oauth.router())
     app.include_router(views.router)
     app.include_router(apps.router)
+    app.include_router(users.router)
     app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _install_errors(app)
