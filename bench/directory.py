@@ -23,8 +23,14 @@ import polars as pl
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from rosterport.domain import directory as rules  # noqa: E402 - after the path is set
+import sqlalchemy as sa  # noqa: E402 - after the path is set
+
+from rosterport.blobs import LocalBlobStore  # noqa: E402
+from rosterport.crypto import SecretBox  # noqa: E402
+from rosterport.domain import directory as rules  # noqa: E402
+from rosterport.services.hub import Hub  # noqa: E402
 from rosterport.services.organizations import create_org  # noqa: E402
+from rosterport.snapshots import SnapshotStore  # noqa: E402
 from rosterport.store import directory as store  # noqa: E402
 from rosterport.store.engine import create_engine, upgrade  # noqa: E402
 
@@ -50,7 +56,7 @@ def people(n: int, renamed: int = 0) -> pl.DataFrame:
     return frame.with_columns(rules.digest(frame).alias("digest"))
 
 
-def step(engine, org_id: int, incoming: pl.DataFrame, now: datetime) -> float:  # noqa: ANN001
+def step(engine: sa.Engine, org_id: int, incoming: pl.DataFrame, now: datetime) -> float:
     started = time.perf_counter()
     with engine.connect() as conn:
         existing = store.existing(conn, org_id)
@@ -71,15 +77,10 @@ def main() -> int:
         url = args.database or f"sqlite:///{tmp}/bench.db"
         engine = create_engine(url)
         upgrade(engine)
-        from rosterport.blobs import LocalBlobStore  # noqa: PLC0415 - bench only
-        from rosterport.crypto import SecretBox  # noqa: PLC0415
-        from rosterport.services.hub import Hub  # noqa: PLC0415
-        from rosterport.snapshots import SnapshotStore  # noqa: PLC0415
-
         now = datetime(2026, 1, 1, tzinfo=UTC)
         blobs = LocalBlobStore(Path(tmp) / "blobs")
         hub = Hub(engine, blobs, SnapshotStore(blobs, SecretBox(b"k" * 32)), lambda: now)
-        org = create_org(hub, f"bench-{int(time.time())}", "Bench")  # noqa: DTZ005 - a name
+        org = create_org(hub, f"bench-{int(time.time())}", "Bench")
         n = args.accounts
         first = step(engine, org.id, people(n), now)
         change = people(n, renamed=n // 100).slice(0, n - n // 1000)

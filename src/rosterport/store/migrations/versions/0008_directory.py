@@ -44,9 +44,6 @@ def upgrade() -> None:
         sa.Column("absent_since", TIMESTAMP, nullable=True),
         sa.UniqueConstraint("org_id", "sourced_id", name="ux_directory_accounts_person"),
     )
-    op.create_index("ix_directory_accounts_sis", "directory_accounts", ["org_id", "sis_id"])
-    op.create_index("ix_directory_accounts_username", "directory_accounts", ["org_id", "username"])
-    op.create_index("ix_directory_accounts_state", "directory_accounts", ["org_id", "state"])
     op.create_table(
         "directory_heads",
         sa.Column("org_id", sa.Integer, primary_key=True, autoincrement=False),
