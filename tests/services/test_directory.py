@@ -147,3 +147,17 @@ def test_a_change_rewrites_only_the_changed_account(
         hub, Selection(org.id, role="teacher", state="active"), offset=0, limit=10
     )
     assert total == len([s for s in states(hub) if s.startswith("teacher-")])
+
+
+def test_a_version_after_the_grace_period_deletes_the_absent_account(
+    hub: Hub, org: Organization, clock: Clock
+) -> None:
+    run(hub, commit(hub, org, district()))
+    clock.now += timedelta(hours=1)
+    run(hub, commit(hub, org, without(district(), b"738733110")))
+    clock.now += timedelta(days=31)
+    files = without(district(), b"738733110")
+    files["students.csv"] = files["students.csv"].replace(b"Greenholt", b"Changed")
+    run(hub, commit(hub, org, files))
+    assert states(hub)["738733110"][1] == "deleted"
+    assert states(hub)["913113920"][1] == "active"

@@ -70,8 +70,20 @@ def existing(conn: sa.Connection, org_id: int) -> pl.DataFrame:
     }
     if conn.dialect.name == "postgresql":  # COPY out and a CSV parse: far fewer objects
         return _copy_out(conn, query, schema)
-    rows = conn.execute(query).all()
-    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+    # SQLite: the driver's rows as they are (SQLAlchemy's Row objects cost ~1 µs each)
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    cursor = driver_connection(conn).cursor()
+    try:
+        rows = cursor.execute(str(compiled)).fetchall()
+    finally:
+        cursor.close()
+    text = {**schema, "absent_since": pl.String()}
+    frame = pl.DataFrame(rows, schema=text, orient="row")
+    return frame.with_columns(
+        pl.col("absent_since")
+        .str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_zone="UTC")
+        .dt.cast_time_unit("us")
+    )
 
 
 def _copy_out(
