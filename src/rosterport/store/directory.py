@@ -179,6 +179,7 @@ def _update_by_copy(conn: sa.Connection, frame: pl.DataFrame, now: datetime) -> 
     cells = [copy_text(pl.col(c).cast(pl.String)).fill_null("\\N") for c in columns]
     lines = frame.select(pl.concat_str(cells, separator="\t").add("\n").alias("l"))
     copy_lines(conn, "directory_changes", ", ".join(columns), lines.get_column("l"))
+    conn.execute(sa.text("ANALYZE directory_changes"))  # else a scan of every account
     assignments = ", ".join(f"{c} = c.{c}" for c in (*FIELDS, "digest"))
     conn.execute(
         sa.text(
