@@ -56,3 +56,20 @@ def test_vault_apps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         main(["vault", "remove", "--org", "lincoln", "--id", "moodle", "--data-dir", folder]) == 0
     )
+
+
+def test_offline_validate_says_the_sso_look_ups_need_an_organization(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "app_credentials.csv"
+    data.write_text(
+        "User_id,Username,Application_id,Application_username,Application_password\n"
+        "404,,moodle,ghost,Secret-Pw-1\n"
+    )
+    main(["validate", "--model", "passport-sso", str(data)])
+    out = capsys.readouterr().out
+    assert (
+        "note: not checked here: accounts (User_id, Username) and activated applications "
+        "(Application_id) need the organization's production data; they are checked on upload"
+    ) in out
+    assert "Secret-Pw-1" not in out

@@ -41,6 +41,7 @@ class SsoRules(ModelRules):
 
     def record_checks(self, check: FileCheck) -> pl.DataFrame:
         file, normalized, production = check.schema.name, check.normalized, check.production
+        normalized = _with_optional(normalized)
         issues = [_identity_missing(file, check.values)]
         identified = normalized.filter(
             pl.col("User_id").is_not_null() | pl.col("Username").is_not_null()
@@ -62,6 +63,15 @@ class SsoRules(ModelRules):
             )
         issues.append(_duplicates(file, resolved))
         return issueframe.concat(issues)
+
+
+def _with_optional(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with the optional look-up columns a file may leave out, empty."""
+    return frame.with_columns(
+        pl.lit(None, pl.String).alias(c)
+        for c in ("School_id", "User_id", "Username")
+        if c not in frame.columns
+    )
 
 
 def _identity_missing(file: str, values: pl.DataFrame) -> pl.DataFrame:
@@ -110,11 +120,7 @@ def resolve_accounts(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Match each row to exactly one account; returns (rows with ACCOUNT, issues). Optional
     columns the file leaves out (School_id, User_id or Username) are empty."""
-    frame = frame.with_columns(
-        pl.lit(None, pl.String).alias(c)
-        for c in ("School_id", "User_id", "Username")
-        if c not in frame.columns
-    )
+    frame = _with_optional(frame)
     by_id = frame.filter(pl.col("User_id").is_not_null())
     by_name = frame.filter(pl.col("User_id").is_null())
     matches = pl.concat(
