@@ -385,7 +385,7 @@ def page(conn: sa.Connection, s: Selection, *, offset: int, limit: int) -> list[
 def one(conn: sa.Connection, org_id: int, key: str) -> Account | None:
     """An account by account id (digits) or sourcedId."""
     where = accounts.c.sourced_id == key
-    if key.isdigit():
+    if key.isdigit() and len(key) <= 9:  # an account id (fits the integer column)
         where = sa.or_(where, accounts.c.id == int(key))
     row = conn.execute(
         sa.select(*_COLUMNS)
