@@ -60,10 +60,14 @@ class Outcome:
     passwords: int = 0  # initial passwords that await their hash
 
 
+def _needed(hub: Hub, p: Plan, prefix: str | None) -> dict[str, pl.DataFrame]:
+    states: Mapping[str, pl.DataFrame] = v.LazyStates(hub, p.model, prefix)
+    return {f: states[f] for f in SOURCE_FILES[p.model.name] if f in states}
+
+
 def _people(hub: Hub, p: Plan, prefix: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(accounts_of, person_sources) of the roster source's state at snapshot `prefix`."""
-    states: Mapping[str, pl.DataFrame] = v.LazyStates(hub, p.model, prefix)
-    needed = {f: states[f] for f in SOURCE_FILES[p.model.name] if f in states}
+    needed = _needed(hub, p, prefix)
     sources = rules.person_sources(p.model.name, needed)
     if prefix is None:
         empty = rules.accounts_of(
@@ -118,7 +122,11 @@ def _propagate(hub: Hub, p: Plan, version_ids: Sequence[int]) -> Outcome:
             _delivered(hub, conn, version_ids)
         return Outcome()
     incoming, sources = _people(hub, p, v.snapshot_of(hub, p.version_id))
-    before = _people(hub, p, v.snapshot_of(hub, held))[1] if held is not None else sources.clear()
+    before = (  # the held version's passwords only: no mapping
+        rules.person_sources(p.model.name, _needed(hub, p, v.snapshot_of(hub, held)))
+        if held is not None
+        else sources.clear()
+    )
     passwords = rules.password_changes(before, sources)
     with hub.engine.connect() as conn:
         existing = store.existing(conn, p.org_id)
