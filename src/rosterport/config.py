@@ -127,6 +127,16 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(
         default=15.0, description="seconds a webhook receiver has to answer an attempt"
     )
+    account_grace_days: int = Field(
+        default=30,
+        description="days an account absent from the roster source stays suspended before "
+        "it is deleted (reappearing within them reactivates it)",
+    )
+    vault_reads_per_minute: int = Field(
+        default=60,
+        description="credential reads per minute allowed to each launch connector (API "
+        "application) from the password vault; 0: no limit",
+    )
     api_rate_per_minute: int = Field(
         default=0,
         description="OneRoster API requests allowed per application per minute (then 429 with "

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from rosterport.csvio.sources import SourceFile
-from rosterport.services import accounts, api_apps, sftp_export, uploads, webhooks
+from rosterport.services import accounts, api_apps, sftp_export, uploads, vault, webhooks
 from rosterport.services import integrations as ints
 from tests.conftest import DATA
 from tests.web.conftest import Site, routes_of, sign_in
@@ -35,6 +35,7 @@ def _other_org_ids(site: Site) -> dict[str, str]:
     their_export = sftp_export.add_export(
         site.hub, org, host="127.0.0.1", username="x", credentials=ints.Credentials(password="x")
     )
+    vault.create_app(site.hub, org, "moodle", "Moodle")
     return {
         "client_id": their_app.client_id,
         "endpoint_id": str(their_hook.id),
@@ -48,6 +49,8 @@ def _other_org_ids(site: Site) -> dict[str, str]:
         "integration_id": str(theirs.id),
         "export_id": str(their_export.id),
         "step": "schools",
+        "account": "738733110",
+        "app": "moodle",
     }
 
 
@@ -64,6 +67,8 @@ BODY = {
     "name": "n",
     "server": "hosted",
     "username": "someone",
+    "password": "their-secret",
+    "id": "moodle",
     "host": "127.0.0.1",
     "fingerprint": "SHA256:x",
     "mapping": {},

@@ -65,7 +65,36 @@ def build_parser() -> argparse.ArgumentParser:
     _server_commands(commands, data)
     _sftp_commands(commands, data)
     _apps_commands(commands, data, org, fmt)
+    _directory_commands(commands, data, org, fmt)
     return parser
+
+
+def _directory_commands(
+    commands: Any,
+    data: argparse.ArgumentParser,
+    org: argparse.ArgumentParser,
+    fmt: argparse.ArgumentParser,
+) -> None:
+    accounts = commands.add_parser("accounts", help="the accounts directory of an organization")
+    sub = accounts.add_subparsers(dest="accounts_command", required=True, parser_class=_Parser)
+    listing = sub.add_parser(
+        "list", parents=[data, org, fmt], help="accounts (json: one object a line)"
+    )
+    listing.add_argument("--state", choices=["active", "suspended", "deleted"])
+    listing.add_argument("--role", choices=["student", "teacher", "administrator", "aide"])
+    listing.add_argument("--school", metavar="ID", help="a school's sourcedId or SIS id")
+    listing.add_argument("--search", metavar="TEXT", help="part of a name, an id or an e-mail")
+    vault = commands.add_parser("vault", help="password-vault applications of an organization")
+    vsub = vault.add_subparsers(dest="vault_command", required=True, parser_class=_Parser)
+    add = vsub.add_parser("add", parents=[data, org], help="add a password-vault application")
+    add.add_argument("--id", required=True, help="the Application_id app_credentials.csv uses")
+    add.add_argument("--name", required=True)
+    add.add_argument("--launch-url", default=None)
+    vsub.add_parser("list", parents=[data, org, fmt], help="the organization's vault apps")
+    remove = vsub.add_parser(
+        "remove", parents=[data, org], help="remove an app and its credentials"
+    )
+    remove.add_argument("--id", required=True)
 
 
 def _apps_commands(
@@ -339,6 +368,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "admin": _deferred("web", "admin"),
     "sftp": _deferred("sftp", "sftp"),
     "apps": _deferred("apps", "apps"),
+    "accounts": _deferred("directory", "accounts"),
+    "vault": _deferred("directory", "vault"),
 }
 
 

@@ -28,6 +28,7 @@ CORE = SCOPE_BASE + "roster-core.readonly"  # everything but demographics
 FULL = SCOPE_BASE + "roster.readonly"  # everything
 DEMOGRAPHICS = SCOPE_BASE + "roster-demographics.readonly"  # demographics
 SCOPES = (CORE, FULL, DEMOGRAPHICS)
+VAULT_READ = "vault.read"  # password-vault reads: every vault app, or `vault.read:<app id>`
 TOKEN_SECONDS = 3600
 
 
@@ -55,9 +56,15 @@ def parse_scopes(given: Sequence[str]) -> tuple[str, ...]:
     """Scopes by full URL or by short name (`roster-core.readonly`); default: core."""
     out = []
     for name in given or (CORE,):
+        if name == VAULT_READ or name.startswith(VAULT_READ + ":"):  # services/vault.py
+            out.append(name)
+            continue
         full = name if name.startswith("https://") else SCOPE_BASE + name
         if full not in SCOPES:
-            raise InputError(f"unknown scope {name!r}; scopes are {', '.join(SCOPES)}")
+            raise InputError(
+                f"unknown scope {name!r}; scopes are {', '.join(SCOPES)}, "
+                f"{VAULT_READ} and {VAULT_READ}:<application id>"
+            )
         out.append(full)
     return tuple(dict.fromkeys(out))
 

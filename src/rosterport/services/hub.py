@@ -27,6 +27,7 @@ class Hub:
     clock: Clock
     session_hours: int = 24
     tombstone_days: int = 30  # removed roster objects stay this long as tombstones
+    account_grace_days: int = 30  # absent accounts stay suspended this long, then deleted
     roster_mapping: RosterMapping | None = None  # None: the domain's mapping, when present
     event_retention_days: int = 30  # change events stay in the feed this long
     webhook_allow_private: bool = False  # deliver webhooks to loopback/private addresses

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from rosterport.domain.schemas import get_model
 from rosterport.errors import JobDeferred
 from rosterport.jobs.queue import Job
-from rosterport.services import roster_store
+from rosterport.services import directory, roster_store, vault
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.store import ledger, read_models
@@ -113,14 +113,13 @@ def _bring_up_to_date(hub: Hub, dataset_id: int, version_id: int, job: Job) -> N
         with hub.engine.begin() as conn:
             _mark_in_production(hub, conn, done)
         return
+    model = get_model(target_row.model)
     plan = roster_store.plan(
-        hub,
-        org_id=target_row.org_id,
-        dataset_id=dataset_id,
-        model=get_model(target_row.model),
-        version_id=current,
+        hub, org_id=target_row.org_id, dataset_id=dataset_id, model=model, version_id=current
     )
     target = _Target(target_row.org_id, dataset_id, int(current))
+    directory.propagate(hub, plan, done)  # accounts first: in production means they are there
+    vault.propagate(hub, target_row.org_id, model, int(current), done)  # passport-sso only
     if plan is None:  # no read model of its own: hold the version, nothing to write
         with hub.engine.begin() as conn:
             _move(hub, conn, target, job, was=holds, now_holds=Held(current, holds.generation))

@@ -53,6 +53,7 @@ from rosterport.errors import (
 )
 from rosterport.reports import issue_file
 from rosterport.reports.csv_report import csv_chunks
+from rosterport.services import directory, vault
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
@@ -237,7 +238,7 @@ def run_validation(
     notes: list[str] = []
     if prepare is not None:  # an integration's mappings
         tables, notes = prepare(model, tables)
-    production = Production(keys=v.LazyStates(hub, model, base))
+    production = _production(hub, org, model, base)
     validation = validate(model, tables, policy, production, consume=True)
     del tables
     report = validation.report
@@ -528,6 +529,19 @@ def _write_frame(hub: Hub, key: str, frame: pl.DataFrame) -> None:
         frame.write_parquet(path)
 
     hub.blobs.put_with(key, write)
+
+
+def _production(hub: Hub, org: Organization, model: DataModel, base: str | None) -> Production:
+    """What the validation checks against: committed keys and, for SSO credentials, the
+    organization's accounts directory and password-vault applications."""
+    keys = v.LazyStates(hub, model, base)
+    if model.name != vault.MODEL:
+        return Production(keys=keys)
+    return Production(
+        keys=keys,
+        accounts=directory.lookup_frame(hub, org.id),
+        applications=vault.application_ids(hub, org.id),
+    )
 
 
 def _report_json(report: Report) -> bytes:

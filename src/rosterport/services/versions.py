@@ -400,7 +400,11 @@ def write_staged(
     # every file are freed before any production state is read (at 1M filtered students and
     # their 8M enrollments: about 600 MB)
     kept_keys = {
-        name: frame.select(object_key(model.file(name)))
+        name: frame.select(
+            # a key column the file left out (optional, e.g. School_id) counts as empty
+            pl.col(c) if c in frame.columns else pl.lit(None, pl.String).alias(c)
+            for c in object_key(model.file(name))
+        )
         for name, frame in validation.filtered.items()
         if frame.height
     }

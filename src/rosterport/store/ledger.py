@@ -119,3 +119,13 @@ def payload_of(conn: sa.Connection, version_id: int, consumer: str) -> str | Non
         sa.select(d.payload).where(d.version_id == version_id, d.consumer == consumer)
     ).scalar()
     return None if found is None else str(found)
+
+
+def of_version(conn: sa.Connection, version_id: int) -> dict[str, str]:
+    """consumer → state of the version's deliveries."""
+    rows = conn.execute(
+        sa.select(deliveries.c.consumer, deliveries.c.state).where(
+            deliveries.c.version_id == version_id
+        )
+    ).all()
+    return {r.consumer: r.state for r in rows}

@@ -498,3 +498,79 @@ sftp_export_runs = sa.Table(  # one delivery of an export: its files, sizes and 
     sa.Column("finished_at", UTCDateTime, nullable=True),
     sa.Index("ix_sftp_export_runs_export", "export_id", "id"),
 )
+
+# -- the accounts directory and the password vault (issue 16, migration 0008) ------------------
+
+directory_accounts = sa.Table(  # one account per person of the organization's roster source
+    "directory_accounts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # the account id: stable
+    sa.Column("org_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("sourced_id", sa.String(255), nullable=False),
+    sa.Column("sis_id", sa.String(255), nullable=False),  # Student_id / Teacher_id / Staff_id
+    sa.Column("role", sa.String(40), nullable=True),
+    sa.Column("given_name", sa.String(255), nullable=True),
+    sa.Column("middle_name", sa.String(255), nullable=True),
+    sa.Column("family_name", sa.String(255), nullable=True),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("username", sa.String(255), nullable=True),
+    sa.Column("schools", sa.Text, nullable=False),  # "|s1|s2|": school sourcedIds
+    sa.Column("school_ids", sa.Text, nullable=False),  # "|a|b|": the schools' SIS ids
+    sa.Column("grades", sa.Text, nullable=False),  # "|09|10|"
+    sa.Column("state", sa.String(16), nullable=False),  # active | suspended | deleted
+    sa.Column("digest", sa.String(24), nullable=False),  # of the fields above: change test
+    sa.Column("password_hash", sa.Text, nullable=True),  # argon2id of the initial password
+    sa.Column("password_from", sa.Integer, nullable=True),  # version whose snapshot holds it
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Column("absent_since", UTCDateTime, nullable=True),
+    # one index besides the key: every extra one slows the bulk load of a large district;
+    # listings page by id, and the SSO look-ups read the organization's accounts whole
+    sa.UniqueConstraint("org_id", "sourced_id", name="ux_directory_accounts_person"),
+)
+
+directory_heads = sa.Table(  # the version of the roster source each directory holds
+    "directory_heads",
+    metadata,
+    sa.Column("org_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version_id", sa.Integer, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+vault_apps = sa.Table(  # password-vault applications of an organization's gallery
+    "vault_apps",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("org_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("app_key", sa.String(100), nullable=False),  # app_credentials.csv Application_id
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("launch_url", sa.String(2000), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("org_id", "app_key", name="ux_vault_apps_key"),
+)
+
+vault_credentials = sa.Table(  # one account's credential for one application, sealed
+    "vault_credentials",
+    metadata,
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("directory_accounts.id"), primary_key=True),
+    sa.Column("app_id", sa.Integer, sa.ForeignKey("vault_apps.id"), primary_key=True),
+    sa.Column("sealed", sa.LargeBinary, nullable=False),  # AES-256-GCM, nonce per value
+    sa.Column("set_at", UTCDateTime, nullable=False),
+    sa.Column("set_by", sa.String(40), nullable=False),  # "upload" or "admin"
+    sa.Index("ix_vault_credentials_app", "app_id"),
+)
+
+vault_reads = sa.Table(  # the audit of every credential read by a launch connector
+    "vault_reads",
+    metadata,
+    sa.Column("id", BIGINT, primary_key=True, autoincrement=True),
+    sa.Column("org_id", sa.Integer, nullable=False),
+    sa.Column("app_id", sa.Integer, nullable=False),
+    sa.Column("account_id", sa.Integer, nullable=True),  # None: no such account
+    sa.Column("api_client_id", sa.String(64), nullable=False),
+    sa.Column("address", sa.String(64), nullable=True),
+    sa.Column("outcome", sa.String(20), nullable=False),  # read | not-found | refused
+    sa.Column("read_at", UTCDateTime, nullable=False),
+    sa.Index("ix_vault_reads_org", "org_id", "read_at"),
+    sa.Index("ix_vault_reads_account", "account_id", "read_at"),
+)

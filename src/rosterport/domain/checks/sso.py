@@ -41,6 +41,7 @@ class SsoRules(ModelRules):
 
     def record_checks(self, check: FileCheck) -> pl.DataFrame:
         file, normalized, production = check.schema.name, check.normalized, check.production
+        normalized = _with_optional(normalized)
         issues = [_identity_missing(file, check.values)]
         identified = normalized.filter(
             pl.col("User_id").is_not_null() | pl.col("Username").is_not_null()
@@ -48,7 +49,7 @@ class SsoRules(ModelRules):
         if production is not None and production.applications is not None:
             issues.append(_unknown_applications(file, identified, production.applications))
         if production is not None and production.accounts is not None:
-            resolved, unresolved = _resolve_accounts(file, identified, production.accounts)
+            resolved, unresolved = resolve_accounts(file, identified, production.accounts)
             issues.append(unresolved)
         else:  # offline: the account is identified by what the row says
             resolved = identified.with_columns(
@@ -62,6 +63,15 @@ class SsoRules(ModelRules):
             )
         issues.append(_duplicates(file, resolved))
         return issueframe.concat(issues)
+
+
+def _with_optional(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with the optional look-up columns a file may leave out, empty."""
+    return frame.with_columns(
+        pl.lit(None, pl.String).alias(c)
+        for c in ("School_id", "User_id", "Username")
+        if c not in frame.columns
+    )
 
 
 def _identity_missing(file: str, values: pl.DataFrame) -> pl.DataFrame:
@@ -105,10 +115,12 @@ def _unknown_applications(
     )
 
 
-def _resolve_accounts(
+def resolve_accounts(
     file: str, frame: pl.DataFrame, accounts: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Match each row to exactly one account; returns (rows with ACCOUNT, issues)."""
+    """Match each row to exactly one account; returns (rows with ACCOUNT, issues). Optional
+    columns the file leaves out (School_id, User_id or Username) are empty."""
+    frame = _with_optional(frame)
     by_id = frame.filter(pl.col("User_id").is_not_null())
     by_name = frame.filter(pl.col("User_id").is_null())
     matches = pl.concat(

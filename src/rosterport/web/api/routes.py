@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from rosterport.web.api import (
     apps,
+    directory,
     events,
     integrations,
     orgs,
@@ -20,6 +21,16 @@ PREFIX = "/api/v1"
 
 def router() -> APIRouter:
     api = APIRouter(prefix=PREFIX)
-    for module in (orgs, uploads, versions, integrations, apps, events, webhooks, sftp_exports):
+    for module in (
+        orgs,
+        uploads,
+        versions,
+        integrations,
+        apps,
+        events,
+        webhooks,
+        sftp_exports,
+        directory,
+    ):
         api.include_router(module.router)
     return api
