@@ -190,5 +190,5 @@ def test_a_propagation_that_gives_up_marks_the_roster_store_failed_and_writes_no
                 )
             ).all()
         )
-    assert states == {"read-model": "failed", "roster-store": "failed"}
+    assert states == {"directory": "failed", "read-model": "failed", "roster-store": "failed"}
     assert feed(rhub, org) == []

@@ -163,6 +163,7 @@ def test_an_endpoint_gets_only_versions_with_its_event_types(
     deliver_due(whub)
     assert hook.received == []
     assert [e.consumer for e in ledger.entries(whub, org, renamed_version)] == [
+        "directory",
         "read-model",
         "roster-store",
     ]

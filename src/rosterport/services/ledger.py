@@ -16,7 +16,12 @@ from rosterport.services.organizations import Organization
 from rosterport.store import ledger as store
 from rosterport.store import webhooks as endpoints
 
-INTERNAL = {"read-model": "Read model", "roster-store": "Roster store and event feed"}
+INTERNAL = {
+    "directory": "Accounts directory",
+    "read-model": "Read model",
+    "roster-store": "Roster store and event feed",
+    "vault": "Password vault",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,7 @@ def test_the_ledger_and_webhook_routes(world: World) -> None:
         f"/api/v1/orgs/springfield/versions/{version}/deliveries", headers=headers
     ).json()["deliveries"]
     assert [(d["consumer"], d["state"]) for d in ledger] == [
+        ("directory", "done"),
         ("read-model", "done"),
         ("roster-store", "done"),
     ]  # the first load has no users.updated: the endpoint is not sent this version
