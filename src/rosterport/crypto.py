@@ -8,6 +8,7 @@ stored passwords unreadable; back it up with the database.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -52,3 +53,10 @@ def load_key(configured: str | None, data_dir: Path) -> bytes:
         with os.fdopen(descriptor, "w") as handle:
             handle.write(base64.b64encode(os.urandom(32)).decode())
     return base64.b64decode(path.read_text().strip())
+
+
+def token_digest(secret: str) -> str:
+    """What is stored of a high-entropy token or secret (sign-in sessions, API tokens,
+    application secrets, password resets): its SHA-256, hex. Enough for random tokens of
+    128 bits or more; never for passwords people choose (argon2id for those)."""
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -5,6 +5,7 @@ secret key) 0600 — set explicitly, whatever the umask of the process."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from pathlib import Path
 
@@ -40,3 +41,12 @@ def _restrict(path: Path, mode: int) -> None:
         return
     if info.st_mode & 0o777 != mode:
         os.chmod(path, mode)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, hex, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

@@ -10,7 +10,6 @@ database does not let anyone sign in.
 from __future__ import annotations
 
 import functools
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from rosterport.crypto import token_digest
 from rosterport.errors import InputError, NotFoundError, RateLimitedError, SignInError
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
@@ -73,10 +73,6 @@ class TokenUser:
     account: Account
     org_id: int
     token_name: str
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _normal_email(email: str) -> str:
@@ -177,7 +173,7 @@ def sign_in(hub: Hub, email: str, password: str, *, address: str, limit: int, ho
         conn.execute(sa.delete(login_failures).where(login_failures.c.id == attempt))
         conn.execute(
             sa.insert(login_sessions).values(
-                token_hash=_digest(token),
+                token_hash=token_digest(token),
                 account_id=row.id,
                 csrf=secrets.token_urlsafe(32),
                 created_at=now,
@@ -241,7 +237,7 @@ def signed_in(hub: Hub, token: str) -> SignedIn | None:
             sa.select(accounts, login_sessions.c.csrf)
             .join(login_sessions, login_sessions.c.account_id == accounts.c.id)
             .where(
-                login_sessions.c.token_hash == _digest(token),
+                login_sessions.c.token_hash == token_digest(token),
                 login_sessions.c.expires_at > hub.clock(),
             )
         ).first()
@@ -250,7 +246,9 @@ def signed_in(hub: Hub, token: str) -> SignedIn | None:
 
 def sign_out(hub: Hub, token: str) -> None:
     with hub.engine.begin() as conn:
-        conn.execute(sa.delete(login_sessions).where(login_sessions.c.token_hash == _digest(token)))
+        conn.execute(
+            sa.delete(login_sessions).where(login_sessions.c.token_hash == token_digest(token))
+        )
 
 
 def create_token(hub: Hub, org: Organization, account: Account, name: str) -> str:
@@ -265,7 +263,7 @@ def create_token(hub: Hub, org: Organization, account: Account, name: str) -> st
                 org_id=org.id,
                 account_id=account.id,
                 name=label[:100],
-                token_hash=_digest(token),
+                token_hash=token_digest(token),
                 prefix=token[:10],
                 created_at=hub.clock(),
             )
@@ -313,7 +311,9 @@ def token_user(hub: Hub, token: str) -> TokenUser | None:
                 api_tokens.c.last_used_at.label("token_used"),
             )
             .join(api_tokens, api_tokens.c.account_id == accounts.c.id)
-            .where(api_tokens.c.token_hash == _digest(token), api_tokens.c.revoked_at.is_(None))
+            .where(
+                api_tokens.c.token_hash == token_digest(token), api_tokens.c.revoked_at.is_(None)
+            )
         ).first()
     if row is None:
         return None

@@ -10,13 +10,13 @@ client-credentials grant: a bearer token valid one hour, stored hashed.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from rosterport.crypto import token_digest
 from rosterport.errors import InputError, NotFoundError, OAuthError
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
@@ -46,10 +46,6 @@ class AppCaller:
         if collection == "demographics":
             return FULL in self.scopes or DEMOGRAPHICS in self.scopes
         return FULL in self.scopes or CORE in self.scopes
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def parse_scopes(given: Sequence[str]) -> tuple[str, ...]:
@@ -88,7 +84,7 @@ def create(
             org_id=org.id,
             name=name.strip(),
             client_id=client_id,
-            secret_hash=_digest(secret),
+            secret_hash=token_digest(secret),
             secret_sealed=hub.snapshots.box.encrypt(secret.encode()),
             scopes=chosen,
             schools=None if not schools else tuple(schools),
@@ -120,7 +116,7 @@ def issue_token(
     if (
         app is None
         or app.revoked_at is not None
-        or not hmac.compare_digest(app.secret_hash, _digest(client_secret))
+        or not hmac.compare_digest(app.secret_hash, token_digest(client_secret))
     ):
         raise OAuthError("invalid_client", "unknown client or wrong secret", 401)
     if grant_type != "client_credentials":
@@ -135,7 +131,7 @@ def issue_token(
         store.insert_token(
             conn,
             app_id=app.id,
-            token_hash=_digest(token),
+            token_hash=token_digest(token),
             scopes=asked,
             now=now,
             expires_at=now + timedelta(seconds=TOKEN_SECONDS),
@@ -146,7 +142,7 @@ def issue_token(
 def caller_of_token(hub: Hub, token: str) -> AppCaller | None:
     """The application of a live bearer token (None: unknown, expired, revoked)."""
     with hub.engine.connect() as conn:
-        found = store.token_app(conn, _digest(token), hub.clock())
+        found = store.token_app(conn, token_digest(token), hub.clock())
     if found is None:
         return None
     app, granted = found

@@ -13,12 +13,12 @@ address has an account: the caller gets a reset to send only when there is one.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from rosterport.crypto import token_digest
 from rosterport.errors import InputError, NotFoundError, RateLimitedError
 from rosterport.services.accounts import check_password_rules, hash_password
 from rosterport.services.hub import Hub
@@ -51,12 +51,8 @@ class Issued:
         return f"{RESET_PATH}?token={self.token}"
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def _code_digest(account_id: int, code: str) -> str:
-    return _digest(f"{account_id}:{normal_code(code)}")
+    return token_digest(f"{account_id}:{normal_code(code)}")
 
 
 def normal_code(code: str) -> str:
@@ -83,7 +79,7 @@ def _issue(hub: Hub, account_id: int | None, email: str) -> Issued:
     token, code = secrets.token_urlsafe(32), _new_code()
     now = hub.clock()
     expires = now + timedelta(minutes=RESET_MINUTES)
-    token_hash = _digest(token)
+    token_hash = token_digest(token)
     code_hash = _code_digest(account_id or 0, code)
     if account_id is not None:
         with hub.engine.begin() as conn:
@@ -160,7 +156,7 @@ def reset_with_token(hub: Hub, token: str, password: str, *, address: str, limit
     check_password_rules(password)
     place = _limited(hub, "link@" + address, address, limit)  # per client: no shared key
     with hub.engine.connect() as conn:
-        reset = store.reset_by_token(conn, _digest(token))
+        reset = store.reset_by_token(conn, token_digest(token))
     return _finish(hub, reset, password, place)
 
 

@@ -22,7 +22,6 @@ export's schools or files, and one whose last delivery is older than the tombsto
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import re
 import tempfile
@@ -40,7 +39,7 @@ import sqlalchemy as sa
 from rosterport.clock import monotonic
 from rosterport.domain.roster import csv_export as cx
 from rosterport.errors import InputError, NotFoundError
-from rosterport.files import private_folder
+from rosterport.files import file_sha256, private_folder
 from rosterport.jobs import queue
 from rosterport.jobs.queue import Job
 from rosterport.services import roster_store
@@ -462,7 +461,7 @@ def write_files(
         {
             "name": name,
             "size": (folder / name).stat().st_size,
-            "sha256": _sha256(folder / name),
+            "sha256": file_sha256(folder / name),
             "rows": counts.get(name, len(cx.ALL_FILES) + 4 if name == cx.MANIFEST else 0),
         }
         for name in names
@@ -476,18 +475,10 @@ def write_files(
     entry = {
         "name": upload.ZIP_NAME,
         "size": archive.stat().st_size,
-        "sha256": _sha256(archive),
+        "sha256": file_sha256(archive),
         "entries": list(files),
     }
     return Written(kind, (archive,), (entry,), left_out)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _kind(hub: Hub, export: Export, now: datetime) -> str:

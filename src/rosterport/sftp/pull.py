@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-import hashlib
 import posixpath
 import tempfile
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from rosterport import blob_keys as keys
 from rosterport.csvio.sources import read_source
 from rosterport.domain.policy import Mode
 from rosterport.errors import InputError
+from rosterport.files import file_sha256
 from rosterport.services import integrations as ints
 from rosterport.services.deliveries import (
     DeliveryResult,
@@ -157,7 +157,7 @@ async def _pull(
                 continue
             local = Path(scratch) / name
             await sftp.get(posixpath.join(folder, name), local)
-            digest = await asyncio.to_thread(_sha256, local)
+            digest = await asyncio.to_thread(file_sha256, local)
             await asyncio.to_thread(hub.blobs.put_file, key, local)
             updates.append(SeenFile(name, size, mtime, digest))
             changed = changed or known is None or known.sha256 != digest
@@ -177,14 +177,6 @@ async def _pull(
 def _done(hub: Hub, integration: Integration, updates: list[SeenFile]) -> None:
     ints.record_seen(hub, integration, updates)
     ints.mark_pulled(hub, integration)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _process(
