@@ -34,30 +34,10 @@ from rosterport.services.validation import validate_paths
 from rosterport.store.tables import read_models, roster_objects
 from tests.conftest import Clock, district
 from tests.services.test_propagation import commit, renamed
-from tests.sftp.conftest import Loop, free_port
+from tests.sftp.conftest import Loop, LoopbackAuth, free_port
 
 USER, PASSWORD = "vendor", "vendor-pass-1"
 STUDENT = b"738733110"
-
-
-class _Auth(asyncssh.SSHServer):
-    def __init__(self, public: str) -> None:
-        self._public = public
-        self._conn: asyncssh.SSHServerConnection | None = None
-
-    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
-        self._conn = conn
-
-    def begin_auth(self, username: str) -> bool:
-        if username == USER and self._conn is not None:
-            self._conn.set_authorized_keys(asyncssh.import_authorized_keys(self._public))
-        return True
-
-    def password_auth_supported(self) -> bool:
-        return True
-
-    def validate_password(self, username: str, password: str) -> bool:
-        return (username, password) == (USER, PASSWORD)
 
 
 class Vendor:
@@ -94,7 +74,7 @@ class Vendor:
                 "127.0.0.1",
                 self.port,
                 server_host_keys=[self.host_key],
-                server_factory=lambda: _Auth(public),
+                server_factory=lambda: LoopbackAuth(public, USER, PASSWORD),
                 sftp_factory=lambda chan: Files(chan, chroot=os.fsencode(root)),
             )
         )

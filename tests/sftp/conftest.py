@@ -214,16 +214,20 @@ def sftp(
 REMOTE_USER, REMOTE_PASSWORD = "rosterport", "district-pass-1"
 
 
-class _RemoteAuth(asyncssh.SSHServer):
-    def __init__(self, keys: str) -> None:
+class LoopbackAuth(asyncssh.SSHServer):
+    """Sign-in to a test's asyncssh server: `user` with `password`, or with a key of
+    `keys` (authorized_keys text)."""
+
+    def __init__(self, keys: str, user: str = REMOTE_USER, password: str = REMOTE_PASSWORD) -> None:
         self._keys = keys
+        self._user, self._password = user, password
         self._conn: asyncssh.SSHServerConnection | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
 
     def begin_auth(self, username: str) -> bool:
-        if username == REMOTE_USER and self._conn is not None:
+        if username == self._user and self._conn is not None:
             self._conn.set_authorized_keys(asyncssh.import_authorized_keys(self._keys))
         return True
 
@@ -231,7 +235,7 @@ class _RemoteAuth(asyncssh.SSHServer):
         return True
 
     def validate_password(self, username: str, password: str) -> bool:
-        return (username, password) == (REMOTE_USER, REMOTE_PASSWORD)
+        return (username, password) == (self._user, self._password)
 
 
 class _RemoteFiles(asyncssh.SFTPServer):
@@ -259,7 +263,7 @@ class Remote:
                 "127.0.0.1",
                 self.port,
                 server_host_keys=[self.host_key],
-                server_factory=lambda: _RemoteAuth(public),
+                server_factory=lambda: LoopbackAuth(public),
                 sftp_factory=lambda chan: _RemoteFiles(chan, chroot=os.fsencode(root)),
             )
         )
