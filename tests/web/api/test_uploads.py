@@ -51,6 +51,23 @@ def settle(site: Site, headers: dict[str, str], version: int) -> str:
         time.sleep(0.1)
 
 
+def upload_bad_dob(site: Site, headers: dict[str, str]) -> tuple[str, dict]:
+    """The valid district with its students.csv replaced by BAD_DOB, validated: the
+    session's id and the validation's answer."""
+    session = start(site, headers)
+    for path in sorted(VALID.glob("*.csv")):
+        data = BAD_DOB.read_bytes() if path.name == "students.csv" else path.read_bytes()
+        site.client.put(
+            f"/api/v1/orgs/springfield/uploads/{session}/files/{path.name}",
+            content=data,
+            headers=headers,
+        )
+    validated = site.client.post(
+        f"/api/v1/orgs/springfield/uploads/{session}/validate", headers=headers
+    ).json()
+    return session, validated
+
+
 def upload_valid(
     site: Site, headers: dict[str, str], folder: Path = VALID, *, allow_deletions: bool = False
 ) -> int:
@@ -123,17 +140,7 @@ def test_a_valid_district_goes_through_the_four_steps_into_production(site: Site
 
 def test_a_failed_file_has_a_grouped_breakdown_and_a_recorded_attempt(site: Site) -> None:
     headers = site.token()
-    session = start(site, headers)
-    for path in sorted(VALID.glob("*.csv")):
-        data = BAD_DOB.read_bytes() if path.name == "students.csv" else path.read_bytes()
-        site.client.put(
-            f"/api/v1/orgs/springfield/uploads/{session}/files/{path.name}",
-            content=data,
-            headers=headers,
-        )
-    body = site.client.post(
-        f"/api/v1/orgs/springfield/uploads/{session}/validate", headers=headers
-    ).json()
+    session, body = upload_bad_dob(site, headers)
     assert body["state"] == "failed"
     report = body["report"]
     assert not report["valid"]

@@ -20,7 +20,14 @@ from rosterport.services import accounts
 from rosterport.services.organizations import create_org
 from rosterport.web.app import create_app
 from tests.s3server import S3
-from tests.web.api.test_uploads import BAD_DOB, VALID, put_folder, settle, start, upload_valid
+from tests.web.api.test_uploads import (
+    VALID,
+    put_folder,
+    settle,
+    start,
+    upload_bad_dob,
+    upload_valid,
+)
 from tests.web.conftest import PASSWORD, Site
 
 
@@ -45,17 +52,7 @@ def test_upload_commit_history_and_restore_on_s3(site_on_s3: Site, s3: S3, tmp_p
     headers = site.token()
 
     # an upload that fails validation: its report is kept in the bucket
-    failed = start(site, headers)
-    for path in sorted(VALID.glob("*.csv")):
-        data = BAD_DOB.read_bytes() if path.name == "students.csv" else path.read_bytes()
-        site.client.put(
-            f"/api/v1/orgs/springfield/uploads/{failed}/files/{path.name}",
-            content=data,
-            headers=headers,
-        )
-    body = site.client.post(
-        f"/api/v1/orgs/springfield/uploads/{failed}/validate", headers=headers
-    ).json()
+    _, body = upload_bad_dob(site, headers)
     assert body["state"] == "failed"
     report = site.client.get(
         f"/api/v1/orgs/springfield/versions/{body['version']}/report", headers=headers
