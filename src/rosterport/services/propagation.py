@@ -52,7 +52,6 @@ BUSY_RETRY_SECONDS = 2.0  # another job holds the dataset: look again this much 
 class _Target:
     """The version a job brings the dataset's read model to."""
 
-    org_id: int
     dataset_id: int
     version_id: int  # the dataset's current version
 
@@ -117,7 +116,7 @@ def _bring_up_to_date(hub: Hub, dataset_id: int, version_id: int, job: Job) -> N
     plan = roster_store.plan(
         hub, org_id=target_row.org_id, dataset_id=dataset_id, model=model, version_id=current
     )
-    target = _Target(target_row.org_id, dataset_id, int(current))
+    target = _Target(dataset_id, int(current))
     directory.propagate(hub, plan, done)  # accounts first: in production means they are there
     vault.propagate(hub, target_row.org_id, model, int(current), done)  # passport-sso only
     if plan is None:  # no read model of its own: hold the version, nothing to write
