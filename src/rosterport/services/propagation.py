@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from rosterport.domain.schemas import get_model
 from rosterport.errors import JobDeferred
 from rosterport.jobs.queue import Job
-from rosterport.services import directory, roster_store, vault
+from rosterport.services import directory, roster_store, sftp_export, vault
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.store import ledger, read_models
@@ -205,14 +205,8 @@ def _mark_in_production(hub: Hub, conn: sa.Connection, version_ids: tuple[int, .
         )
         .values(status=v.IN_PRODUCTION)
     )
-    _export_hook(hub, conn, max(version_ids))
-
-
-def _export_hook(hub: Hub, conn: sa.Connection, version_id: int) -> None:
-    """SFTP export: queue the deliveries that run after each version in production."""
-    from rosterport.services import sftp_export  # noqa: PLC0415 - keeps propagation's imports light
-
-    sftp_export.on_in_production(hub, conn, version_id)
+    # SFTP exports that deliver after each version in production are queued with it
+    sftp_export.on_in_production(hub, conn, max(version_ids))
 
 
 def _delivered(
