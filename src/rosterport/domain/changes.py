@@ -80,11 +80,9 @@ def next_state(
     if how == "absent":
         return current
     if how in {"full", "bulk"}:
-        ids = object_key(schema)
-        base = kept_rows(current, kept.select(ids), ids) if kept is not None else None
-    else:
-        base = current
-    if base is None or not base.height:
+        return staged if kept is None else next_state_keeping(schema, current, staged, kept)[0]
+    base = current
+    if not base.height:
         return staged
     untouched = (  # nothing staged (every row filtered): no join, no copy of production
         base.join(staged.select(key), on=key, how="anti", nulls_equal=True)
@@ -94,6 +92,17 @@ def next_state(
     if deletes is not None and deletes.height:
         untouched = untouched.join(deletes.select(key), on=key, how="anti", nulls_equal=True)
     return pl.concat([untouched, staged], how="vertical") if staged.height else untouched
+
+
+def next_state_keeping(
+    schema: FileSchema, current: pl.DataFrame, staged: pl.DataFrame, kept: pl.DataFrame
+) -> tuple[pl.DataFrame, int]:
+    """`next_state(…, "full", kept=kept)` and how many production records it keeps as they
+    were, with one join: a Full upload whose filtered records keep theirs is the staged
+    records added to, or replacing, the kept production rows."""
+    ids = object_key(schema)
+    base = kept_rows(current, kept.select(ids), ids)
+    return next_state(schema, base, staged, "incremental"), base.height
 
 
 def kept_rows(current: pl.DataFrame, kept: pl.DataFrame, ids: list[str]) -> pl.DataFrame:

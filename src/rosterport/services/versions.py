@@ -30,6 +30,7 @@ from rosterport.domain.changes import (
     kept_rows,
     knock_on_effects,
     next_state,
+    next_state_keeping,
     object_key,
 )
 from rosterport.domain.schemas import DataModel, get_model
@@ -467,12 +468,7 @@ def _write_staged_file(
         count = None
         after = next_state(schema, before, staged, how, deletes=deletes)
     elif how in {"full", "bulk"}:
-        # the kept production rows, found once: the next state is them with the staged
-        # records added or replacing theirs (next_state's `full` with `kept`, without a
-        # second join of the whole file)
-        before = kept_rows(before, kept_keys, ids)
-        count = before.height
-        after = next_state(schema, before, staged, "incremental")
+        after, count = next_state_keeping(schema, before, staged, kept_keys)
     else:
         count = kept_rows(before.select(ids), kept_keys, ids).height
         after = next_state(schema, before, staged, how, kept=kept_keys, deletes=deletes)
