@@ -15,6 +15,7 @@ would only cost time and memory to read).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -51,3 +52,19 @@ class FileProblem:
     name: str
     code: str
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeferredTable:
+    """A file the validator reads when it reaches it: `read` (the reader, an adapter) gives
+    its RawTable or FileProblem. Only the file being checked is then in memory as raw
+    strings, beside what later files need of the earlier ones: at 1M students the raw
+    enrollments are never held next to the raw students."""
+
+    name: str
+    read: Callable[[], RawTable | FileProblem]
+
+
+def loaded(table: RawTable | FileProblem | DeferredTable) -> RawTable | FileProblem:
+    """The table itself, read now if it was deferred."""
+    return table.read() if isinstance(table, DeferredTable) else table

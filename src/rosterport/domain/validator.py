@@ -25,7 +25,7 @@ import polars as pl
 
 from rosterport.domain.changes import object_key, state_key
 from rosterport.domain.checks import issueframe
-from rosterport.domain.checks.files import PackagePlan, Table
+from rosterport.domain.checks.files import Given, PackagePlan, Table
 from rosterport.domain.checks.keys import check_unique
 from rosterport.domain.checks.model_rules import FileCheck, FileState, ModelRules
 from rosterport.domain.checks.references import Targets, check_reference
@@ -42,7 +42,7 @@ from rosterport.domain.issues import (
 from rosterport.domain.policy import Policy, Production
 from rosterport.domain.report import FileResult, FileStatus, Report, in_reading_order
 from rosterport.domain.schemas.model import DataModel, FileSchema, Reference
-from rosterport.domain.tables import FIELDS, ROW, FileProblem, RawTable, position
+from rosterport.domain.tables import FIELDS, ROW, FileProblem, RawTable, loaded, position
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,7 @@ def rules_for(model: DataModel) -> ModelRules:
 
 def validate(
     model: DataModel,
-    tables: Sequence[Table],
+    tables: Sequence[Given],
     policy: Policy,
     production: Production | None = None,
     *,
@@ -84,7 +84,8 @@ def validate(
     `consume`: `tables` is a list the validator may empty, so that each file's raw table is
     freed once it is checked (what later files need of it is in its normalized records):
     at 1M students the students' raw columns are gone before the enrollments are checked.
-    The caller must hold no other reference to the tables."""
+    The caller must hold no other reference to the tables. A DeferredTable is read when its
+    file is checked."""
     rules = rules_for(model)
     plan = rules.plan(model, tables, policy)
     names = [t.name for t in tables]
@@ -92,8 +93,10 @@ def validate(
         tables.clear()
     run = _Run(model, rules, policy, production, plan)
     for schema in model.files:
-        table = plan.files.get(schema.name)
-        if table is not None:
+        given = plan.files.get(schema.name)
+        if given is not None:
+            table = loaded(given)
+            del given
             run.check_file(schema, table)
             if consume:
                 plan.files.pop(schema.name)
@@ -244,8 +247,11 @@ class _Run:
     ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         """Check the file's references; returns issues, updated records, removed rows."""
         issues: list[pl.DataFrame] = []
+        # The records in play are a mask over `normalized`: each check is given only its
+        # reference's columns of them (at 8M enrollments a copy of every column per
+        # filtering reference would be most of the file again).
         # A deletion's references are not checked: it needs only its key (see _deletes).
-        in_play = _without(normalized, removed).filter(~_deletes(normalized))
+        out = pl.Series(values=[], dtype=pl.UInt32).append(removed.get_column(ROW))
         refs = self.model.references_from(schema.name)
         ordered = [r for r in refs if r.filtering] + [r for r in refs if not r.filtering]
         for reference in ordered:
@@ -255,6 +261,8 @@ class _Run:
             if targets is None:
                 continue
             column = schema.column(reference.columns[0])
+            playing = normalized.select(~_in_rows(out) & ~_deletes(normalized)).to_series()
+            in_play = normalized.select(ROW, *reference.columns).filter(playing)
             result = check_reference(
                 reference,
                 in_play,
@@ -262,17 +270,17 @@ class _Run:
                 list_column=column.list_separator is not None,
                 required=column.required,
             )
+            del in_play
             if not result.issues.height:
                 continue
             leveled = self._leveled(result.issues)
             issues.append(leveled)
             if result.lists is not None:
                 normalized = normalized.update(result.lists, on=ROW, how="left")
-                in_play = in_play.update(result.lists, on=ROW, how="left")
             if reference.filtering:
                 level = reference.fixed_level or self.policy.level(REFERENCE_NOT_FOUND.code)
                 failed = result.failed
-                in_play = _without(in_play, failed)
+                out = out.append(failed.get_column(ROW))
                 if level is Level.WARN:  # (Error invalidates the upload; Info keeps the record)
                     removed = pl.concat([removed, failed]).unique(maintain_order=True)
         return issueframe.concat(issues), normalized, removed

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -37,12 +38,13 @@ import sqlalchemy as sa
 from rosterport import blob_keys as keys
 from rosterport.csvio.reader import read_table
 from rosterport.csvio.sources import SourceFile, read_zip
+from rosterport.domain.checks.files import Given
 from rosterport.domain.issues import Level
 from rosterport.domain.policy import Mode, Policy, Production, Requirement
 from rosterport.domain.report import Report
 from rosterport.domain.schemas import get_model
 from rosterport.domain.schemas.model import DataModel
-from rosterport.domain.tables import FileProblem, RawTable
+from rosterport.domain.tables import DeferredTable, FileProblem, RawTable, loaded
 from rosterport.domain.validator import validate
 from rosterport.errors import (
     BlobNotFoundError,
@@ -75,6 +77,11 @@ IN_PROGRESS = (
     "a commit of this upload is in progress; wait for it to finish, then look at the Version "
     "History (a commit that was interrupted is finished by committing again after two minutes)"
 )
+
+
+def _read_session_file(hub: Hub, session_id: str, name: str) -> RawTable | FileProblem:
+    with hub.blobs.local_copy(keys.session_file(session_id, name)) as path:
+        return read_table(name, path)
 
 
 # turns the raw tables of an upload into what is validated (an integration's mappings),
@@ -229,15 +236,16 @@ def run_validation(
         mode=Mode(session.mode),
         today=hub.clock().date(),
     )
-    # each file is read from a local file (the local store's own): its bytes never sit in
-    # memory whole
-    tables = []
-    for n in names:
-        with hub.blobs.local_copy(keys.session_file(session.id, n)) as path:
-            tables.append(read_table(n, path))
+    # each file is read from a local file (the local store's own: its bytes never sit in
+    # memory whole) when the validator reaches it
+    tables: list[Given] = [
+        DeferredTable(n, partial(_read_session_file, hub, session.id, n)) for n in names
+    ]
     notes: list[str] = []
-    if prepare is not None:  # an integration's mappings
-        tables, notes = prepare(model, tables)
+    if prepare is not None:  # an integration's mappings: they need every file read
+        prepared, notes = prepare(model, [loaded(t) for t in tables])
+        tables = [*prepared]
+        del prepared
     production = _production(hub, org, model, base)
     validation = validate(model, tables, policy, production, consume=True)
     del tables

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from rosterport.csvio.reader import read_table
 from rosterport.csvio.sources import Source, ZipLimits, read_source
+from rosterport.domain.checks.files import Given
 from rosterport.domain.detect import detect_model
 from rosterport.domain.policy import Policy, Production
 from rosterport.domain.schemas import DataModel, get_model
+from rosterport.domain.tables import DeferredTable
 from rosterport.domain.validator import Validation, validate
 from rosterport.errors import InputError
 
@@ -47,8 +50,11 @@ def validate_source(
 ) -> ValidatedUpload:
     """Validate files already read into memory."""
     model, chosen = choose_model(model_name, source)
-    # a file on disk is read from its path: its bytes never sit in memory whole
-    tables = [read_table(f.name, f.path or f.data) for f in source.files]
+    # a file on disk is read from its path (its bytes never sit in memory whole), and only
+    # when the validator reaches it
+    tables: list[Given] = [
+        DeferredTable(f.name, partial(read_table, f.name, f.path or f.data)) for f in source.files
+    ]
     validation = validate(model, tables, policy, production, consume=True)
     notes = tuple(n for n in (chosen, *source.notes) if n)
     return ValidatedUpload(model, validation, notes)

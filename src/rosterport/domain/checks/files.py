@@ -16,9 +16,10 @@ from rosterport.domain.issues import MISSING_FILE, UNEXPECTED_FILE
 from rosterport.domain.names import did_you_mean, folded
 from rosterport.domain.policy import Mode
 from rosterport.domain.schemas.model import DataModel
-from rosterport.domain.tables import FileProblem, RawTable
+from rosterport.domain.tables import DeferredTable, FileProblem, RawTable
 
 Table = RawTable | FileProblem
+Given = Table | DeferredTable  # a file as given to the validator: read, or to be read
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,20 +30,20 @@ class PackagePlan:
     set), "incremental" (adds and updates), and for OneRoster "bulk", "delta" or "absent".
     """
 
-    files: dict[str, Table]
+    files: dict[str, Given]
     modes: dict[str, str]
     issues: pl.DataFrame
     notes: tuple[str, ...] = field(default=())
 
 
-def match_loose(model: DataModel, tables: Sequence[Table], mode: Mode) -> PackagePlan:
+def match_loose(model: DataModel, tables: Sequence[Given], mode: Mode) -> PackagePlan:
     """Match uploaded files to the model's files by name (case-insensitive, with aliases)."""
     by_name = {folded(s.name): s.name for s in model.files}
     by_alias = {folded(a): s.name for s in model.files for a in s.aliases}
-    files: dict[str, Table] = {}
+    files: dict[str, Given] = {}
     issues: list[pl.DataFrame] = []
     notes: list[str] = []
-    aliased: list[tuple[str, Table]] = []
+    aliased: list[tuple[str, Given]] = []
     for table in tables:
         name = by_name.get(folded(table.name))
         if name is not None and name not in files:
@@ -85,7 +86,7 @@ def _unexpected(model: DataModel, name: str, why: str = "") -> pl.DataFrame:
     )
 
 
-def _missing(model: DataModel, files: dict[str, Table], mode: Mode) -> list[pl.DataFrame]:
+def _missing(model: DataModel, files: dict[str, Given], mode: Mode) -> list[pl.DataFrame]:
     if mode is Mode.INCREMENTAL:
         return []
     issues = [

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from rosterport.domain.checks import issueframe
-from rosterport.domain.checks.files import PackagePlan, Table, match_loose
+from rosterport.domain.checks.files import Given, PackagePlan, match_loose
 from rosterport.domain.checks.headers import HeaderMap, map_loose
 from rosterport.domain.policy import Policy, Production
 from rosterport.domain.schemas.model import DataModel, FileSchema
@@ -45,7 +45,7 @@ class ModelRules:
 
     needs_values = False  # whether `record_checks` reads `FileCheck.values`
 
-    def plan(self, model: DataModel, tables: Sequence[Table], policy: Policy) -> PackagePlan:
+    def plan(self, model: DataModel, tables: Sequence[Given], policy: Policy) -> PackagePlan:
         """Match uploaded files to the model's files; report missing and unexpected ones."""
         return match_loose(model, tables, policy.mode)
 

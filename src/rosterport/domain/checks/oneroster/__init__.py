@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from rosterport.domain.checks import issueframe
-from rosterport.domain.checks.files import PackagePlan, Table
+from rosterport.domain.checks.files import Given, PackagePlan
 from rosterport.domain.checks.headers import HeaderMap
 from rosterport.domain.checks.model_rules import FileCheck, ModelRules
 from rosterport.domain.checks.oneroster.headers import map_strict
@@ -49,6 +49,7 @@ from rosterport.domain.checks.oneroster.records import (
 from rosterport.domain.names import folded
 from rosterport.domain.policy import Policy
 from rosterport.domain.schemas.model import DataModel, FileSchema
+from rosterport.domain.tables import loaded
 
 __all__ = ["Manifest", "OneRosterRules", "file_property", "map_strict", "read_manifest"]
 
@@ -58,12 +59,14 @@ class OneRosterRules(ModelRules):
 
     needs_values = True
 
-    def plan(self, model: DataModel, tables: Sequence[Table], policy: Policy) -> PackagePlan:
+    def plan(self, model: DataModel, given: Sequence[Given], policy: Policy) -> PackagePlan:
         """Follow manifest.csv: which files to check and how each one counts.
 
-        The organization's upload mode does not apply: the manifest decides per file.
+        The organization's upload mode does not apply: the manifest decides per file. The
+        files are read first: the manifest and the headers say what the package is.
         """
         del policy
+        tables = [loaded(t) for t in given]
         manifests = sorted(
             (t for t in tables if folded(t.name) == MANIFEST), key=lambda t: t.name != MANIFEST
         )
@@ -79,8 +82,8 @@ class OneRosterRules(ModelRules):
         modes = dict(manifest.modes) if manifest else {}
         if manifest:
             follow_manifest(model, files, modes, issues)
-        files = {name: empty_hint(name, table) for name, table in files.items()}
-        return PackagePlan(files, modes, issueframe.concat(issues))
+        planned: dict[str, Given] = {name: empty_hint(name, t) for name, t in files.items()}
+        return PackagePlan(planned, modes, issueframe.concat(issues))
 
     def header(self, schema: FileSchema, header: tuple[str, ...], file: str) -> HeaderMap:
         """The STRICT rule: see `map_strict`."""
