@@ -20,7 +20,7 @@ from rosterport.services import uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
-from rosterport.store.tables import versions
+from rosterport.store import versions as stored_versions
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +62,8 @@ def history(
     offset: int = 0,
 ) -> list[VersionInfo]:
     """Every version of the organization (or a page of them), newest first."""
-    query = sa.select(versions).where(versions.c.org_id == org.id)
-    if model is not None:
-        query = query.where(versions.c.model == model)
-    query = query.order_by(versions.c.id.desc()).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
     with hub.engine.connect() as conn:
-        rows = conn.execute(query).all()
+        rows = stored_versions.newest_first(conn, org.id, model=model, limit=limit, offset=offset)
     return [_info(r) for r in rows]
 
 

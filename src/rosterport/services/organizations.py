@@ -7,15 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-
 from rosterport.domain.issues import Level, issue_type
 from rosterport.domain.policy import Mode
 from rosterport.domain.schemas import MODELS
 from rosterport.errors import InputError, OrganizationNotFoundError
 from rosterport.services.hub import Hub
+from rosterport.store import organizations as store
 from rosterport.store.engine import immediate
-from rosterport.store.tables import organizations
 
 DEFAULT_THRESHOLD = 0.10  # Full mode: removing more than 10% of a file's records needs a yes
 DEFAULT_FILTERED = 0.10  # an unattended upload filtering more than 10% of a file is Held
@@ -79,29 +77,17 @@ def create_org(hub: Hub, slug: str, name: str | None = None) -> Organization:
             "starting and ending with a letter or digit (e.g. springfield-usd)"
         )
     with immediate(hub.engine).begin() as conn:  # read, then create: one writer
-        taken = conn.execute(
-            sa.select(organizations.c.id).where(organizations.c.slug == slug)
-        ).first()
-        if taken is not None:
+        if store.by_slug(conn, slug) is not None:
             raise InputError(f"organization {slug!r} already exists")
         settings = OrgSettings()
-        org_id = conn.execute(
-            sa.insert(organizations)
-            .values(
-                slug=slug,
-                name=name or slug,
-                settings=settings.to_json(),
-                created_at=hub.clock(),
-            )
-            .returning(organizations.c.id)
-        ).scalar_one()
+        org_id = store.insert(conn, slug, name or slug, settings.to_json(), now=hub.clock())
     return Organization(org_id, slug, name or slug, settings)
 
 
 def get_org(hub: Hub, slug: str) -> Organization:
     """The organization called `slug`; OrganizationNotFoundError otherwise."""
     with hub.engine.connect() as conn:
-        row = conn.execute(sa.select(organizations).where(organizations.c.slug == slug)).first()
+        row = store.by_slug(conn, slug)
     if row is None:
         raise OrganizationNotFoundError(
             f"no organization {slug!r}; create it with `rosterport org create {slug}`"
@@ -111,18 +97,14 @@ def get_org(hub: Hub, slug: str) -> Organization:
 
 def update_settings(hub: Hub, org: Organization, settings: OrgSettings) -> Organization:
     with hub.engine.begin() as conn:
-        conn.execute(
-            sa.update(organizations)
-            .where(organizations.c.id == org.id)
-            .values(settings=settings.to_json())
-        )
+        store.set_settings(conn, org.id, settings.to_json())
     return Organization(org.id, org.slug, org.name, settings)
 
 
 def list_orgs(hub: Hub) -> list[Organization]:
     """Every organization, by slug."""
     with hub.engine.connect() as conn:
-        rows = conn.execute(sa.select(organizations).order_by(organizations.c.slug)).all()
+        rows = store.all_by_slug(conn)
     return [
         Organization(r.id, r.slug, r.name, OrgSettings.from_json(r.settings or {})) for r in rows
     ]
@@ -130,7 +112,7 @@ def list_orgs(hub: Hub) -> list[Organization]:
 
 def org_by_id(hub: Hub, org_id: int) -> Organization:
     with hub.engine.connect() as conn:
-        row = conn.execute(sa.select(organizations).where(organizations.c.id == org_id)).first()
+        row = store.by_id(conn, org_id)
     if row is None:
         raise OrganizationNotFoundError(f"no organization with id {org_id}")
     return Organization(row.id, row.slug, row.name, OrgSettings.from_json(row.settings or {}))

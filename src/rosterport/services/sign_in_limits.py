@@ -19,11 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from rosterport.services.accounts import RATE_WINDOW
 from rosterport.services.hub import Hub
-from rosterport.store.tables import login_failures
+from rosterport.store import login_attempts
 
 _WHO, _ADDRESS = 320, 64  # the widths of the columns `email` and `address`
 
@@ -46,19 +44,9 @@ def take_place(hub: Hub, who: str, address: str, *, limit: int) -> Place:
     since = now - RATE_WINDOW
     who, address = who[:_WHO], address[:_ADDRESS]
     with hub.engine.begin() as conn:  # committed before counting: that is what makes it atomic
-        conn.execute(sa.delete(login_failures).where(login_failures.c.at < since))
-        place = conn.execute(
-            sa.insert(login_failures)
-            .values(email=who, address=address, at=now)
-            .returning(login_failures.c.id)
-        ).scalar_one()
+        place = login_attempts.take(conn, who, address, now=now, since=since)
     with hub.engine.connect() as conn:
-        taken = conn.execute(
-            sa.select(sa.func.count()).where(
-                login_failures.c.at >= since,
-                sa.or_(login_failures.c.email == who, login_failures.c.address == address),
-            )
-        ).scalar_one()
+        taken = login_attempts.count_since(conn, who, address, since=since)
     if taken > limit:
         give_back(hub, Place(place, taken))
         return Place(None, taken)
@@ -69,4 +57,4 @@ def give_back(hub: Hub, place: Place) -> None:
     """Remove an attempt's place: it was refused, or its password was right."""
     if place.id is not None:
         with hub.engine.begin() as conn:
-            conn.execute(sa.delete(login_failures).where(login_failures.c.id == place.id))
+            login_attempts.remove(conn, place.id)
