@@ -73,6 +73,8 @@ def build_worker(hub: Hub, *, name: str | None = None) -> Worker:
             "expiring abandoned uploads": partial(uploads.expire, hub),
             "purging events past their retention": partial(events.purge, hub),
             "timed SFTP exports": partial(sftp_export.scheduled, hub),
-            "deleting accounts absent past the grace period": partial(directory.expire, hub),
+            "deleting accounts absent past the grace period": partial(
+                directory.expire, hub, on_deleted=partial(scim.on_accounts_deleted, hub)
+            ),
         },
     )

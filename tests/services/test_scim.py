@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from rosterport.jobs import queue
 from rosterport.jobs.queue import Job
+from rosterport.services import directory as directory_service
 from rosterport.services import propagation, scim
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org, update_settings
@@ -156,6 +157,20 @@ def test_each_version_brings_the_application_to_the_directory(
     version(hub, org, files)
     pushes(hub)
     assert "738733110" not in server.users()
+    assert mirrored(server) == directory(hub)
+
+    clock.now += timedelta(hours=1)  # the grace-period chore (no version) is pushed too
+    version(hub, org, without(district(), b"841688312"))
+    pushes(hub)
+    clock.now += timedelta(days=31)
+    assert (
+        directory_service.expire(
+            hub, on_deleted=lambda conn, orgs: scim.on_accounts_deleted(hub, conn, orgs)
+        )
+        == 1
+    )
+    assert pushes(hub) == [app.id]
+    assert "841688312" not in server.users()
     assert mirrored(server) == directory(hub)
 
     clock.now += timedelta(hours=1)  # restored after deletion: a user again

@@ -288,6 +288,15 @@ def on_in_production(hub: Hub, conn: sa.Connection, version_id: int) -> None:
             enqueue(conn, int(row.id), now=hub.clock(), version_id=version_id)
 
 
+def on_accounts_deleted(hub: Hub, conn: sa.Connection, org_ids: Sequence[int]) -> None:
+    """The grace-period chore deleted accounts of these organizations (no new version):
+    queue a push for each of their enabled SCIM applications (in the caller's transaction)."""
+    for org_id in org_ids:
+        for row in store.app_rows(conn, org_id=org_id):
+            if bool(row.enabled):
+                enqueue(conn, int(row.id), now=hub.clock(), version_id=None)
+
+
 # -- pushing ---------------------------------------------------------------------------------
 
 
