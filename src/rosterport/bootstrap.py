@@ -12,7 +12,7 @@ from rosterport.crypto import SecretBox, load_key
 from rosterport.files import private_folder
 from rosterport.jobs.worker import Worker
 from rosterport.s3blobs import S3BlobStore
-from rosterport.services import directory, events, sftp_export, uploads, webhooks
+from rosterport.services import directory, events, scim, sftp_export, uploads, webhooks
 from rosterport.services.hub import Hub
 from rosterport.services.propagation import propagate
 from rosterport.services.versions import PROPAGATE
@@ -64,6 +64,7 @@ def build_worker(hub: Hub, *, name: str | None = None) -> Worker:
             PROPAGATE: partial(propagate, hub),
             webhooks.DELIVER: partial(webhooks.deliver, hub),
             sftp_export.EXPORT: partial(sftp_export.deliver, hub),
+            scim.PUSH: partial(scim.push, hub),
             directory.HASH_PASSWORDS: partial(directory.hash_passwords, hub),
         },
         clock=hub.clock,
@@ -72,6 +73,8 @@ def build_worker(hub: Hub, *, name: str | None = None) -> Worker:
             "expiring abandoned uploads": partial(uploads.expire, hub),
             "purging events past their retention": partial(events.purge, hub),
             "timed SFTP exports": partial(sftp_export.scheduled, hub),
-            "deleting accounts absent past the grace period": partial(directory.expire, hub),
+            "deleting accounts absent past the grace period": partial(
+                directory.expire, hub, on_deleted=partial(scim.on_accounts_deleted, hub)
+            ),
         },
     )

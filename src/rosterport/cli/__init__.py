@@ -66,7 +66,38 @@ def build_parser() -> argparse.ArgumentParser:
     _sftp_commands(commands, data)
     _apps_commands(commands, data, org, fmt)
     _directory_commands(commands, data, org, fmt)
+    _scim_commands(commands, data, org, fmt)
     return parser
+
+
+def _scim_commands(
+    commands: Any,
+    data: argparse.ArgumentParser,
+    org: argparse.ArgumentParser,
+    fmt: argparse.ArgumentParser,
+) -> None:
+    scim = commands.add_parser("scim", help="SCIM 2.0 provisioning of applications")
+    sub = scim.add_subparsers(dest="scim_command", required=True, parser_class=_Parser)
+    add = sub.add_parser("add", parents=[data, org, fmt], help="a SCIM application to provision")
+    add.add_argument("--name", default="", help="a name for people (default: the URL's host)")
+    add.add_argument("--url", required=True, help="the application's SCIM base URL")
+    add.add_argument(
+        "--token-file", required=True, type=Path, metavar="FILE", help="file of the bearer token"
+    )
+    add.add_argument(
+        "--role",
+        action="append",
+        choices=["student", "teacher", "administrator", "aide"],
+        help="only this role (repeatable; default every role)",
+    )
+    add.add_argument(
+        "--school", action="append", metavar="ID", help="only this school (repeatable)"
+    )
+    add.add_argument("--groups", action="store_true", help="also one group per class (not yet)")
+    sub.add_parser("list", parents=[data, org, fmt], help="the organization's SCIM applications")
+    for name, text in (("run", "push now"), ("remove", "forget the application")):
+        one = sub.add_parser(name, parents=[data, org, fmt], help=text)
+        one.add_argument("app_id", type=int, metavar="ID")
 
 
 def _directory_commands(
@@ -370,6 +401,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "apps": _deferred("apps", "apps"),
     "accounts": _deferred("directory", "accounts"),
     "vault": _deferred("directory", "vault"),
+    "scim": _deferred("scim", "scim"),
 }
 
 

@@ -15,7 +15,7 @@ version of a large district fills the directory at once and the hashes follow.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -165,14 +165,19 @@ def _delivered(hub: Hub, conn: sa.Connection, version_ids: Sequence[int]) -> Non
         ledger.record(conn, version_id, CONSUMER, state="done", now=hub.clock())
 
 
-def expire(hub: Hub) -> int:
+def expire(
+    hub: Hub, *, on_deleted: Callable[[sa.Connection, Sequence[int]], None] | None = None
+) -> int:
     """Chore: delete the accounts suspended for longer than the grace period (also done by
-    every propagation); how many."""
+    every propagation); how many. `on_deleted(conn, org_ids)` runs in the same transaction
+    for the organizations that lost accounts (the SCIM pushes are queued there)."""
     limit = hub.clock() - timedelta(days=hub.account_grace_days)
     with hub.engine.begin() as conn:
         ids = store.expired(conn, before=limit)
         store.set_state(conn, ids, rules.DELETED, hub.clock(), absent=False)
         store.forget_credentials(conn, ids)
+        if ids and on_deleted is not None:
+            on_deleted(conn, store.orgs_of(conn, ids))
     return len(ids)
 
 

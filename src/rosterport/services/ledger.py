@@ -14,6 +14,7 @@ from rosterport.services import webhooks
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.store import ledger as store
+from rosterport.store import scim as scim_store
 from rosterport.store import webhooks as endpoints
 
 INTERNAL = {
@@ -65,6 +66,10 @@ def entries(hub: Hub, org: Organization, version_id: int) -> list[Entry]:
         for row in store.rows_of(conn, version_id):
             label = INTERNAL.get(row.consumer, row.consumer)
             client_id = None
+            kind, _, number = row.consumer.partition(":")
+            if kind == "scim" and number.isdigit():
+                app = scim_store.app_row(conn, int(number))
+                label = f"SCIM application {app.name if app is not None else number}"
             if row.endpoint_id is not None:
                 endpoint = endpoints.by_id(conn, row.endpoint_id)
                 if endpoint is not None:

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from rosterport.domain.schemas import get_model
 from rosterport.errors import JobDeferred
 from rosterport.jobs.queue import Job
-from rosterport.services import directory, roster_store, sftp_export, vault
+from rosterport.services import directory, roster_store, scim, sftp_export, vault
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.store import ledger, read_models
@@ -207,6 +207,7 @@ def _mark_in_production(hub: Hub, conn: sa.Connection, version_ids: tuple[int, .
     )
     # SFTP exports that deliver after each version in production are queued with it
     sftp_export.on_in_production(hub, conn, max(version_ids))
+    scim.on_in_production(hub, conn, max(version_ids))  # and SCIM pushes
 
 
 def _delivered(

@@ -470,6 +470,19 @@ def expired(conn: sa.Connection, *, before: datetime) -> list[int]:
     )
 
 
+def orgs_of(conn: sa.Connection, ids: Sequence[int]) -> list[int]:
+    """The organizations of these accounts."""
+    found: set[int] = set()
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = list(ids[start : start + IN_CHUNK])
+        found.update(
+            conn.execute(
+                sa.select(accounts.c.org_id).where(accounts.c.id.in_(chunk)).distinct()
+            ).scalars()
+        )
+    return sorted(found)
+
+
 def drop_pending(conn: sa.Connection, ids: Sequence[int]) -> None:
     """Accounts whose pending password is no longer in its snapshot: nothing to hash."""
     for start in range(0, len(ids), IN_CHUNK):

@@ -52,6 +52,8 @@ def record(
         "next_try_at": next_try_at,
         "updated_at": now,
     }
+    if payload is not None:
+        values["payload"] = payload  # a SCIM push's counts: the latest attempt's
     d = deliveries.c
     done = conn.execute(
         sa.update(deliveries)
@@ -65,7 +67,6 @@ def record(
                 consumer=consumer,
                 attempts=1 if attempted else 0,
                 endpoint_id=endpoint_id,
-                payload=payload,
                 **values,
             )
         )

@@ -537,6 +537,31 @@ directory_heads = sa.Table(  # the version of the roster source each directory h
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
+scim_apps = sa.Table(  # SCIM 2.0 applications of an organization's gallery
+    "scim_apps",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("org_id", sa.Integer, sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("base_url", sa.String(2000), nullable=False),
+    sa.Column("secret", sa.LargeBinary, nullable=False),  # the bearer token, AES-256-GCM
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    _json_object("settings"),  # roles, schools, groups
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_version_id", sa.Integer, nullable=True),  # last version pushed
+    sa.Column("last_pushed_at", UTCDateTime, nullable=True),
+    sa.Index("ix_scim_apps_org", "org_id"),
+)
+
+scim_users = sa.Table(  # what each account was last sent to a SCIM application as
+    "scim_users",
+    metadata,
+    sa.Column("app_id", sa.Integer, sa.ForeignKey("scim_apps.id"), primary_key=True),
+    sa.Column("sourced_id", sa.String(255), primary_key=True),  # = the SCIM externalId
+    sa.Column("scim_id", sa.String(255), nullable=False),  # the application's id
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # of the attributes pushed
+)
+
 vault_apps = sa.Table(  # password-vault applications of an organization's gallery
     "vault_apps",
     metadata,

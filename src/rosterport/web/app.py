@@ -25,7 +25,7 @@ from rosterport.errors import RosterportError
 from rosterport.services.hub import Hub
 from rosterport.web import ops
 from rosterport.web.admin import api_apps as api_app_pages
-from rosterport.web.admin import apps, deliveries, pages, sftp_export, users, views
+from rosterport.web.admin import apps, deliveries, pages, scim, sftp_export, users, views
 from rosterport.web.admin import password_reset as reset_pages
 from rosterport.web.api.routes import PREFIX, router
 from rosterport.web.api.uploads import sweep_incoming
@@ -106,6 +106,7 @@ def create_app(
     app.include_router(api_app_pages.router)
     app.include_router(deliveries.router)
     app.include_router(sftp_export.router)
+    app.include_router(scim.router)
     app.include_router(users.router)
     app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -10,6 +10,7 @@ from rosterport.web.api import (
     events,
     integrations,
     orgs,
+    scim,
     sftp_exports,
     uploads,
     versions,
@@ -30,6 +31,7 @@ def router() -> APIRouter:
         events,
         webhooks,
         sftp_exports,
+        scim,
         directory,
     ):
         api.include_router(module.router)
