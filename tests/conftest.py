@@ -299,3 +299,19 @@ def serve_demo(data_dir: Path) -> Iterator[dict[str, str]]:
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def vendor(tmp_path: Path) -> Iterator[Any]:
+    """An application's SFTP server on loopback (tests/services/test_sftp_export.Vendor) with
+    its own event loop; tests/services/test_sftp_export.py has its own on a shared loop."""
+    from tests.services.test_sftp_export import Vendor
+    from tests.sftp.conftest import Loop
+
+    loop = Loop()
+    root = tmp_path / "vendor"
+    root.mkdir()
+    server = Vendor(root, loop)
+    yield server
+    server.close()
+    loop.close()

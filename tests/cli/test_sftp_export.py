@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,24 +10,12 @@ import pytest
 from rosterport.cli import main
 from tests.conftest import PASSPORT
 from tests.services.test_sftp_export import PASSWORD, USER, Vendor
-from tests.sftp.conftest import Loop
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
     code = main([*map(str, argv)])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-@pytest.fixture
-def vendor(tmp_path: Path) -> Iterator[Vendor]:
-    loop = Loop()
-    root = tmp_path / "vendor"
-    root.mkdir()
-    server = Vendor(root, loop)
-    yield server
-    server.close()
-    loop.close()
 
 
 @pytest.fixture

@@ -3,28 +3,12 @@ the host key, deliver now, see the delivery with its checksums."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.services.test_sftp_export import PASSWORD, USER, Vendor
-from tests.sftp.conftest import Loop, wait_for
+from tests.sftp.conftest import wait_for
 from tests.web.api.test_uploads import upload_valid
 from tests.web.conftest import Site, sign_in
 
 BASE = "/orgs/springfield/apps/sftp-export"
-
-
-@pytest.fixture
-def vendor(tmp_path: Path) -> Iterator[Vendor]:
-    loop = Loop()
-    root = tmp_path / "vendor"
-    root.mkdir()
-    server = Vendor(root, loop)
-    yield server
-    server.close()
-    loop.close()
 
 
 def test_add_test_trust_and_deliver(site: Site, vendor: Vendor) -> None:

@@ -3,28 +3,12 @@ the deliveries with checksums, Test Connection, host key trust, scoping and secr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.services.test_sftp_export import PASSWORD, USER, Vendor
-from tests.sftp.conftest import Loop, wait_for
+from tests.sftp.conftest import wait_for
 from tests.web.api.test_uploads import upload_valid
 from tests.web.conftest import Site
 
 API = "/api/v1/orgs/springfield/sftp/exports"
-
-
-@pytest.fixture
-def vendor(tmp_path: Path) -> Iterator[Vendor]:
-    loop = Loop()
-    root = tmp_path / "vendor"
-    root.mkdir()
-    server = Vendor(root, loop)
-    yield server
-    server.close()
-    loop.close()
 
 
 def test_an_export_is_created_delivered_after_a_version_and_tested(

@@ -8,33 +8,17 @@ scroll sideways."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import get_org
 from tests.services.test_sftp_export import PASSWORD, STUDENT, USER, Vendor
-from tests.sftp.conftest import Loop
 from tests.web.admin.test_home import upload
 from tests.web.browser.conftest import Server
 from tests.web.browser.test_dashboard import no_sideways_scroll
 from tests.web.browser.test_retry import _status
 from tests.web.browser.test_upload_tool import sign_in
-
-
-@pytest.fixture
-def vendor(tmp_path: Path) -> Iterator[Vendor]:
-    loop = Loop()
-    root = tmp_path / "vendor"
-    root.mkdir()
-    server = Vendor(root, loop)
-    yield server
-    server.close()
-    loop.close()
 
 
 def test_set_up_an_export_and_deliver_now(
