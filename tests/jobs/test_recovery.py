@@ -188,6 +188,9 @@ def test_other_writers_are_not_kept_waiting_by_a_first_load(tmp_path: Path, db_u
     assert waits, "no write was made during the load"
     # one transaction for the whole load would have kept a write waiting for all of it
     longest = f"a write waited {max(waits):.1f} s of the load's {loading:.1f} s"
-    assert max(waits) < 2.0, longest
+    # a chunk's transaction is short: 2 s on a quiet machine; a loaded one (CI beside other
+    # jobs) stretches every chunk with the whole load, so the bound grows with it (at 24 s of
+    # load, 3.6 s: still a sixth of what one transaction for the whole load would hold)
+    assert max(waits) < max(2.0, loading * 0.15), longest
     assert max(waits) < loading * 0.75, longest
     hub.engine.dispose()

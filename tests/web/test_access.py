@@ -9,7 +9,7 @@ import re
 import pytest
 
 from rosterport.csvio.sources import SourceFile
-from rosterport.services import accounts, api_apps, sftp_export, uploads, vault, webhooks
+from rosterport.services import accounts, api_apps, scim, sftp_export, uploads, vault, webhooks
 from rosterport.services import integrations as ints
 from tests.conftest import DATA
 from tests.web.conftest import Site, routes_of, sign_in
@@ -36,6 +36,9 @@ def _other_org_ids(site: Site) -> dict[str, str]:
         site.hub, org, host="127.0.0.1", username="x", credentials=ints.Credentials(password="x")
     )
     vault.create_app(site.hub, org, "moodle", "Moodle")
+    their_scim = scim.add_app(
+        site.hub, org, name="LMS", base_url="https://lms.invalid/scim/v2", token="t" * 32
+    )
     return {
         "client_id": their_app.client_id,
         "endpoint_id": str(their_hook.id),
@@ -51,6 +54,7 @@ def _other_org_ids(site: Site) -> dict[str, str]:
         "step": "schools",
         "account": "738733110",
         "app": "moodle",
+        "app_id": str(their_scim.id),
     }
 
 
@@ -76,6 +80,8 @@ BODY = {
     "requirements": {},
     "ids": [],
     "url": "https://hooks.invalid/x",
+    "base_url": "https://lms.invalid/scim/v2",
+    "token": "t" * 32,
 }
 
 

@@ -19,7 +19,7 @@ from rosterport.services.organizations import Organization
 from rosterport.web.admin.api_apps import _schools
 from rosterport.web.admin.pages import checked_form, go_back, render, signed_in
 from rosterport.web.auth import Caller
-from rosterport.web.deps import HubDep
+from rosterport.web.deps import HubDep, Id
 
 router = APIRouter(include_in_schema=False)
 
@@ -97,7 +97,7 @@ async def scim_create(slug: str, request: Request, hub: HubDep) -> Response:
 
 
 @router.post("/orgs/{slug}/apps/scim/{app_id}/run")
-async def scim_run(slug: str, app_id: int, request: Request, hub: HubDep) -> Response:
+async def scim_run(slug: str, app_id: Id, request: Request, hub: HubDep) -> Response:
     caller = signed_in(request, hub)
     await checked_form(request, caller)
     org = caller.org(hub, slug)
@@ -110,7 +110,7 @@ async def scim_run(slug: str, app_id: int, request: Request, hub: HubDep) -> Res
 
 
 @router.post("/orgs/{slug}/apps/scim/{app_id}/remove")
-async def scim_remove(slug: str, app_id: int, request: Request, hub: HubDep) -> Response:
+async def scim_remove(slug: str, app_id: Id, request: Request, hub: HubDep) -> Response:
     caller = signed_in(request, hub)
     await checked_form(request, caller)
     org = caller.org(hub, slug)
