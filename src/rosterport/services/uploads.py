@@ -2,9 +2,10 @@
 
     files added → validated → changes verified (preview) → committing → committed
 
-A commit first takes the session from "changes verified" to "committing" with a
-compare-and-set, naming the snapshot prefix the version will use: of several commits of one
-session at once, one goes on and the others are told it is in progress; a commit that
+A commit first takes the session from "validated" or "changes verified" to "committing" with
+a compare-and-set, naming the snapshot prefix the version will use: of several commits of one
+session at once, one goes on (and compares, if the changes were not verified yet) and the
+others are told it is in progress; a commit that
 crashed is resumed by the next one after `STALE_COMMIT` (it finds the version if the crashed
 one got that far, else finishes it); one refused because production moved goes back to
 "changes verified" so that the upload can be validated again.
@@ -47,7 +48,6 @@ from rosterport.domain.schemas.model import DataModel
 from rosterport.domain.tables import DeferredTable, FileProblem, RawTable, loaded
 from rosterport.domain.validator import validate
 from rosterport.errors import (
-    BlobNotFoundError,
     InputError,
     NotFoundError,
     ProductionChangedError,
@@ -375,20 +375,11 @@ def commit(
     StateError when the session is already committed, or being committed by another
     request; ProductionChangedError when production moved since the preview."""
     session = _open(hub, org, session_id, {VALIDATED, PREVIEWED, COMMITTING, COMMITTED})
-    if session.state == VALIDATED:  # the changes were not verified yet: compare now
-        try:
-            changes(hub, org, session_id)
-        except (StateError, BlobNotFoundError):
-            # another request moved the upload on meanwhile (verified it, or is committing
-            # it and took its staged state): _begin_commit says which, unless it did not
-            if get(hub, org, session_id).state == VALIDATED:
-                raise
-    if refuse_empty:  # a person committing: a version that changes nothing is a mistake
-        verified = get(hub, org, session_id).data.get("verified") or {}
-        counts = verified.get("counts", {})
-        if verified and not any(n for c in counts.values() for n in c.values()):
-            raise InputError(NOTHING_TO_COMMIT)
+    if refuse_empty and session.state == PREVIEWED:  # a person committing what they saw
+        _refuse_empty(session.data["verified"])
     session, target = _begin_commit(hub, org, session_id)
+    if "verified" not in session.data:  # straight after validation: compare now, alone
+        session = _verify_while_committing(hub, org, session, refuse_empty=refuse_empty)
     result = v.Verified.from_json(session.data["verified"])
     if hold:  # the caller's own safeguards (an unattended upload's share of filtered records)
         result = replace(result, breaches=(*result.breaches, *hold))
@@ -424,9 +415,48 @@ def commit(
     return version, status, result
 
 
+def _refuse_empty(verified: Mapping[str, Any]) -> None:
+    """A version that changes nothing is a person's mistake (not an unattended upload's)."""
+    counts = verified.get("counts", {})
+    if not any(n for c in counts.values() for n in c.values()):
+        raise InputError(NOTHING_TO_COMMIT)
+
+
+def _verify_while_committing(
+    hub: Hub, org: Organization, session: Session, *, refuse_empty: bool
+) -> Session:
+    """Compare a session committed straight after validation, once it is "committing": the
+    one request that took it compares (the others were told it is in progress), so no
+    comparison reads staged files that a commit is moving. If the comparison fails, or finds
+    nothing to commit for a person, the session goes back to where it was."""
+    try:
+        preview = v.preview(
+            hub,
+            org,
+            get_model(session.model),
+            session.base_version,
+            keys.session_staged(session.id),
+            kept=session.data.get("kept", {}),
+            modes=session.data.get("modes", {}),
+        )
+    except BaseException:
+        _save(hub, session, VALIDATED, {}, base=session.base_version)
+        raise
+    verified = preview.verified().to_json()
+    del preview
+    if refuse_empty:
+        try:
+            _refuse_empty(verified)
+        except InputError:
+            _save(hub, session, PREVIEWED, {"verified": verified})
+            raise
+    return _save(hub, session, COMMITTING, {"verified": verified})
+
+
 def _begin_commit(hub: Hub, org: Organization, session_id: str) -> tuple[Session, str]:
-    """Take the session from "changes verified" (or a crashed commit) to "committing", by
-    compare-and-set; the session and the snapshot prefix its version uses."""
+    """Take the session from "validated" or "changes verified" (or a crashed commit) to
+    "committing", by compare-and-set; the session and the snapshot prefix its version uses.
+    From "validated", the session's data holds no comparison: the committer makes it."""
     now = hub.clock()
     with immediate(hub.engine).begin() as conn:  # read then write: take the lock first
         row = conn.execute(
@@ -442,10 +472,12 @@ def _begin_commit(hub: Hub, org: Organization, session_id: str) -> tuple[Session
             )
         if row.state == COMMITTING and now - row.updated_at < STALE_COMMIT:
             raise StateError(IN_PROGRESS)
-        if row.state not in {PREVIEWED, COMMITTING}:
+        if row.state not in {VALIDATED, PREVIEWED, COMMITTING}:
             raise StateError(
                 f"upload session {session_id} is {row.state}; start a new upload instead"
             )
+        if row.state == VALIDATED:  # an earlier comparison, if any, was of other files
+            data.pop("verified", None)
         target = (data.get("committing") or {}).get("target") or keys.new_snapshot()
         data["committing"] = {"target": target}
         taken = conn.execute(

@@ -3,6 +3,8 @@ history's Discarded rows and reports, and an upload that changes nothing."""
 
 from __future__ import annotations
 
+import pytest
+
 from rosterport.csvio.sources import SourceFile
 from rosterport.services import integration_setup as setup
 from rosterport.services import integrations as ints
@@ -51,7 +53,10 @@ def test_history_names_models_and_says_what_a_discarded_upload_did(site: Site) -
     assert "No validation issues" in first
 
 
-def test_an_upload_that_changes_nothing_cannot_be_committed_from_the_web(site: Site) -> None:
+@pytest.mark.parametrize("verify", [True, False], ids=["verified", "straight-after-validation"])
+def test_an_upload_that_changes_nothing_cannot_be_committed_from_the_web(
+    site: Site, verify: bool
+) -> None:
     upload(site.hub, site.home, source="api")
     csrf = sign_in(site.client, "admin@springfield.example")
     web = {"X-CSRF-Token": csrf}
@@ -63,11 +68,14 @@ def test_an_upload_that_changes_nothing_cannot_be_committed_from_the_web(site: S
     uploads.add_files(site.hub, site.home, session, files)
     base = f"/api/v1/orgs/springfield/uploads/{session}"
     assert site.client.post(f"{base}/validate", headers=web).status_code == 200
-    changes = site.client.post(f"{base}/changes", headers=web).json()
-    assert all(not any(c.values()) for c in changes["changes"].values())
+    if verify:
+        changes = site.client.post(f"{base}/changes", headers=web).json()
+        assert all(not any(c.values()) for c in changes["changes"].values())
     refused = site.client.post(f"{base}/commit", json={}, headers=web)
     assert refused.status_code == 400
     assert "changes nothing" in refused.json()["error"]["message"]
+    # the refusal leaves the upload where a person can see why: its changes verified
+    assert site.client.get(base, headers=web).json()["state"] == "previewed"
     # an API client may still record such a version (a nightly sync that found no change)
     token = site.token()
     assert site.client.post(f"{base}/commit", json={}, headers=token).status_code == 200
