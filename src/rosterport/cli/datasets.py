@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from types import FrameType
 from typing import Any
 
-import sqlalchemy as sa
-
 from rosterport import logs
 from rosterport.bootstrap import build_hub, build_worker
 from rosterport.cli.validation import (
@@ -36,7 +34,6 @@ from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import create_org, get_org
 from rosterport.store.engine import upgrade
-from rosterport.store.tables import versions
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -79,10 +76,7 @@ def org_command(args: argparse.Namespace) -> int:
 def _settle(hub: Hub, version: int) -> str:
     """Run the queued jobs in-process (embedded mode) and return the version's status."""
     build_worker(hub, name="cli").drain()
-    with hub.engine.connect() as conn:
-        return str(
-            conn.execute(sa.select(versions.c.status).where(versions.c.id == version)).scalar_one()
-        )
+    return v.status(hub, version)
 
 
 def upload_command(args: argparse.Namespace) -> int:

@@ -34,7 +34,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import polars as pl
-import sqlalchemy as sa
 
 from rosterport import blob_keys as keys
 from rosterport.csvio.reader import read_table
@@ -59,8 +58,8 @@ from rosterport.services import directory, vault
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
+from rosterport.store import upload_sessions as store
 from rosterport.store.engine import immediate
-from rosterport.store.tables import upload_sessions
 
 ADDING, VALIDATED, PREVIEWED, COMMITTING, COMMITTED, RESET, EXPIRED, FAILED = (
     "adding",
@@ -129,30 +128,25 @@ def start(hub: Hub, org: Organization, model: str, *, mode: Mode | None = None) 
         {"files": []},
     )
     with hub.engine.begin() as conn:
-        conn.execute(
-            sa.insert(upload_sessions).values(
-                id=session.id,
-                org_id=org.id,
-                model=model,
-                state=ADDING,
-                mode=session.mode,
-                base_version_id=None,
-                created_at=now,
-                updated_at=now,
-                expires_at=now + timedelta(hours=hub.session_hours),
-                data=session.data,
-            )
+        store.insert(
+            conn,
+            id=session.id,
+            org_id=org.id,
+            model=model,
+            state=ADDING,
+            mode=session.mode,
+            base_version_id=None,
+            created_at=now,
+            updated_at=now,
+            expires_at=now + timedelta(hours=hub.session_hours),
+            data=session.data,
         )
     return session
 
 
 def get(hub: Hub, org: Organization, session_id: str) -> Session:
     with hub.engine.connect() as conn:
-        row = conn.execute(
-            sa.select(upload_sessions).where(
-                upload_sessions.c.id == session_id, upload_sessions.c.org_id == org.id
-            )
-        ).first()
+        row = store.in_org(conn, org.id, session_id)
     if row is None:
         raise NotFoundError(
             f"no upload session {session_id} in {org.slug}; it may have expired: start a new upload"
@@ -459,11 +453,9 @@ def _begin_commit(hub: Hub, org: Organization, session_id: str) -> tuple[Session
     From "validated", the session's data holds no comparison: the committer makes it."""
     now = hub.clock()
     with immediate(hub.engine).begin() as conn:  # read then write: take the lock first
-        row = conn.execute(
-            sa.select(upload_sessions).where(
-                upload_sessions.c.id == session_id, upload_sessions.c.org_id == org.id
-            )
-        ).one()
+        row = store.in_org(conn, org.id, session_id)
+        if row is None:  # expired and gone meanwhile
+            raise NotFoundError(f"no upload session {session_id} in {org.slug}; start a new upload")
         data = dict(row.data)
         if row.state == COMMITTED:
             raise StateError(
@@ -480,16 +472,14 @@ def _begin_commit(hub: Hub, org: Organization, session_id: str) -> tuple[Session
             data.pop("verified", None)
         target = (data.get("committing") or {}).get("target") or keys.new_snapshot()
         data["committing"] = {"target": target}
-        taken = conn.execute(
-            sa.update(upload_sessions)
-            .where(
-                upload_sessions.c.id == session_id,
-                upload_sessions.c.state == row.state,
-                upload_sessions.c.updated_at == row.updated_at,
-            )
-            .values(state=COMMITTING, data=data, updated_at=now)
+        taken = store.move(
+            conn,
+            session_id,
+            {"state": COMMITTING, "data": data, "updated_at": now},
+            was=row.state,
+            written_at=row.updated_at,
         )
-    if taken.rowcount != 1:
+    if not taken:
         raise StateError(IN_PROGRESS)
     return (
         Session(row.id, row.org_id, row.model, COMMITTING, row.mode, row.base_version_id, data),
@@ -509,20 +499,9 @@ def expire(hub: Hub) -> int:
     now = hub.clock()
     open_states = [ADDING, VALIDATED, PREVIEWED, FAILED]
     with hub.engine.begin() as conn:
-        ids = [
-            r.id
-            for r in conn.execute(
-                sa.select(upload_sessions.c.id).where(
-                    upload_sessions.c.expires_at < now, upload_sessions.c.state.in_(open_states)
-                )
-            )
-        ]
+        ids = store.past_expiry(conn, now=now, states=open_states)
         if ids:
-            conn.execute(
-                sa.update(upload_sessions)
-                .where(upload_sessions.c.id.in_(ids))
-                .values(state=EXPIRED, updated_at=now)
-            )
+            store.set_state(conn, ids, EXPIRED, now=now)
     for session_id in ids:
         hub.blobs.delete_prefix(keys.session(session_id))
     return len(ids)
@@ -550,12 +529,8 @@ def _save(
     if state in {VALIDATED, FAILED}:
         values["base_version_id"] = base
     with hub.engine.begin() as conn:
-        moved = conn.execute(
-            sa.update(upload_sessions)
-            .where(upload_sessions.c.id == session.id, upload_sessions.c.state == session.state)
-            .values(**values)
-        )
-    if moved.rowcount != 1:  # another request moved the session on meanwhile
+        moved = store.move(conn, session.id, values, was=session.state)
+    if not moved:  # another request moved the session on meanwhile
         raise StateError(
             "this upload changed while this step ran (another window or request committed, "
             "reset or validated it); reload the upload to see where it is"

@@ -39,8 +39,8 @@ from rosterport.errors import InputError, NotFoundError, ProductionChangedError,
 from rosterport.jobs.queue import enqueue
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
+from rosterport.store import versions as store
 from rosterport.store.engine import immediate
-from rosterport.store.tables import datasets, versions
 
 VALIDATION_ERRORS = "Validation Errors"
 PENDING = "Pending propagation"
@@ -303,14 +303,9 @@ def dataset(hub: Hub, org: Organization, model: str) -> Dataset:
     if model not in org.settings.models:
         raise InputError(f"the data model {model} is not enabled for {org.slug}")
     with immediate(hub.engine).begin() as conn:  # read, then maybe create: one writer
-        row = conn.execute(
-            sa.select(datasets).where(datasets.c.org_id == org.id, datasets.c.model == model)
-        ).first()
+        row = store.dataset_row(conn, org.id, model)
         if row is None:
-            conn.execute(sa.insert(datasets).values(org_id=org.id, model=model))
-            row = conn.execute(
-                sa.select(datasets).where(datasets.c.org_id == org.id, datasets.c.model == model)
-            ).one()
+            row = store.create_dataset(conn, org.id, model)
     return Dataset(row.id, row.org_id, row.model, row.current_version_id)
 
 
@@ -318,23 +313,22 @@ def current_version(hub: Hub, org: Organization, model: str) -> int | None:
     """The production version of the organization's dataset of `model`, if any (read only:
     no dataset is created)."""
     with hub.engine.connect() as conn:
-        found = conn.execute(
-            sa.select(datasets.c.current_version_id).where(
-                datasets.c.org_id == org.id, datasets.c.model == model
-            )
-        ).scalar()
-    return None if found is None else int(found)
+        return store.current_version(conn, org.id, model)
 
 
 def version_row(hub: Hub, org: Organization, version_id: int) -> sa.Row[Any]:
     """A version of the organization; InputError when it has none with that id."""
     with hub.engine.connect() as conn:
-        row = conn.execute(
-            sa.select(versions).where(versions.c.id == version_id, versions.c.org_id == org.id)
-        ).first()
+        row = store.in_org(conn, org.id, version_id)
     if row is None:
         raise NotFoundError(f"{org.slug} has no version {version_id}; see the version history")
     return row
+
+
+def status(hub: Hub, version_id: int) -> str:
+    """A version's status (Pending propagation, Successfully in production, Held…)."""
+    with hub.engine.connect() as conn:
+        return store.status(conn, version_id)
 
 
 def snapshot_of(hub: Hub, version_id: int | None) -> str | None:
@@ -342,10 +336,7 @@ def snapshot_of(hub: Hub, version_id: int | None) -> str | None:
     if version_id is None:
         return None
     with hub.engine.connect() as conn:
-        prefix = conn.execute(
-            sa.select(versions.c.snapshot).where(versions.c.id == version_id)
-        ).scalar_one()
-    return str(prefix)
+        return store.snapshot(conn, version_id)
 
 
 def state_of(hub: Hub, model: DataModel, prefix: str | None, name: str) -> pl.DataFrame:
@@ -627,12 +618,7 @@ def _has_blobs(hub: Hub, prefix: str) -> bool:
 def version_with_snapshot(hub: Hub, ds: Dataset, prefix: str) -> tuple[int, str] | None:
     """The version of the dataset whose snapshot is at `prefix` (id, status), if any."""
     with hub.engine.connect() as conn:
-        row = conn.execute(
-            sa.select(versions.c.id, versions.c.status).where(
-                versions.c.dataset_id == ds.id, versions.c.snapshot == prefix
-            )
-        ).first()
-    return None if row is None else (int(row.id), str(row.status))
+        return store.with_snapshot(conn, ds.id, prefix)
 
 
 def approve(hub: Hub, org: Organization, version_id: int) -> int:
@@ -642,7 +628,7 @@ def approve(hub: Hub, org: Organization, version_id: int) -> int:
         raise StateError(f"version {version_id} is {row.status}, not Held: nothing to approve")
     with hub.engine.begin() as conn:
         _move_pointer(conn, row.dataset_id, row.base_version_id, version_id)
-        conn.execute(sa.update(versions).where(versions.c.id == version_id).values(status=PENDING))
+        store.set_status(conn, version_id, PENDING)
         enqueue(conn, PROPAGATE, {"version_id": version_id}, now=hub.clock())
     return version_id
 
@@ -657,11 +643,7 @@ def retry_propagation(hub: Hub, org: Organization, version_id: int) -> int:
             f"version {version_id} is {row.status}, not {PROPAGATION_FAILED}: nothing to retry"
         )
     with hub.engine.begin() as conn:
-        moved = conn.execute(
-            sa.update(versions)
-            .where(versions.c.id == version_id, versions.c.status == PROPAGATION_FAILED)
-            .values(status=PENDING)
-        ).rowcount
+        moved = store.set_status(conn, version_id, PENDING, expected=PROPAGATION_FAILED)
         if not moved:  # another retry got there first
             raise StateError(f"version {version_id} is being propagated again already")
         return enqueue(conn, PROPAGATE, {"version_id": version_id}, now=hub.clock())
@@ -673,21 +655,12 @@ def discard(hub: Hub, org: Organization, version_id: int) -> None:
     if row.status != HELD:
         raise StateError(f"version {version_id} is {row.status}, not Held: it cannot be discarded")
     with hub.engine.begin() as conn:
-        conn.execute(
-            sa.update(versions).where(versions.c.id == version_id).values(status=DISCARDED)
-        )
+        store.set_status(conn, version_id, DISCARDED)
 
 
 def _move_pointer(conn: sa.Connection, dataset_id: int, base: int | None, version_id: int) -> None:
     """Compare-and-set the dataset's current version from `base` to `version_id`."""
-    current = datasets.c.current_version_id
-    expected = current.is_(None) if base is None else current == base
-    moved = conn.execute(
-        sa.update(datasets)
-        .where(datasets.c.id == dataset_id, expected)
-        .values(current_version_id=version_id)
-    )
-    if moved.rowcount != 1:
+    if not store.move_pointer(conn, dataset_id, base, version_id):
         raise ProductionChangedError(
             "production changed since your preview (another version was committed); "
             "validate again to see the changes against the new production data"
@@ -707,27 +680,22 @@ def _insert_version(
     extra: Mapping[str, Any] | None = None,
 ) -> int:
     detail = {**recorded.detail, **(extra or {})}
-    return int(
-        conn.execute(
-            sa.insert(versions)
-            .values(
-                dataset_id=ds.id,
-                org_id=ds.org_id,
-                model=ds.model,
-                created_at=hub.clock(),
-                committed_by=recorded.committed_by,
-                source=recorded.source,
-                mode=recorded.mode,
-                status=status,
-                base_version_id=base,
-                restored_from=recorded.restored_from,
-                snapshot=snapshot,
-                originals=recorded.originals,
-                report=recorded.report,
-                changes=dict(changes),
-                summary=dict(recorded.summary),
-                detail=detail,
-            )
-            .returning(versions.c.id)
-        ).scalar_one()
+    return store.insert(
+        conn,
+        dataset_id=ds.id,
+        org_id=ds.org_id,
+        model=ds.model,
+        created_at=hub.clock(),
+        committed_by=recorded.committed_by,
+        source=recorded.source,
+        mode=recorded.mode,
+        status=status,
+        base_version_id=base,
+        restored_from=recorded.restored_from,
+        snapshot=snapshot,
+        originals=recorded.originals,
+        report=recorded.report,
+        changes=dict(changes),
+        summary=dict(recorded.summary),
+        detail=detail,
     )

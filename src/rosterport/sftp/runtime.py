@@ -20,7 +20,6 @@ from functools import partial
 from pathlib import Path
 
 import asyncssh
-import sqlalchemy as sa
 
 from rosterport.bootstrap import build_worker
 from rosterport.clock import monotonic
@@ -29,6 +28,7 @@ from rosterport.services.deliveries import flag_stale_feeds
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import HOSTED, PULL, list_integrations, pull_due
 from rosterport.services.notifications import Mailer, SmtpMailer
+from rosterport.services.versions import status as version_status
 from rosterport.sftp.drops import (
     RETENTION,
     DropActivity,
@@ -39,7 +39,6 @@ from rosterport.sftp.drops import (
 )
 from rosterport.sftp.pull import pull_once
 from rosterport.sftp.server import listen
-from rosterport.store.tables import versions
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +50,7 @@ def settle(hub: Hub, version: int) -> str:
     """Run the queued jobs in-process (embedded mode) and return the version's status.
     Draining next to the web server's worker is harmless: jobs are claimed with leases."""
     build_worker(hub, name="sftp").drain()
-    with hub.engine.connect() as conn:
-        return str(
-            conn.execute(sa.select(versions.c.status).where(versions.c.id == version)).scalar_one()
-        )
+    return version_status(hub, version)
 
 
 class SftpRuntime:
