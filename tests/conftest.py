@@ -93,9 +93,7 @@ def issues(report: Report) -> list[Issue]:
     """`(file, row, column, code)` per issue, in the report's reading order."""
     return [
         (file, row, column, code)
-        for file, row, column, code in report.sorted_issues()
-        .select("file", "row", "column", "code")
-        .iter_rows()
+        for file, row, column, code in report.flatten(("file", "row", "column", "code"))
     ]
 
 
@@ -103,9 +101,9 @@ def leveled(report: Report) -> list[LeveledIssue]:
     """`(file, row, column, code, level)` per issue, in the report's reading order."""
     return [
         (file, row, column, code, level)
-        for file, row, column, code, level in report.sorted_issues()
-        .select("file", "row", "column", "code", "level")
-        .iter_rows()
+        for file, row, column, code, level in report.flatten(
+            ("file", "row", "column", "code", "level")
+        )
     ]
 
 

@@ -69,6 +69,20 @@ def test_json_contract_of_an_invalid_upload() -> None:
     }  # fmt: skip
 
 
+def test_flatten_gives_row_column_and_code_in_reading_order() -> None:
+    report = check(district("student-bad-dob", "enrollment-unknown-student")).report
+    assert report.flatten() == [
+        [8, "Student_id", "reference-not-found"],
+        [3, "DOB", "invalid-format"],
+        [5, "DOB", "invalid-format"],
+    ]
+    assert report.flatten(("file", "level")) == [
+        ["enrollments.csv", "warn"],
+        ["students.csv", "error"],
+        ["students.csv", "error"],
+    ]
+
+
 def test_issue_keys_are_in_contract_order() -> None:
     payload = check(district("student-bad-dob")).report.to_dict()
     assert list(payload["issues"][0]) == ISSUE_KEYS

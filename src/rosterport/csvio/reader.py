@@ -26,12 +26,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 
+from rosterport.domain.issues import EMPTY_FILE, UNREADABLE_FILE
 from rosterport.domain.tables import FIELDS, MAX_COLUMNS, ROW, FileProblem, RawTable, position
 
 UTF8_BOM = b"\xef\xbb\xbf"
+# the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
+EMITS: Final = frozenset({EMPTY_FILE.code, UNREADABLE_FILE.code})
+
 _BLANK_START = re.compile(rb"[ \t\r\n,]*")
 LINE_SEPARATOR = "\x1f"  # a control character: never valid inside roster values
 _CSV_FIELD_LIMIT = 1 << 24
@@ -70,7 +75,7 @@ def read_table(name: str, data: bytes | Path) -> RawTable | FileProblem:
     original = data
     data = data.removeprefix(UTF8_BOM)
     if _is_blank(data):
-        return FileProblem(name, "empty-file", _empty_message(name, header_only=False))
+        return FileProblem(name, EMPTY_FILE.code, _empty_message(name, header_only=False))
     # polars splits records on LF (and CRLF): a file with CR-only line endings, mixed ones
     # too, is read as a copy with every CR turned into LF. A file whose every CR is part of
     # a CRLF is read as it is (no copy; a CRLF inside quotes is kept as written).
@@ -151,7 +156,7 @@ def _is_blank(data: bytes) -> bool:
 def _sniff(name: str, data: bytes) -> FileProblem | None:
     """Recognise files that are not UTF-8 CSV at all, with a hint that says how to fix them."""
     if not data:
-        return FileProblem(name, "empty-file", _empty_message(name, header_only=False))
+        return FileProblem(name, EMPTY_FILE.code, _empty_message(name, header_only=False))
     head = data[:4096]
     if head.startswith(b"PK\x03\x04"):
         what = (
@@ -159,21 +164,21 @@ def _sniff(name: str, data: bytes) -> FileProblem | None:
         )
         return FileProblem(
             name,
-            "unreadable-file",
+            UNREADABLE_FILE.code,
             f"{name} cannot be read: it is {what} renamed to .csv; open it in Excel and use "
             "File › Save As › 'CSV UTF-8 (Comma delimited)'",
         )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return FileProblem(
             name,
-            "unreadable-file",
+            UNREADABLE_FILE.code,
             f"{name} cannot be read: it is an old Excel workbook (.xls) renamed to .csv; "
             "save it as 'CSV UTF-8 (Comma delimited)'",
         )
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
         return FileProblem(
             name,
-            "unreadable-file",
+            UNREADABLE_FILE.code,
             f"{name} cannot be read: it is saved as UTF-16 ('Unicode Text'); "
             "save it as 'CSV UTF-8 (Comma delimited)'",
         )
@@ -204,7 +209,7 @@ def _check_utf8(name: str, data: bytes) -> FileProblem | None:
             utf8.decode(piece, final=start + _UTF8_CHUNK >= len(data))
         except UnicodeDecodeError as error:
             offset = start + error.start
-            return FileProblem(name, "unreadable-file", _encoding_message(name, data, offset))
+            return FileProblem(name, UNREADABLE_FILE.code, _encoding_message(name, data, offset))
     return None
 
 
@@ -261,7 +266,7 @@ def _header(data: bytes) -> tuple[list[str], int]:
 def _too_wide(name: str, width: int) -> FileProblem:
     return FileProblem(
         name,
-        "unreadable-file",
+        UNREADABLE_FILE.code,
         f"{name} cannot be read: its header row has {width:,} columns, more than the limit of "
         f"{MAX_COLUMNS:,}; keep only the columns of the data model (the templates list them), "
         "and check that row 1 is the header row",
@@ -490,18 +495,18 @@ def _read_slow(name: str, data: bytes) -> RawTable | FileProblem:
     except csv.Error as error:
         return FileProblem(
             name,
-            "unreadable-file",
+            UNREADABLE_FILE.code,
             f"{name} cannot be read: broken quoting on row {len(rows) + 1} ({error}); "
             "a value that contains a comma, a quote or a line break must be enclosed in double "
             'quotes, and a quote inside it written twice ("")',
         )
     if not rows:
-        return FileProblem(name, "empty-file", _empty_message(name, header_only=False))
+        return FileProblem(name, EMPTY_FILE.code, _empty_message(name, header_only=False))
     header = [cell.strip() for cell in rows[0]]
     if not any(header):
         return FileProblem(
             name,
-            "empty-file",
+            EMPTY_FILE.code,
             f"{name} has no header row: row 1 is blank; put the column names in row 1",
         )
     width = len(header)
@@ -552,5 +557,5 @@ def _finish(name: str, header: list[str], holder: list[pl.DataFrame]) -> RawTabl
     else:
         blanks = 0
     if frame.height == 0:
-        return FileProblem(name, "empty-file", _empty_message(name, header_only=True))
+        return FileProblem(name, EMPTY_FILE.code, _empty_message(name, header_only=True))
     return RawTable(name, tuple(header), frame, blank_rows=blanks)

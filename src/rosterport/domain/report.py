@@ -129,6 +129,12 @@ class Report:
         all at once, for small reports (reports stream `batches`)."""
         return issueframe.rendered(self.issues)
 
+    def flatten(self, fields: Sequence[str] = ("row", "column", "code")) -> list[list[Any]]:
+        """The issues as rows of `fields` (any of the contract's columns), in reading order:
+        `[[2, "DOB", "invalid-format"], …]`, the shape tests and scripts compare (frictionless's
+        `report.flatten(["rowNumber", "fieldName", "type"])`). For small reports."""
+        return [list(row) for row in self.sorted_issues().select(fields).iter_rows()]
+
     def header(self) -> dict[str, Any]:
         """The contract's keys before `issues`: model, valid, summary, files."""
         return {

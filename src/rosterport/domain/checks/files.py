@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 import polars as pl
 
@@ -17,6 +18,10 @@ from rosterport.domain.names import did_you_mean, folded
 from rosterport.domain.policy import Mode
 from rosterport.domain.schemas.model import DataModel
 from rosterport.domain.tables import DeferredTable, FileProblem, RawTable
+
+# the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
+EMITS: Final = frozenset({MISSING_FILE.code, UNEXPECTED_FILE.code})
+
 
 Table = RawTable | FileProblem
 Given = Table | DeferredTable  # a file as given to the validator: read, or to be read

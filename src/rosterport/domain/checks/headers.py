@@ -14,6 +14,7 @@ echoed clipped (`names.clipped`). The reader refuses files with more than
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import polars as pl
 
@@ -21,6 +22,10 @@ from rosterport.domain.checks import issueframe
 from rosterport.domain.issues import DUPLICATE_COLUMN, MISSING_COLUMN, UNKNOWN_COLUMN
 from rosterport.domain.names import clipped, did_you_mean, folded
 from rosterport.domain.schemas.model import FileSchema
+
+# the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
+EMITS: Final = frozenset({DUPLICATE_COLUMN.code, MISSING_COLUMN.code, UNKNOWN_COLUMN.code})
+
 
 LISTED_COLUMNS = 50  # unknown columns reported one by one, with a "did you mean"
 

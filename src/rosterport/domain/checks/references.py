@@ -9,6 +9,7 @@ reference it fails only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import polars as pl
 
@@ -17,6 +18,9 @@ from rosterport.domain.issues import REFERENCE_NOT_FOUND
 from rosterport.domain.names import with_article
 from rosterport.domain.schemas.model import Reference
 from rosterport.domain.tables import ROW
+
+# the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
+EMITS: Final = frozenset({REFERENCE_NOT_FOUND.code})
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ look-ups cannot run: the validator notes that instead of failing every row.
 
 from __future__ import annotations
 
+from typing import Final
+
 import polars as pl
 
 from rosterport.domain.checks import issueframe
@@ -16,6 +18,12 @@ from rosterport.domain.checks.model_rules import FileCheck, ModelRules
 from rosterport.domain.issues import REFERENCE_NOT_FOUND, REQUIRED_ATTRIBUTE, UNIQUENESS_VIOLATION
 from rosterport.domain.policy import Production
 from rosterport.domain.tables import ROW
+
+# the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
+EMITS: Final = frozenset(
+    {REFERENCE_NOT_FOUND.code, REQUIRED_ATTRIBUTE.code, UNIQUENESS_VIOLATION.code}
+)
+
 
 ACCOUNT = "__account"
 

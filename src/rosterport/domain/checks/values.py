@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 import polars as pl
 
@@ -17,6 +18,10 @@ from rosterport.domain.issues import INVALID_FORMAT, MALFORMED_ROW, REQUIRED_ATT
 from rosterport.domain.policy import Requirement
 from rosterport.domain.schemas.model import Column, FileSchema
 from rosterport.domain.tables import FIELDS, ROW
+
+# the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
+EMITS: Final = frozenset({INVALID_FORMAT.code, MALFORMED_ROW.code, REQUIRED_ATTRIBUTE.code})
+
 
 _REQUIREMENT_TEXT = {
     Requirement.REPORT: "the application needs it (Report if missing)",

@@ -8,6 +8,7 @@ grouped issue, and header cells are echoed clipped."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 import polars as pl
 
@@ -23,6 +24,18 @@ from rosterport.domain.issues import (
 )
 from rosterport.domain.names import clipped, did_you_mean, folded
 from rosterport.domain.schemas.model import FileSchema
+
+# the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
+EMITS: Final = frozenset(
+    {
+        DUPLICATE_COLUMN.code,
+        HEADER_CASE.code,
+        HEADER_ORDER.code,
+        MISSING_COLUMN.code,
+        UNKNOWN_COLUMN.code,
+    }
+)
+
 
 # OneRoster 1.0 column → its 1.1 name (demographics was keyed by userSourcedId in 1.0).
 V10_COLUMNS = {

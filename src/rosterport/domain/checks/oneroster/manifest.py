@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import polars as pl
 
@@ -24,6 +25,21 @@ from rosterport.domain.issues import (
 from rosterport.domain.names import did_you_mean, folded
 from rosterport.domain.schemas.model import DataModel
 from rosterport.domain.tables import FIELDS, ROW, FileProblem, RawTable, position
+
+# the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
+EMITS: Final = frozenset(
+    {
+        EMPTY_FILE.code,
+        FILE_NAME_CASE.code,
+        HEADER_CASE.code,
+        MANIFEST_INVALID.code,
+        MANIFEST_PROPERTY.code,
+        MISSING_FILE.code,
+        UNEXPECTED_FILE.code,
+        WRONG_VERSION.code,
+    }
+)
+
 
 MANIFEST = "manifest.csv"
 MODES = ("absent", "bulk", "delta")

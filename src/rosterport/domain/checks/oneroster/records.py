@@ -4,6 +4,8 @@ type school, one primary teacher per class, subjectCodes pair with subjects)."""
 
 from __future__ import annotations
 
+from typing import Final
+
 import polars as pl
 
 from rosterport.domain.checks import issueframe
@@ -18,6 +20,17 @@ from rosterport.domain.issues import (
     Level,
 )
 from rosterport.domain.tables import ROW
+
+# the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
+EMITS: Final = frozenset(
+    {
+        INVALID_FORMAT.code,
+        REFERENCE_NOT_FOUND.code,
+        REQUIRED_ATTRIBUTE.code,
+        UNIQUENESS_VIOLATION.code,
+    }
+)
+
 
 DELETE = "tobedeleted"
 
