@@ -7,6 +7,12 @@
    students' change detail, commit — timed as a client sees them.
 
     python bench/web_upload.py --mb 500 --students 100000
+    python bench/web_upload.py --mb 0 --garbage 250000
+
+3. with `--garbage N`: a students.csv of N rows of garbage (every row breaks something: a
+   field too many or too few, a refused date, grade, gender, a duplicate id) uploaded and
+   validated through the API, then the version's errors report downloaded: the server's
+   peak memory after each step, and whether the report came as a stream.
 
 Starts the server in a subprocess on a free port with a fresh data dir, signs in through an
 API token made with the services, streams a generated CSV of the given size from a generator
@@ -96,10 +102,58 @@ def district(base: str, headers: dict[str, str], students: int, folder: Path) ->
     timed("commit", "POST", one + "/commit", json={})
 
 
+GARBAGE = (
+    b"02M800,%09d,Lastname,Firstname,Middle,13/45/2010,girl,Purple,55,N\n",  # values refused
+    b"02M800,%09d,Lastname\n",  # too few fields
+    b"02M800,%09d,Lastname,Firstname,Middle,01/02/2010,F,W,5,N,extra,extra\n",  # too many
+    b"02M800,000000001,Lastname,Firstname,Middle,01/02/2010,F,W,5,N\n",  # the same id again
+)
+
+
+def garbage(base: str, headers: dict[str, str], total: int, pid: int) -> None:
+    """N garbage rows through upload, validate and the report download, memory measured."""
+    client = httpx.Client(headers=headers, timeout=1200)
+    lines = [HEADER]
+    for n in range(total):
+        line = GARBAGE[n % len(GARBAGE)]
+        lines.append(line % n if b"%09d" in line else line)
+    body = b"".join(lines)
+    del lines
+    print(f"garbage: {total:,} rows, {len(body) / 1024**2:,.1f} MB")
+    session = client.post(base + "/uploads", json={"model": "passport-roster"}).json()["id"]
+    one = f"{base}/uploads/{session}"
+    client.put(f"{one}/files/students.csv", content=body).raise_for_status()
+    del body
+    print(f"  server peak after the upload: {peak_kb(pid)[0] / 1024:,.0f} MB")
+    started = time.perf_counter()
+    answer = client.post(one + "/validate")
+    answer.raise_for_status()
+    result = answer.json()
+    print(
+        f"  validate: {time.perf_counter() - started:.1f} s, answer "
+        f"{len(answer.content) / 1024:,.0f} KB, {sum(result['report']['summary'].values()):,} issues; "
+        f"server peak {peak_kb(pid)[0] / 1024:,.0f} MB"
+    )
+    version = client.get(base + "/versions").json()[0]["version"]
+    started, size, chunks = time.perf_counter(), 0, 0
+    with client.stream("GET", f"{base}/versions/{version}/report") as download:
+        download.raise_for_status()
+        streamed = "content-length" not in download.headers
+        for chunk in download.iter_bytes():
+            size += len(chunk)
+            chunks += 1
+    print(
+        f"  report download: {size / 1024**2:,.0f} MB in {time.perf_counter() - started:.1f} s "
+        f"({'streamed, chunked' if streamed else 'sent whole'}); server peak "
+        f"{peak_kb(pid)[0] / 1024:,.0f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mb", type=int, default=500)
     parser.add_argument("--students", type=int, default=0, help="also time a district's steps")
+    parser.add_argument("--garbage", type=int, default=0, help="also N garbage rows")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="rp-bench-"))
     with socket.socket() as sock:
@@ -139,6 +193,10 @@ def main() -> None:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
+        if args.garbage:
+            garbage(base, headers, args.garbage, server.pid)
+        if not args.mb:
+            return
         before = peak_kb(server.pid)
         session = httpx.post(
             base + "/uploads", json={"model": "passport-roster"}, headers=headers
