@@ -20,8 +20,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from rosterport.csvio.sources import SourceFile
 from rosterport.domain.mappings import apply_mappings
 from rosterport.domain.policy import Mode
@@ -39,7 +37,7 @@ from rosterport.services.integrations import (
 )
 from rosterport.services.notifications import DELIVERY, STALE_FEED, Mailer, notify
 from rosterport.services.organizations import org_by_id
-from rosterport.store.tables import integration_runs
+from rosterport.store import deliveries as store
 
 DUPLICATE = "Duplicate"
 REFUSED = "Refused"  # unusable input: not a ZIP, a model the organization has not enabled
@@ -127,16 +125,8 @@ def content_hash(files: Sequence[SourceFile]) -> str:
 
 def last_hash(hub: Hub, integration: Integration) -> str | None:
     with hub.engine.connect() as conn:
-        found: str | None = conn.execute(
-            sa.select(integration_runs.c.content_hash)
-            .where(
-                integration_runs.c.integration_id == integration.id,
-                integration_runs.c.status != REFUSED,  # refused input may be usable later
-            )
-            .order_by(integration_runs.c.id.desc())
-            .limit(1)
-        ).scalar()
-    return found
+        # refused input may be usable later
+        return store.last_hash(conn, integration.id, skipping=REFUSED)
 
 
 def complete(model: str, names: Sequence[str], mode: Mode) -> bool:
@@ -315,15 +305,14 @@ def _arrived(hub: Hub, integration: Integration) -> None:
 
 def _record(hub: Hub, integration: Integration, result: DeliveryResult) -> None:
     with hub.engine.begin() as conn:
-        conn.execute(
-            sa.insert(integration_runs).values(
-                integration_id=integration.id,
-                content_hash=result.content_hash,
-                status=result.status,
-                version_id=result.version,
-                detail=result.to_json(),
-                created_at=hub.clock(),
-            )
+        store.insert(
+            conn,
+            integration.id,
+            content_hash=result.content_hash,
+            status=result.status,
+            version_id=result.version,
+            detail=result.to_json(),
+            now=hub.clock(),
         )
 
 

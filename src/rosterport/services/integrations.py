@@ -35,8 +35,8 @@ from rosterport.errors import InputError, NotFoundError
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.services.sign_in_limits import give_back, take_place
+from rosterport.store import integrations as store
 from rosterport.store.engine import immediate
-from rosterport.store.tables import integration_files, integrations
 
 HOSTED, PULL = "hosted", "pull"
 KEEP, MOVE, DELETE = "keep", "move", "delete"  # what happens to a custom server's files
@@ -277,25 +277,19 @@ def add_hosted_account(
         "authorized_keys": checked_public_keys(public_keys) if public_keys else None,
     }
     with immediate(hub.engine).begin() as conn:
-        taken = conn.execute(
-            sa.select(integrations.c.id).where(integrations.c.login == login)
-        ).first()
-        if taken is not None:
+        if store.login_taken(conn, login):
             raise InputError(f"the SFTP user name {login!r} is taken; choose another")
-        new_id = conn.execute(
-            sa.insert(integrations)
-            .values(
-                org_id=org.id,
-                kind=HOSTED,
-                name=login,
-                model=model,
-                login=login,
-                settings=(settings or IntegrationSettings()).checked().to_json(),
-                created_at=hub.clock(),
-                **values,
-            )
-            .returning(integrations.c.id)
-        ).scalar_one()
+        new_id = store.insert(
+            conn,
+            org.id,
+            kind=HOSTED,
+            name=login,
+            model=model,
+            login=login,
+            settings=(settings or IntegrationSettings()).checked().to_json(),
+            now=hub.clock(),
+            **values,
+        )
     return get_integration(hub, org, new_id)
 
 
@@ -330,22 +324,19 @@ def add_pull(
     if not 0 < port < 65536:
         raise InputError(f"port {port} is not a TCP port; the SFTP default is 22")
     with hub.engine.begin() as conn:
-        new_id = conn.execute(
-            sa.insert(integrations)
-            .values(
-                org_id=org.id,
-                kind=PULL,
-                name=name,
-                model=model,
-                host=host.strip(),
-                port=port,
-                username=username.strip(),
-                secret=_seal(hub, credentials),
-                settings=(settings or IntegrationSettings()).checked().to_json(),
-                created_at=hub.clock(),
-            )
-            .returning(integrations.c.id)
-        ).scalar_one()
+        new_id = store.insert(
+            conn,
+            org.id,
+            kind=PULL,
+            name=name,
+            model=model,
+            host=host.strip(),
+            port=port,
+            username=username.strip(),
+            secret=_seal(hub, credentials),
+            settings=(settings or IntegrationSettings()).checked().to_json(),
+            now=hub.clock(),
+        )
     return get_integration(hub, org, new_id)
 
 
@@ -359,9 +350,7 @@ def _seal(hub: Hub, credentials: Credentials) -> bytes:
 def pull_credentials(hub: Hub, integration: Integration) -> Credentials:
     """The decrypted credentials of a pull."""
     with hub.engine.connect() as conn:
-        sealed = conn.execute(
-            sa.select(integrations.c.secret).where(integrations.c.id == integration.id)
-        ).scalar_one()
+        sealed = store.secret(conn, integration.id)
     if not sealed:
         return Credentials()
     plain = json.loads(hub.snapshots.box.decrypt(sealed))
@@ -402,11 +391,7 @@ def update_integration(
 
 def get_integration(hub: Hub, org: Organization, integration_id: int) -> Integration:
     with hub.engine.connect() as conn:
-        row = conn.execute(
-            sa.select(integrations).where(
-                integrations.c.id == integration_id, integrations.c.org_id == org.id
-            )
-        ).first()
+        row = store.in_org(conn, org.id, integration_id)
     if row is None:
         raise NotFoundError(f"no SFTP integration {integration_id} in {org.slug}")
     return _from_row(row)
@@ -414,9 +399,7 @@ def get_integration(hub: Hub, org: Organization, integration_id: int) -> Integra
 
 def integration_by_id(hub: Hub, integration_id: int) -> Integration:
     with hub.engine.connect() as conn:
-        row = conn.execute(
-            sa.select(integrations).where(integrations.c.id == integration_id)
-        ).first()
+        row = store.by_id(conn, integration_id)
     if row is None:
         raise NotFoundError(f"no SFTP integration {integration_id}")
     return _from_row(row)
@@ -426,34 +409,21 @@ def list_integrations(
     hub: Hub, org: Organization | None = None, *, kind: str | None = None
 ) -> list[Integration]:
     """The integrations of `org` (of every organization when None), oldest first."""
-    query = sa.select(integrations).order_by(integrations.c.id)
-    if org is not None:
-        query = query.where(integrations.c.org_id == org.id)
-    if kind is not None:
-        query = query.where(integrations.c.kind == kind)
     with hub.engine.connect() as conn:
-        return [_from_row(r) for r in conn.execute(query)]
+        rows = store.listed(conn, org_id=None if org is None else org.id, kind=kind)
+    return [_from_row(r) for r in rows]
 
 
 def hosted_account(hub: Hub, login: str) -> Integration | None:
     """The enabled hosted account called `login`, if any."""
     with hub.engine.connect() as conn:
-        row = conn.execute(
-            sa.select(integrations).where(
-                integrations.c.login == login,
-                integrations.c.kind == HOSTED,
-                integrations.c.enabled.is_(True),
-            )
-        ).first()
+        row = store.enabled_by_login(conn, login, kind=HOSTED)
     return None if row is None else _from_row(row)
 
 
 def authorized_keys(hub: Hub, integration: Integration) -> str | None:
     with hub.engine.connect() as conn:
-        keys: str | None = conn.execute(
-            sa.select(integrations.c.authorized_keys).where(integrations.c.id == integration.id)
-        ).scalar_one()
-    return keys
+        return store.authorized_keys(conn, integration.id)
 
 
 def check_password(hub: Hub, login: str, password: str) -> bool:
@@ -461,13 +431,7 @@ def check_password(hub: Hub, login: str, password: str) -> bool:
     one without a password, is checked against a stand-in hash, so that it takes as long as
     a wrong password for a real one (timing does not tell which user names exist)."""
     with hub.engine.connect() as conn:
-        stored = conn.execute(
-            sa.select(integrations.c.password_hash).where(
-                integrations.c.login == login,
-                integrations.c.kind == HOSTED,
-                integrations.c.enabled.is_(True),
-            )
-        ).scalar()
+        stored = store.password_hash(conn, login, kind=HOSTED)
     try:
         return _hasher.verify(stored or _stand_in_hash(), password) and bool(stored)
     except (VerificationError, InvalidHashError):
@@ -512,9 +476,7 @@ def set_columns(hub: Hub, integration: Integration, **values: Any) -> None:
     if not values:
         return
     with hub.engine.begin() as conn:
-        conn.execute(
-            sa.update(integrations).where(integrations.c.id == integration.id).values(**values)
-        )
+        store.update(conn, integration.id, **values)
 
 
 def pin_host_key(hub: Hub, integration: Integration, key: str) -> None:
@@ -548,9 +510,7 @@ class SeenFile:
 
 def seen_files(hub: Hub, integration: Integration) -> dict[str, SeenFile]:
     with hub.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(integration_files).where(integration_files.c.integration_id == integration.id)
-        ).all()
+        rows = store.seen(conn, integration.id)
     return {r.name: SeenFile(r.name, r.size, r.mtime, r.sha256) for r in rows}
 
 
@@ -560,25 +520,12 @@ def record_seen(hub: Hub, integration: Integration, files: Sequence[SeenFile]) -
         return
     names = [f.name for f in files]
     with hub.engine.begin() as conn:
-        conn.execute(
-            sa.delete(integration_files).where(
-                integration_files.c.integration_id == integration.id,
-                integration_files.c.name.in_(names),
-            )
-        )
-        conn.execute(
-            sa.insert(integration_files),
-            [
-                {
-                    "integration_id": integration.id,
-                    "name": f.name,
-                    "size": f.size,
-                    "mtime": f.mtime,
-                    "sha256": f.sha256,
-                    "seen_at": hub.clock(),
-                }
-                for f in files
-            ],
+        store.forget_seen(conn, integration.id, names)
+        store.add_seen(
+            conn,
+            integration.id,
+            [(f.name, f.size, f.mtime, f.sha256) for f in files],
+            now=hub.clock(),
         )
 
 
@@ -586,9 +533,4 @@ def forget_seen(hub: Hub, integration: Integration, names: Sequence[str]) -> Non
     """Forget files that are gone from the server (moved, deleted)."""
     if names:
         with hub.engine.begin() as conn:
-            conn.execute(
-                sa.delete(integration_files).where(
-                    integration_files.c.integration_id == integration.id,
-                    integration_files.c.name.in_(list(names)),
-                )
-            )
+            store.forget_seen(conn, integration.id, names)

@@ -40,8 +40,8 @@ from rosterport.services import directory, roster_store, scim, sftp_export, vaul
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.store import ledger, read_models
+from rosterport.store import propagation as store
 from rosterport.store.read_models import Held
-from rosterport.store.tables import datasets, versions
 
 READ_MODEL = "read-model"
 INCREMENTAL_LIMIT = 200_000  # larger changes are loaded as a new generation
@@ -61,7 +61,7 @@ def propagate(hub: Hub, job: Job) -> None:
     dataset's current version (see the module doc)."""
     version_id = int(job.payload["version_id"])
     with hub.engine.connect() as conn:
-        row = conn.execute(sa.select(versions).where(versions.c.id == version_id)).one()
+        row = store.version(conn, version_id)
     try:
         with _holding(hub, row.dataset_id, job):
             _bring_up_to_date(hub, row.dataset_id, version_id, job)
@@ -74,11 +74,7 @@ def propagate(hub: Hub, job: Job) -> None:
                 roster_store.gave_up(
                     hub, conn, version_id, org_id=row.org_id, dataset_id=row.dataset_id, error=error
                 )
-                conn.execute(
-                    sa.update(versions)
-                    .where(versions.c.id == version_id)
-                    .values(status=v.PROPAGATION_FAILED)
-                )
+                store.set_status(conn, version_id, v.PROPAGATION_FAILED)
         raise
 
 
@@ -101,12 +97,7 @@ def _holding(hub: Hub, dataset_id: int, job: Job) -> Iterator[None]:
 def _bring_up_to_date(hub: Hub, dataset_id: int, version_id: int, job: Job) -> None:
     with hub.engine.connect() as conn:
         holds = read_models.held(conn, dataset_id)
-        current = conn.execute(
-            sa.select(datasets.c.current_version_id).where(datasets.c.id == dataset_id)
-        ).scalar_one()
-        target_row = conn.execute(
-            sa.select(versions.c.org_id, versions.c.model).where(versions.c.id == current)
-        ).one()
+        current, target_row = store.current_version(conn, dataset_id)
     done = (version_id, current)
     if holds.version_id == current:  # a newer job already brought it here
         with hub.engine.begin() as conn:
@@ -197,13 +188,11 @@ def _mark_in_production(hub: Hub, conn: sa.Connection, version_ids: tuple[int, .
     brought in): delivered, and in production unless something else happened to them."""
     for version_id in sorted(set(version_ids)):
         _delivered(hub, conn, version_id, "done", None)
-    conn.execute(
-        sa.update(versions)
-        .where(
-            versions.c.id.in_(sorted(set(version_ids))),
-            versions.c.status.in_([v.PENDING, v.PROPAGATION_FAILED]),  # a retried job
-        )
-        .values(status=v.IN_PRODUCTION)
+    store.set_status_of(
+        conn,
+        sorted(set(version_ids)),
+        v.IN_PRODUCTION,
+        when_in=[v.PENDING, v.PROPAGATION_FAILED],  # a retried job
     )
     # SFTP exports that deliver after each version in production are queued with it
     sftp_export.on_in_production(hub, conn, max(version_ids))
