@@ -22,8 +22,9 @@ from rosterport.crypto import token_digest
 from rosterport.errors import InputError, NotFoundError, RateLimitedError, SignInError
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
+from rosterport.store import accounts as store
+from rosterport.store import login_attempts
 from rosterport.store.engine import immediate
-from rosterport.store.tables import accounts, api_tokens, login_failures, login_sessions
 
 RATE_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 10
@@ -116,35 +117,30 @@ def create_account(
             "or make the account a platform administrator (--platform)"
         )
     with hub.engine.begin() as conn:
-        taken = conn.execute(sa.select(accounts.c.id).where(accounts.c.email == address)).first()
-        if taken is not None:
+        if store.email_taken(conn, address):
             raise InputError(f"an account for {address} already exists; sign in with it instead")
-        account_id = conn.execute(
-            sa.insert(accounts)
-            .values(
-                email=address,
-                password_hash=hash_password(password),
-                is_platform=platform,
-                org_id=None if platform or org is None else org.id,
-                created_at=hub.clock(),
-            )
-            .returning(accounts.c.id)
-        ).scalar_one()
+        account_id = store.insert(
+            conn,
+            address,
+            hash_password(password),
+            is_platform=platform,
+            org_id=None if platform or org is None else org.id,
+            now=hub.clock(),
+        )
     return Account(account_id, address, platform, None if platform or org is None else org.id)
 
 
 def list_accounts(hub: Hub, org: Organization | None = None) -> list[Account]:
     """Every account (platform view), or the administrators of `org`."""
-    query = sa.select(accounts).order_by(accounts.c.email)
-    if org is not None:
-        query = query.where(accounts.c.org_id == org.id)
     with hub.engine.connect() as conn:
-        return [_account(r) for r in conn.execute(query)]
+        return [
+            _account(r) for r in store.all_by_email(conn, org_id=None if org is None else org.id)
+        ]
 
 
 def any_account(hub: Hub) -> bool:
     with hub.engine.connect() as conn:
-        return conn.execute(sa.select(accounts.c.id).limit(1)).first() is not None
+        return store.any_account(conn)
 
 
 def _account(row: sa.Row[tuple[object, ...]]) -> Account:
@@ -170,17 +166,16 @@ def sign_in(hub: Hub, email: str, password: str, *, address: str, limit: int, ho
         raise SignInError("wrong e-mail address or password; check both and try again")
     token = secrets.token_urlsafe(32)
     with hub.engine.begin() as conn:
-        conn.execute(sa.delete(login_failures).where(login_failures.c.id == attempt))
-        conn.execute(
-            sa.insert(login_sessions).values(
-                token_hash=token_digest(token),
-                account_id=row.id,
-                csrf=secrets.token_urlsafe(32),
-                created_at=now,
-                expires_at=now + timedelta(hours=hours),
-            )
+        login_attempts.remove(conn, attempt)
+        store.add_session(
+            conn,
+            token_digest(token),
+            row.id,
+            csrf=secrets.token_urlsafe(32),
+            now=now,
+            expires_at=now + timedelta(hours=hours),
         )
-        conn.execute(sa.delete(login_sessions).where(login_sessions.c.expires_at < now))
+        store.drop_expired_sessions(conn, now=now)
     return token
 
 
@@ -193,27 +188,17 @@ def _record_attempt(
     lock lets one sign-in at a time through here."""
     since = now - RATE_WINDOW
     with immediate(hub.engine).begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SIGN_IN_LOCK)))
-        conn.execute(sa.delete(login_failures).where(login_failures.c.at < since))
-        failures = conn.execute(
-            sa.select(sa.func.count()).where(
-                login_failures.c.at >= since,
-                sa.or_(login_failures.c.email == who, login_failures.c.address == address),
-            )
-        ).scalar_one()
+        store.lock_sign_ins(conn, SIGN_IN_LOCK)
+        store.forget_failures(conn, before=since)
+        failures = login_attempts.count_since(conn, who, address, since=since)
         if failures >= limit:
             raise RateLimitedError(
                 "too many failed sign-ins for this account or from this address; "
                 "wait 15 minutes and try again"
             )
-        attempt = conn.execute(
-            sa.insert(login_failures)
-            .values(email=who, address=address[:64], at=now)
-            .returning(login_failures.c.id)
-        ).scalar_one()
-        row = conn.execute(sa.select(accounts).where(accounts.c.email == who)).first()
-    return int(attempt), row
+        attempt = store.record_failure(conn, who, address[:64], now=now)
+        row = store.by_email(conn, who)
+    return attempt, row
 
 
 @functools.cache
@@ -233,22 +218,13 @@ def _password_matches(stored: str, password: str) -> bool:
 def signed_in(hub: Hub, token: str) -> SignedIn | None:
     """The account a session token belongs to, or None when unknown or expired."""
     with hub.engine.connect() as conn:
-        row = conn.execute(
-            sa.select(accounts, login_sessions.c.csrf)
-            .join(login_sessions, login_sessions.c.account_id == accounts.c.id)
-            .where(
-                login_sessions.c.token_hash == token_digest(token),
-                login_sessions.c.expires_at > hub.clock(),
-            )
-        ).first()
+        row = store.session_account(conn, token_digest(token), now=hub.clock())
     return None if row is None else SignedIn(_account(row), str(row.csrf))
 
 
 def sign_out(hub: Hub, token: str) -> None:
     with hub.engine.begin() as conn:
-        conn.execute(
-            sa.delete(login_sessions).where(login_sessions.c.token_hash == token_digest(token))
-        )
+        store.drop_session(conn, token_digest(token))
 
 
 def create_token(hub: Hub, org: Organization, account: Account, name: str) -> str:
@@ -258,15 +234,14 @@ def create_token(hub: Hub, org: Organization, account: Account, name: str) -> st
         raise InputError("give the token a name that says what uses it, e.g. 'SIS nightly sync'")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with hub.engine.begin() as conn:
-        conn.execute(
-            sa.insert(api_tokens).values(
-                org_id=org.id,
-                account_id=account.id,
-                name=label[:100],
-                token_hash=token_digest(token),
-                prefix=token[:10],
-                created_at=hub.clock(),
-            )
+        store.add_token(
+            conn,
+            org.id,
+            account.id,
+            name=label[:100],
+            token_hash=token_digest(token),
+            prefix=token[:10],
+            now=hub.clock(),
         )
     return token
 
@@ -274,26 +249,13 @@ def create_token(hub: Hub, org: Organization, account: Account, name: str) -> st
 def list_tokens(hub: Hub, org: Organization) -> list[TokenInfo]:
     """The organization's tokens that are not revoked, newest first."""
     with hub.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(api_tokens, accounts.c.email)
-            .join(accounts, accounts.c.id == api_tokens.c.account_id)
-            .where(api_tokens.c.org_id == org.id, api_tokens.c.revoked_at.is_(None))
-            .order_by(api_tokens.c.id.desc())
-        ).all()
+        rows = store.active_tokens(conn, org.id)
     return [TokenInfo(r.id, r.name, r.prefix, r.email, r.created_at, r.last_used_at) for r in rows]
 
 
 def revoke_token(hub: Hub, org: Organization, token_id: int) -> None:
     with hub.engine.begin() as conn:
-        done = conn.execute(
-            sa.update(api_tokens)
-            .where(
-                api_tokens.c.id == token_id,
-                api_tokens.c.org_id == org.id,
-                api_tokens.c.revoked_at.is_(None),
-            )
-            .values(revoked_at=hub.clock())
-        ).rowcount
+        done = store.revoke_token(conn, org.id, token_id, now=hub.clock())
     if not done:
         raise NotFoundError(f"no active API token {token_id} in {org.slug}")
 
@@ -302,28 +264,12 @@ def token_user(hub: Hub, token: str) -> TokenUser | None:
     """Who a bearer token speaks for, or None when it is unknown or revoked."""
     now = hub.clock()
     with hub.engine.connect() as conn:
-        row = conn.execute(
-            sa.select(
-                accounts,
-                api_tokens.c.id.label("token_id"),
-                api_tokens.c.name.label("token_name"),
-                api_tokens.c.org_id.label("token_org"),
-                api_tokens.c.last_used_at.label("token_used"),
-            )
-            .join(api_tokens, api_tokens.c.account_id == accounts.c.id)
-            .where(
-                api_tokens.c.token_hash == token_digest(token), api_tokens.c.revoked_at.is_(None)
-            )
-        ).first()
+        row = store.token_account(conn, token_digest(token))
     if row is None:
         return None
     if row.token_used is None or now - row.token_used > USE_RESOLUTION:
         # a write of its own (on SQLite, a read that turns into a write can fail at once
         # when another writer got in first), and at most once a minute per token
         with hub.engine.begin() as conn:
-            conn.execute(
-                sa.update(api_tokens)
-                .where(api_tokens.c.id == row.token_id)
-                .values(last_used_at=now)
-            )
+            store.set_token_used(conn, row.token_id, now=now)
     return TokenUser(_account(row), int(row.token_org), str(row.token_name))

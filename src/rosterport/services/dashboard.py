@@ -15,7 +15,7 @@ from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import Integration, list_integrations
 from rosterport.services.organizations import Organization
-from rosterport.store.tables import datasets, integration_runs, versions
+from rosterport.store import dashboard as store
 
 TREND = 8  # versions per dataset in the validation trend
 SOURCES = {"web": "Web upload", "api": "REST API", "cli": "Command line", "sftp": "SFTP"}
@@ -119,42 +119,21 @@ def dashboard(hub: Hub, org: Organization) -> Dashboard:
     """Everything the organization's home page shows."""
     models = [m for m in org.settings.models if m in MODELS]
     with hub.engine.connect() as conn:
-        current = {
-            r.model: r.current_version_id
-            for r in conn.execute(sa.select(datasets).where(datasets.c.org_id == org.id))
-        }
+        current = store.current_version_ids(conn, org.id)
         lines: dict[str, list[VersionLine]] = {}
         for model in models:
-            rows = conn.execute(
-                sa.select(versions)
-                .where(versions.c.org_id == org.id, versions.c.model == model)
-                .order_by(versions.c.id.desc())
-                .limit(TREND)
-            ).all()
-            lines[model] = [_line(r) for r in rows]
+            lines[model] = [_line(r) for r in store.last_versions(conn, org.id, model, limit=TREND)]
         production: dict[str, VersionLine] = {}
         wanted = [i for m, i in current.items() if i is not None and m in models]
         if wanted:
-            for live in conn.execute(sa.select(versions).where(versions.c.id.in_(wanted))):
+            for live in store.by_ids(conn, wanted):
                 production[live.model] = _line(live)
         by_source: list[tuple[str, VersionLine]] = []
         for source, label in SOURCES.items():
-            row = conn.execute(
-                sa.select(versions)
-                .where(versions.c.org_id == org.id, versions.c.source == source)
-                .order_by(versions.c.id.desc())
-                .limit(1)
-            ).first()
+            row = store.last_of_source(conn, org.id, source)
             if row is not None:
                 by_source.append((label, _line(row)))
-        waiting = conn.execute(
-            sa.select(versions)
-            .where(
-                versions.c.org_id == org.id,
-                versions.c.status.in_([v.HELD, v.PROPAGATION_FAILED]),
-            )
-            .order_by(versions.c.id.desc())
-        ).all()
+        waiting = store.with_status(conn, org.id, [v.HELD, v.PROPAGATION_FAILED])
         feeds = [_feed(conn, i) for i in list_integrations(hub, org)]
     held = tuple(_line(r) for r in waiting if r.status == v.HELD)
     stuck = tuple(_line(r) for r in waiting if r.status == v.PROPAGATION_FAILED)
@@ -182,12 +161,7 @@ def _last_failed(lines: list[VersionLine]) -> list[VersionLine]:
 
 
 def _feed(conn: sa.Connection, integration: Integration) -> Feed:
-    run = conn.execute(
-        sa.select(integration_runs)
-        .where(integration_runs.c.integration_id == integration.id)
-        .order_by(integration_runs.c.id.desc())
-        .limit(1)
-    ).first()
+    run = store.last_run(conn, integration.id)
     return Feed(
         integration.id,
         integration.name,

@@ -16,12 +16,11 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
 
-import sqlalchemy as sa
-
 from rosterport.config import Settings
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
-from rosterport.store.tables import accounts, notifications
+from rosterport.store import accounts as accounts_store
+from rosterport.store import notifications as store
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +79,7 @@ def notify(
     organization's administrators). A mail failure is logged, never raised: the in-app
     notification is already there."""
     with hub.engine.begin() as conn:
-        new_id = int(
-            conn.execute(
-                sa.insert(notifications)
-                .values(org_id=org_id, kind=kind, message=message, created_at=hub.clock())
-                .returning(notifications.c.id)
-            ).scalar_one()
-        )
+        new_id = store.insert(conn, org_id, kind, message, now=hub.clock())
     if mailer is not None:
         recipients = list(to) or admin_emails(hub, org_id)
         try:
@@ -98,42 +91,20 @@ def notify(
 
 def admin_emails(hub: Hub, org_id: int) -> list[str]:
     with hub.engine.connect() as conn:
-        return list(
-            conn.execute(
-                sa.select(accounts.c.email)
-                .where(accounts.c.org_id == org_id)
-                .order_by(accounts.c.email)
-            ).scalars()
-        )
+        return accounts_store.emails_of_org(conn, org_id)
 
 
 def list_notifications(
     hub: Hub, org: Organization, *, unread: bool = False, limit: int = 100
 ) -> list[Notification]:
     """The organization's notifications, newest first."""
-    query = (
-        sa.select(notifications)
-        .where(notifications.c.org_id == org.id)
-        .order_by(notifications.c.id.desc())
-        .limit(limit)
-    )
-    if unread:
-        query = query.where(notifications.c.read_at.is_(None))
     with hub.engine.connect() as conn:
         return [
             Notification(r.id, r.org_id, r.kind, r.message, r.created_at, r.read_at)
-            for r in conn.execute(query)
+            for r in store.of_org(conn, org.id, unread=unread, limit=limit)
         ]
 
 
 def mark_read(hub: Hub, org: Organization, ids: Sequence[int]) -> None:
     with hub.engine.begin() as conn:
-        conn.execute(
-            sa.update(notifications)
-            .where(
-                notifications.c.org_id == org.id,
-                notifications.c.id.in_(list(ids)),
-                notifications.c.read_at.is_(None),
-            )
-            .values(read_at=hub.clock())
-        )
+        store.mark_read(conn, org.id, ids, now=hub.clock())
