@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from functools import partial
 
@@ -16,11 +17,15 @@ from rosterport.services import directory, events, scim, sftp_export, uploads, w
 from rosterport.services.hub import Hub
 from rosterport.services.propagation import propagate
 from rosterport.services.versions import PROPAGATE
+from rosterport.sftp.remote import SftpServers
 from rosterport.snapshots import SnapshotStore
 from rosterport.store.engine import create_engine, upgrade
 
 SCRATCH = "tmp"  # <data dir>/tmp: the S3 store's temporary local copies
 STALE_SCRATCH = timedelta(days=1)  # a copy is read within minutes; older ones were orphaned
+
+
+CRASH_AT = "ROSTERPORT_TEST_CRASH_AT"  # tests only: SIGKILL the process at a named point
 
 
 def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> Hub:
@@ -43,6 +48,8 @@ def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock | None =
         webhook_allow_private=settings.webhook_allow_private,
         webhook_timeout=settings.webhook_timeout_seconds,
         account_grace_days=settings.account_grace_days,
+        remote=SftpServers(),
+        crash_at=os.environ.get(CRASH_AT) or None,
     )
 
 

@@ -13,6 +13,7 @@ from rosterport.blobs import LocalBlobStore
 from rosterport.crypto import SecretBox
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org
+from rosterport.sftp.remote import SftpServers
 from rosterport.snapshots import SnapshotStore
 from tests.conftest import Clock
 
@@ -25,7 +26,8 @@ def clock() -> Clock:
 @pytest.fixture
 def hub(engine: sa.Engine, tmp_path: Path, clock: Clock) -> Iterator[Hub]:
     blobs = LocalBlobStore(tmp_path / "blobs")
-    return Hub(engine, blobs, SnapshotStore(blobs, SecretBox(os.urandom(32))), clock=clock)
+    box = SecretBox(os.urandom(32))
+    return Hub(engine, blobs, SnapshotStore(blobs, box), clock=clock, remote=SftpServers())
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from rosterport.services.versions import CRASH_AT, IN_PRODUCTION
+from rosterport.bootstrap import CRASH_AT
+from rosterport.services.versions import IN_PRODUCTION
 from tests.conftest import district
 
 POINTS_BEFORE = ["after-snapshot", "after-version-insert", "before-transaction-commit"]

@@ -12,6 +12,7 @@ from rosterport.bootstrap import build_worker
 from rosterport.csvio.sources import SourceFile
 from rosterport.domain.policy import Mode
 from rosterport.errors import InputError
+from rosterport.remote import Credentials
 from rosterport.services import deliveries, history
 from rosterport.services import integrations as ints
 from rosterport.services import versions as v
@@ -91,12 +92,12 @@ def test_pull_credentials_are_encrypted_at_rest(hub: Hub, org: Organization) -> 
         name="district server",
         host="sftp.example.org",
         username="rosterport",
-        credentials=ints.Credentials(password="s3cret-password"),
+        credentials=Credentials(password="s3cret-password"),
     )
     with hub.engine.connect() as conn:
         sealed = conn.execute(sa.select(integrations.c.secret)).scalar_one()
     assert b"s3cret-password" not in sealed
-    assert ints.pull_credentials(hub, pull) == ints.Credentials(password="s3cret-password")
+    assert ints.pull_credentials(hub, pull) == Credentials(password="s3cret-password")
     assert pull.committed_by == "sftp:rosterport@sftp.example.org"
     ints.pin_host_key(hub, pull, PUBLIC_KEY)
     moved = ints.update_integration(hub, ints.integration_by_id(hub, pull.id), host="other.org")

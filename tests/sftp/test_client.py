@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncssh
 import pytest
 
-from rosterport.services.integrations import Credentials
+from rosterport.remote import Credentials
 from rosterport.sftp.client import ConnectionReport, check_connection
 from tests.sftp.conftest import REMOTE_PASSWORD, REMOTE_USER, Loop, Remote, free_port
 

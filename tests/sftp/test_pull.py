@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from rosterport.config import Settings
+from rosterport.remote import Credentials
 from rosterport.services import history
 from rosterport.services import integrations as ints
 from rosterport.services import versions as v
@@ -21,9 +22,7 @@ def add_pull(
     hub: Hub, org: Organization, remote: Remote, *, key: bool = False, **settings: object
 ) -> ints.Integration:
     credentials = (
-        ints.Credentials(private_key=remote.client_key)
-        if key
-        else ints.Credentials(password=REMOTE_PASSWORD)
+        Credentials(private_key=remote.client_key) if key else Credentials(password=REMOTE_PASSWORD)
     )
     return ints.add_pull(
         hub,
@@ -122,7 +121,7 @@ def test_a_wrong_password_is_notified(
     loop: Loop, hub: Hub, org: Organization, remote: Remote
 ) -> None:
     integration = add_pull(hub, org, remote)
-    ints.update_integration(hub, integration, credentials=ints.Credentials(password="wrong-pw"))
+    ints.update_integration(hub, integration, credentials=Credentials(password="wrong-pw"))
     outcome = pull(loop, hub, integration)
     assert outcome.status == p.FAILED
     assert "wrong password" in outcome.message

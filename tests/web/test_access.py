@@ -9,6 +9,7 @@ import re
 import pytest
 
 from rosterport.csvio.sources import SourceFile
+from rosterport.remote import Credentials
 from rosterport.services import accounts, api_apps, scim, sftp_export, uploads, vault, webhooks
 from rosterport.services import integrations as ints
 from tests.conftest import DATA
@@ -33,7 +34,7 @@ def _other_org_ids(site: Site) -> dict[str, str]:
     their_app, _ = api_apps.create(site.hub, org, "theirs")
     their_hook, _ = webhooks.add(site.hub, org, their_app.client_id, "https://hooks.invalid/x")
     their_export = sftp_export.add_export(
-        site.hub, org, host="127.0.0.1", username="x", credentials=ints.Credentials(password="x")
+        site.hub, org, host="127.0.0.1", username="x", credentials=Credentials(password="x")
     )
     vault.create_app(site.hub, org, "moodle", "Moodle")
     their_scim = scim.add_app(

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from rosterport.bootstrap import CRASH_AT
 from rosterport.services import history
-from rosterport.services.versions import CRASH_AT
 from tests.conftest import DATA
 from tests.web.conftest import Site, endpoints_of, prepare_data, served, sign_in
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from rosterport.cli.datasets import _hub, settings_from
 from rosterport.cli.validation import EXIT_INVALID, EXIT_VALID
 from rosterport.errors import InputError
-from rosterport.services.integrations import DEFAULT_MODEL, Credentials, add_hosted_account
+from rosterport.remote import Credentials
+from rosterport.services.integrations import DEFAULT_MODEL, add_hosted_account
 from rosterport.services.organizations import get_org
 from rosterport.sftp.client import check_connection
 

@@ -12,9 +12,9 @@ from rosterport.cli.sftp import _read
 from rosterport.cli.validation import EXIT_INVALID, EXIT_VALID
 from rosterport.jobs import queue
 from rosterport.jobs.worker import Worker
+from rosterport.remote import Credentials
 from rosterport.services import sftp_export as sx
 from rosterport.services.hub import Hub
-from rosterport.services.integrations import Credentials
 from rosterport.services.organizations import Organization, get_org
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -10,6 +12,8 @@ import sqlalchemy as sa
 
 from rosterport.blobs import BlobStore
 from rosterport.clock import Clock
+from rosterport.errors import StateError
+from rosterport.remote import RemoteServers
 from rosterport.snapshots import SnapshotStore
 
 RosterMapping = Callable[[str, Mapping[str, pl.DataFrame], str, str], dict[str, pl.DataFrame]]
@@ -32,3 +36,17 @@ class Hub:
     event_retention_days: int = 30  # change events stay in the feed this long
     webhook_allow_private: bool = False  # deliver webhooks to loopback/private addresses
     webhook_timeout: float = 15.0  # seconds a webhook receiver has to answer
+    remote: RemoteServers | None = None  # SFTP servers of pulls and exports (bootstrap's)
+    crash_at: str | None = None  # tests of recovery only: die at this named point of a commit
+
+    def crash_point(self, name: str) -> None:
+        """A named point of the commit path where recovery tests kill the process
+        (bootstrap sets `crash_at` from ROSTERPORT_TEST_CRASH_AT; never in a normal run)."""
+        if self.crash_at == name:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def remote_servers(self) -> RemoteServers:
+        """The remote file servers port; StateError for a hub built without one."""
+        if self.remote is None:
+            raise StateError("this process was built without remote servers (Hub.remote)")
+        return self.remote

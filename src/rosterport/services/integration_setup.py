@@ -18,6 +18,7 @@ from rosterport.domain.policy import Requirement
 from rosterport.domain.schemas import get_model
 from rosterport.domain.tables import FileProblem
 from rosterport.errors import InputError
+from rosterport.remote import ConnectionReport
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import (
@@ -29,7 +30,6 @@ from rosterport.services.integrations import (
     update_integration,
 )
 from rosterport.services.organizations import Organization
-from rosterport.sftp.client import ConnectionReport, check_connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +182,7 @@ async def test_connection(hub: Hub, integration: Integration) -> ConnectionRepor
     """Test Connection for a saved pull: its stored credentials, against its pinned key."""
     if integration.kind != PULL or integration.host is None or integration.username is None:
         raise InputError("Test Connection is for a custom server; the hosted server is ours")
-    return await check_connection(
+    return await hub.remote_servers().check_connection(
         integration.host,
         integration.port or 22,
         integration.username,
@@ -198,7 +198,7 @@ async def trust_host_key(hub: Hub, integration: Integration, fingerprint: str) -
     have the fingerprint that was confirmed."""
     if integration.kind != PULL or integration.host is None or integration.username is None:
         raise InputError("only a custom server's host key can be trusted")
-    report = await check_connection(
+    report = await hub.remote_servers().check_connection(
         integration.host,
         integration.port or 22,
         integration.username,

@@ -32,6 +32,7 @@ from rosterport.domain.issues import Level, issue_type
 from rosterport.domain.policy import Mode, Requirement
 from rosterport.domain.schemas import MODELS
 from rosterport.errors import InputError, NotFoundError
+from rosterport.remote import Credentials
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.services.sign_in_limits import give_back, take_place
@@ -193,14 +194,6 @@ class Integration:
             ),
         )
         return replace(org, settings=settings)
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """How to sign in to a custom server (decrypted, in memory only)."""
-
-    password: str | None = None
-    private_key: str | None = None  # OpenSSH or PEM text
 
 
 def _from_row(row: sa.Row[Any]) -> Integration:

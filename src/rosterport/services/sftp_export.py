@@ -42,12 +42,10 @@ from rosterport.errors import InputError, NotFoundError
 from rosterport.files import file_sha256, private_folder
 from rosterport.jobs import queue
 from rosterport.jobs.queue import Job
+from rosterport.remote import ConnectionFailed, ConnectionReport, Credentials, Server, UploadFailed
 from rosterport.services import roster_store
 from rosterport.services.hub import Hub
-from rosterport.services.integrations import Credentials
 from rosterport.services.organizations import Organization
-from rosterport.sftp import export as upload
-from rosterport.sftp.client import ConnectionFailed, ConnectionReport, check_connection
 from rosterport.store import ledger as ledger_store
 from rosterport.store import sftp_exports as store
 
@@ -317,7 +315,7 @@ def runs(hub: Hub, export: Export, *, limit: int = 20) -> list[dict[str, Any]]:
 
 async def test_connection(hub: Hub, export: Export) -> ConnectionReport:
     """Test Connection: reach, host key (against the pinned one), sign in, list the folder."""
-    return await check_connection(
+    return await hub.remote_servers().check_connection(
         export.host,
         export.port,
         export.username,
@@ -329,7 +327,7 @@ async def test_connection(hub: Hub, export: Export) -> ConnectionReport:
 
 async def trust_host_key(hub: Hub, export: Export, fingerprint: str) -> Export:
     """Pin the server's host key once a person compared its fingerprint."""
-    report = await check_connection(
+    report = await hub.remote_servers().check_connection(
         export.host, export.port, export.username, credentials_of(hub, export)
     )
     if report.host_key is None or report.fingerprint != fingerprint.strip():
@@ -468,12 +466,12 @@ def write_files(
     )
     if not s.zipped:
         return Written(kind, tuple(folder / n for n in cx.write_order(names)), files, left_out)
-    archive = folder / upload.ZIP_NAME
+    archive = folder / cx.ZIP_NAME
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zipped:
         for name in cx.write_order(names):
             zipped.write(folder / name, name)
     entry = {
-        "name": upload.ZIP_NAME,
+        "name": cx.ZIP_NAME,
         "size": archive.stat().st_size,
         "sha256": file_sha256(archive),
         "entries": list(files),
@@ -527,7 +525,7 @@ def deliver(hub: Hub, job: Job) -> None:
                 hub, export, source, folder, kind=kind, after_version=export.last_version_id
             )
             wrote = monotonic() - started
-            server = upload.Server(
+            server = Server(
                 export.host,
                 export.port,
                 export.username,
@@ -535,11 +533,11 @@ def deliver(hub: Hub, job: Job) -> None:
                 export.host_key,
                 export.settings.path,
             )
-            report = asyncio.run(upload.upload(server, written.paths))
+            report = asyncio.run(hub.remote_servers().upload(server, written.paths))
             uploaded = monotonic() - started - wrote
-    except (ConnectionFailed, upload.UploadFailed) as error:
+    except (ConnectionFailed, UploadFailed) as error:
         _failed(hub, export, run_id, version_id, str(error), last=last)
-        raise upload.UploadFailed(str(error)) from None
+        raise UploadFailed(str(error)) from None
     except Exception as error:
         _failed(hub, export, run_id, version_id, f"{type(error).__name__}: {error}", last=last)
         raise

@@ -10,8 +10,6 @@ after it leaves the new version in production with its job queued. Never half.
 
 from __future__ import annotations
 
-import os
-import signal
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,14 +48,6 @@ HELD = "Held"
 DISCARDED = "Discarded"
 PROPAGATE = "propagate"
 REMOVED, FILTERED = "removed", "filtered"  # what a safeguard counts
-
-CRASH_AT = "ROSTERPORT_TEST_CRASH_AT"  # tests only: SIGKILL the process at a named point
-
-
-def crash_point(name: str) -> None:
-    """Tests kill the committing process here (set ROSTERPORT_TEST_CRASH_AT=name)."""
-    if os.environ.get(CRASH_AT) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def plural(noun: str, count: int) -> str:
@@ -573,7 +563,7 @@ def commit(
         prefix = target or keys.new_snapshot()
         if _has_blobs(hub, result.snapshot) or not _has_blobs(hub, prefix):
             hub.blobs.move_prefix(result.snapshot, prefix)
-    crash_point("after-snapshot")
+    hub.crash_point("after-snapshot")
     counts = result.counts()
     if result.breaches and not allow_deletions:
         with hub.engine.begin() as conn:
@@ -603,11 +593,11 @@ def commit(
             snapshot=prefix,
             changes=counts,
         )
-        crash_point("after-version-insert")
+        hub.crash_point("after-version-insert")
         _move_pointer(conn, ds.id, result.base_version, version_id)
         enqueue(conn, PROPAGATE, {"version_id": version_id}, now=hub.clock())
-        crash_point("before-transaction-commit")
-    crash_point("after-commit")
+        hub.crash_point("before-transaction-commit")
+    hub.crash_point("after-commit")
     return version_id, PENDING
 
 

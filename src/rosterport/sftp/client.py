@@ -16,59 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from dataclasses import dataclass, field
-from typing import Any
 
 import asyncssh
 
-from rosterport.errors import InputError, RosterportError
-from rosterport.services.integrations import Credentials
+from rosterport.errors import InputError
+from rosterport.remote import ConnectionFailed, ConnectionReport, Credentials, Step
 
 TIMEOUT = 15.0  # seconds to reach and sign in to a server
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    name: str  # "reach the server", "host key", "sign in", "list the folder"
-    ok: bool
-    message: str
-
-
-@dataclass(slots=True)
-class ConnectionReport:
-    """The steps of a connection test, in order; the test stopped at the first failure."""
-
-    host: str
-    port: int
-    steps: list[Step] = field(default_factory=list)
-    host_key: str | None = None  # the server's public key (OpenSSH text)
-    fingerprint: str | None = None  # SHA256:…
-    key_changed: bool = False  # the pinned key no longer matches
-    entries: list[str] = field(default_factory=list)  # names in the listed folder
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.steps) and all(s.ok for s in self.steps)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "host": self.host,
-            "port": self.port,
-            "fingerprint": self.fingerprint,
-            "key_changed": self.key_changed,
-            "steps": [{"step": s.name, "ok": s.ok, "message": s.message} for s in self.steps],
-            "entries": self.entries,
-        }
-
-
-class ConnectionFailed(RosterportError):
-    """A connection stopped at a step; `report` says which and why."""
-
-    def __init__(self, report: ConnectionReport) -> None:
-        failed = next((s for s in report.steps if not s.ok), None)
-        super().__init__(failed.message if failed else "the connection failed")
-        self.report = report
 
 
 def _unreachable(host: str, port: int, error: BaseException) -> str:

@@ -18,31 +18,13 @@ checked before any credential is sent.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncssh
 
-from rosterport.domain.roster.csv_export import ALL_FILES, MANIFEST, write_order
-from rosterport.errors import RosterportError
-from rosterport.services.integrations import Credentials
-from rosterport.sftp.client import ConnectionFailed, ConnectionReport, open_connection
-
-ZIP_NAME = "oneroster.zip"
-
-
-class UploadFailed(RosterportError):
-    """The upload stopped; the message says where, in plain words."""
-
-
-@dataclass(frozen=True, slots=True)
-class Server:
-    host: str
-    port: int
-    username: str
-    credentials: Credentials
-    pinned: str | None
-    path: str  # "" is the login folder
+from rosterport.domain.roster.csv_export import ALL_FILES, MANIFEST, ZIP_NAME, write_order
+from rosterport.remote import ConnectionFailed, ConnectionReport, Server, UploadFailed
+from rosterport.sftp.client import open_connection
 
 
 def _remote(folder: str, name: str) -> str:

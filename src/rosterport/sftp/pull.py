@@ -31,6 +31,7 @@ from rosterport.csvio.sources import read_source
 from rosterport.domain.policy import Mode
 from rosterport.errors import InputError
 from rosterport.files import file_sha256
+from rosterport.remote import ConnectionFailed
 from rosterport.services import integrations as ints
 from rosterport.services.deliveries import (
     DeliveryResult,
@@ -42,7 +43,7 @@ from rosterport.services.hub import Hub
 from rosterport.services.integrations import Integration, SeenFile
 from rosterport.services.notifications import DELIVERY, Mailer, notify
 from rosterport.services.organizations import org_by_id
-from rosterport.sftp.client import ConnectionFailed, folder_of, listing_failure, open_connection
+from rosterport.sftp.client import folder_of, listing_failure, open_connection
 
 NO_CHANGES, WAITING, INCOMPLETE, PROCESSED, FAILED = (
     "no changes",

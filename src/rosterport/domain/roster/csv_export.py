@@ -49,6 +49,7 @@ FILE_SETS: Final[Mapping[str, tuple[str, ...]]] = {
 }
 ALL_FILES: Final = tuple(f.name for f in ONEROSTER_11.files)  # the 13 data files, in order
 MANIFEST: Final = "manifest.csv"
+ZIP_NAME: Final = "oneroster.zip"  # the name of a zipped set
 ACTIVE: Final = "active"
 TOBEDELETED: Final = "tobedeleted"
 

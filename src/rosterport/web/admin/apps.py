@@ -19,6 +19,7 @@ from rosterport.domain.issues import CATALOGUE, RECORD_ISSUES
 from rosterport.domain.mappings import CREATE
 from rosterport.domain.schemas import MODELS
 from rosterport.errors import RosterportError
+from rosterport.remote import Credentials
 from rosterport.services import integration_setup as setup
 from rosterport.services import integrations as ints
 from rosterport.services.notifications import list_notifications
@@ -222,7 +223,7 @@ async def delivery_save(slug: str, integration_id: Id, request: Request, hub: Hu
             ints.update_integration(
                 hub,
                 integration,
-                credentials=ints.Credentials(body.password, body.private_key),
+                credentials=Credentials(body.password, body.private_key),
             )
     except (RosterportError, HttpProblem, ValueError) as error:
         return _form_again(request, caller, org, integration, form, error)

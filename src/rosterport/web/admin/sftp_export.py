@@ -19,8 +19,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from rosterport.errors import InputError, RosterportError
+from rosterport.remote import Credentials
 from rosterport.services import sftp_export as sx
-from rosterport.services.integrations import Credentials
 from rosterport.services.organizations import Organization
 from rosterport.web.admin.pages import checked_form, go_back, render, signed_in
 from rosterport.web.auth import Caller

@@ -13,12 +13,12 @@ from rosterport.config import Settings
 from rosterport.domain.issues import Level
 from rosterport.domain.policy import Mode
 from rosterport.errors import InputError
+from rosterport.remote import Credentials
 from rosterport.services import integration_setup as setup
 from rosterport.services import integrations as ints
 from rosterport.services.hub import Hub
 from rosterport.services.notifications import list_notifications, mark_read
 from rosterport.services.organizations import Organization
-from rosterport.sftp.client import check_connection
 from rosterport.web.deps import MAX_INT, CallerDep, HubDep, Id, SettingsDep
 
 router = APIRouter(tags=["sftp"])
@@ -170,10 +170,10 @@ def create_integration(hub: Hub, org: Organization, body: Delivery) -> ints.Inte
     return ints.update_integration(hub, made, enabled=False)
 
 
-def _credentials(auth: str, password: str | None, key: str | None) -> ints.Credentials:
+def _credentials(auth: str, password: str | None, key: str | None) -> Credentials:
     if auth == "key":
-        return ints.Credentials(private_key=key)
-    return ints.Credentials(password=password)
+        return Credentials(private_key=key)
+    return Credentials(password=password)
 
 
 @router.get("/orgs/{slug}/integrations", summary="The organization's SFTP integrations")
@@ -210,11 +210,11 @@ def one(
 )
 async def probe(slug: str, body: Probe, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
     caller.org(hub, slug)
-    report = await check_connection(
+    report = await hub.remote_servers().check_connection(
         body.host.strip(),
         body.port,
         body.username.strip(),
-        ints.Credentials(body.password or None, body.private_key or None),
+        Credentials(body.password or None, body.private_key or None),
         path=body.path,
     )
     return report.to_json()

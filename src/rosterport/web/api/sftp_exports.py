@@ -9,8 +9,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from rosterport.errors import InputError
+from rosterport.remote import Credentials
 from rosterport.services import sftp_export as sx
-from rosterport.services.integrations import Credentials
 from rosterport.web.deps import CallerDep, HubDep, Id
 
 router = APIRouter(tags=["sftp export"])
