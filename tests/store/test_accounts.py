@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from rosterport.store import accounts as store
-from rosterport.store import organizations
+from rosterport.store import login_attempts, organizations
 
 WHEN = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -92,9 +92,9 @@ def test_tokens(engine: sa.Engine) -> None:
 def test_sign_in_failures(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         store.lock_sign_ins(conn, 0x72702D6C6F67696E)
-        old = store.record_failure(conn, "a@x.example", "1.1.1.1", now=WHEN)
-        new = store.record_failure(conn, "a@x.example", "1.1.1.1", now=WHEN + timedelta(hours=1))
+        old = login_attempts.record(conn, "a@x.example", "1.1.1.1", now=WHEN)
+        new = login_attempts.record(conn, "a@x.example", "1.1.1.1", now=WHEN + timedelta(hours=1))
         assert new > old
-        store.forget_failures(conn, before=WHEN + timedelta(minutes=30))
+        login_attempts.forget(conn, before=WHEN + timedelta(minutes=30))
         left = conn.execute(sa.text("SELECT id FROM login_failures")).scalars().all()
     assert left == [new]

@@ -189,14 +189,14 @@ def _record_attempt(
     since = now - RATE_WINDOW
     with immediate(hub.engine).begin() as conn:
         store.lock_sign_ins(conn, SIGN_IN_LOCK)
-        store.forget_failures(conn, before=since)
+        login_attempts.forget(conn, before=since)
         failures = login_attempts.count_since(conn, who, address, since=since)
         if failures >= limit:
             raise RateLimitedError(
                 "too many failed sign-ins for this account or from this address; "
                 "wait 15 minutes and try again"
             )
-        attempt = store.record_failure(conn, who, address[:64], now=now)
+        attempt = login_attempts.record(conn, who, address[:64], now=now)
         row = store.by_email(conn, who)
     return attempt, row
 

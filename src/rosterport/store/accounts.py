@@ -1,7 +1,6 @@
 """The admin UI's accounts (`accounts`), their sign-in sessions (`login_sessions`) and API
-tokens (`api_tokens`), and the web sign-in's lock and statements on `login_failures` that
-store/login_attempts.py does not have. Sessions and tokens are looked up by the SHA-256 of
-the secret, never by the secret itself."""
+tokens (`api_tokens`), and the web sign-in's lock (failures are store/login_attempts.py's).
+Sessions and tokens are looked up by the SHA-256 of the secret, never by the secret itself."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from rosterport.store.tables import accounts, api_tokens, login_failures, login_sessions
+from rosterport.store.tables import accounts, api_tokens, login_sessions
 
 
 def email_taken(conn: sa.Connection, email: str) -> bool:
@@ -79,22 +78,6 @@ def lock_sign_ins(conn: sa.Connection, key: int) -> None:
     transaction's BEGIN IMMEDIATE is the lock; nothing to do)."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
-
-
-def forget_failures(conn: sa.Connection, *, before: datetime) -> None:
-    """Delete the recorded sign-in failures older than `before`."""
-    conn.execute(sa.delete(login_failures).where(login_failures.c.at < before))
-
-
-def record_failure(conn: sa.Connection, who: str, address: str, *, now: datetime) -> int:
-    """Record a sign-in attempt as a failure; its id."""
-    return int(
-        conn.execute(
-            sa.insert(login_failures)
-            .values(email=who, address=address, at=now)
-            .returning(login_failures.c.id)
-        ).scalar_one()
-    )
 
 
 def add_session(

@@ -11,7 +11,17 @@ from rosterport.store.tables import login_failures
 
 def take(conn: sa.Connection, who: str, address: str, *, now: datetime, since: datetime) -> int:
     """Forget the attempts before `since`, record this one; its id."""
-    conn.execute(sa.delete(login_failures).where(login_failures.c.at < since))
+    forget(conn, before=since)
+    return record(conn, who, address, now=now)
+
+
+def forget(conn: sa.Connection, *, before: datetime) -> None:
+    """Delete the attempts older than `before`."""
+    conn.execute(sa.delete(login_failures).where(login_failures.c.at < before))
+
+
+def record(conn: sa.Connection, who: str, address: str, *, now: datetime) -> int:
+    """Record an attempt (a sign-in failure, a place taken); its id."""
     return int(
         conn.execute(
             sa.insert(login_failures)
