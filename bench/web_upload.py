@@ -128,10 +128,10 @@ def garbage(base: str, headers: dict[str, str], total: int, pid: int) -> None:
     started = time.perf_counter()
     answer = client.post(one + "/validate")
     answer.raise_for_status()
-    result = answer.json()
+    issues = sum(answer.json()["report"]["summary"].values())
     print(
         f"  validate: {time.perf_counter() - started:.1f} s, answer "
-        f"{len(answer.content) / 1024:,.0f} KB, {sum(result['report']['summary'].values()):,} issues; "
+        f"{len(answer.content) / 1024:,.0f} KB, {issues:,} issues; "
         f"server peak {peak_kb(pid)[0] / 1024:,.0f} MB"
     )
     version = client.get(base + "/versions").json()[0]["version"]
