@@ -45,6 +45,27 @@ from rosterport.domain.report import Report
 from rosterport.domain.schemas import get_model
 from rosterport.domain.schemas.model import DataModel
 from rosterport.domain.tables import DeferredTable, FileProblem, RawTable, loaded
+from rosterport.domain.upload_session import (
+    ADD_FILES,
+    ADDING,
+    CHANGE_DETAIL,
+    COMMIT,
+    COMMITTED,
+    COMMITTING,
+    EXPIRED,
+    FAILED,
+    KEEPS_BASE,
+    OPEN,
+    PREVIEWED,
+    REMOVE_FILE,
+    RESET,
+    RESET_STEP,
+    TAKE,
+    VALIDATE,
+    VALIDATED,
+    VERIFY,
+    may,
+)
 from rosterport.domain.validator import validate
 from rosterport.errors import (
     InputError,
@@ -61,16 +82,6 @@ from rosterport.services.organizations import Organization
 from rosterport.store import upload_sessions as store
 from rosterport.store.engine import immediate
 
-ADDING, VALIDATED, PREVIEWED, COMMITTING, COMMITTED, RESET, EXPIRED, FAILED = (
-    "adding",
-    "validated",
-    "previewed",
-    "committing",
-    "committed",
-    "reset",
-    "expired",
-    "failed",
-)
 STALE_COMMIT = timedelta(minutes=2)  # a commit this old that never finished has crashed
 IN_PROGRESS = (
     "a commit of this upload is in progress; wait for it to finish, then look at the Version "
@@ -158,7 +169,7 @@ def get(hub: Hub, org: Organization, session_id: str) -> Session:
 
 def add_files(hub: Hub, org: Organization, session_id: str, files: Sequence[SourceFile]) -> Session:
     """Store files in the session (a file of the same name replaces the earlier one)."""
-    session = _open(hub, org, session_id, {ADDING, VALIDATED, PREVIEWED, FAILED})
+    session = _open(hub, org, session_id, ADD_FILES)
     names = list(session.data.get("files", []))
     for file in files:
         hub.blobs.put_with(keys.session_file(session.id, file.name), file.copy_into)
@@ -188,7 +199,7 @@ def receive_file(hub: Hub, org: Organization, session_id: str, name: str, path: 
 
 def remove_file(hub: Hub, org: Organization, session_id: str, name: str) -> Session:
     """Take a file out of the session before validation (or to replace it)."""
-    session = _open(hub, org, session_id, {ADDING, VALIDATED, PREVIEWED, FAILED})
+    session = _open(hub, org, session_id, REMOVE_FILE)
     names = [n for n in session.data.get("files", []) if n != name]
     hub.blobs.delete_prefix(keys.session_file(session.id, name))
     return _save(hub, session, ADDING, {"files": names})
@@ -217,7 +228,7 @@ def run_validation(
 ) -> tuple[Session, Report]:
     """Validate the session's files against production. An invalid upload is recorded in
     the history (status Validation Errors) with its files and report."""
-    session = _open(hub, org, session_id, {ADDING, VALIDATED, PREVIEWED, FAILED})
+    session = _open(hub, org, session_id, VALIDATE)
     names = session.data.get("files", [])
     if not names:
         raise InputError("add files to the upload first")
@@ -281,7 +292,7 @@ def run_validation(
 
 def changes(hub: Hub, org: Organization, session_id: str) -> v.Preview:
     """Verify Changes: what the validated upload would add, update and remove."""
-    session = _open(hub, org, session_id, {VALIDATED, PREVIEWED})
+    session = _open(hub, org, session_id, VERIFY)
     model = get_model(session.model)
     result = v.preview(
         hub,
@@ -320,7 +331,7 @@ def change_page(
     case); each row names its person or object (`name`) when the file has names. The
     file's detail is computed when its first page is asked for (not at Verify Changes: most
     files are never opened, and a first upload's detail is every record)."""
-    session = _open(hub, org, session_id, {PREVIEWED})
+    session = _open(hub, org, session_id, CHANGE_DETAIL)
     model = get_model(session.model)
     if file not in {f.name for f in model.files}:
         raise NotFoundError(f"{file} is not a file of {model.title}; pick a file from the list")
@@ -368,7 +379,7 @@ def commit(
 
     StateError when the session is already committed, or being committed by another
     request; ProductionChangedError when production moved since the preview."""
-    session = _open(hub, org, session_id, {VALIDATED, PREVIEWED, COMMITTING, COMMITTED})
+    session = _open(hub, org, session_id, COMMIT)
     if refuse_empty and session.state == PREVIEWED:  # a person committing what they saw
         _refuse_empty(session.data["verified"])
     session, target = _begin_commit(hub, org, session_id)
@@ -464,7 +475,7 @@ def _begin_commit(hub: Hub, org: Organization, session_id: str) -> tuple[Session
             )
         if row.state == COMMITTING and now - row.updated_at < STALE_COMMIT:
             raise StateError(IN_PROGRESS)
-        if row.state not in {VALIDATED, PREVIEWED, COMMITTING}:
+        if not may(TAKE, row.state):
             raise StateError(
                 f"upload session {session_id} is {row.state}; start a new upload instead"
             )
@@ -489,7 +500,7 @@ def _begin_commit(hub: Hub, org: Organization, session_id: str) -> tuple[Session
 
 def reset(hub: Hub, org: Organization, session_id: str) -> None:
     """Start over: the session's files are deleted; production is untouched."""
-    session = _open(hub, org, session_id, {ADDING, VALIDATED, PREVIEWED, FAILED})
+    session = _open(hub, org, session_id, RESET_STEP)
     hub.blobs.delete_prefix(keys.session(session.id))
     _save(hub, session, RESET, {"files": []})
 
@@ -497,9 +508,8 @@ def reset(hub: Hub, org: Organization, session_id: str) -> None:
 def expire(hub: Hub) -> int:
     """Expire abandoned sessions (past `expires_at`, not committed); returns how many."""
     now = hub.clock()
-    open_states = [ADDING, VALIDATED, PREVIEWED, FAILED]
     with hub.engine.begin() as conn:
-        ids = store.past_expiry(conn, now=now, states=open_states)
+        ids = store.past_expiry(conn, now=now, states=sorted(OPEN))
         if ids:
             store.set_state(conn, ids, EXPIRED, now=now)
     for session_id in ids:
@@ -507,9 +517,10 @@ def expire(hub: Hub) -> int:
     return len(ids)
 
 
-def _open(hub: Hub, org: Organization, session_id: str, allowed: set[str]) -> Session:
+def _open(hub: Hub, org: Organization, session_id: str, step: str) -> Session:
+    """The session, if `step` may start from its state; StateError otherwise."""
     session = get(hub, org, session_id)
-    if session.state not in allowed:
+    if not may(step, session.state):
         raise StateError(
             f"upload session {session_id} is {session.state}; start a new upload instead"
         )
@@ -526,7 +537,7 @@ def _save(
 ) -> Session:
     merged = {**session.data, **data}
     values: dict[str, Any] = {"state": state, "data": merged, "updated_at": hub.clock()}
-    if state in {VALIDATED, FAILED}:
+    if state in KEEPS_BASE:
         values["base_version_id"] = base
     with hub.engine.begin() as conn:
         moved = store.move(conn, session.id, values, was=session.state)
@@ -535,7 +546,7 @@ def _save(
             "this upload changed while this step ran (another window or request committed, "
             "reset or validated it); reload the upload to see where it is"
         )
-    new_base = base if state in {VALIDATED, FAILED} else session.base_version
+    new_base = base if state in KEEPS_BASE else session.base_version
     return Session(session.id, session.org_id, session.model, state, session.mode, new_base, merged)
 
 

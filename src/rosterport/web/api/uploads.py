@@ -33,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 from rosterport.domain.issues import Level
 from rosterport.domain.policy import Mode
 from rosterport.domain.schemas import get_model
+from rosterport.domain.upload_session import WITH_REPORT
 from rosterport.reports.issue_file import IssuePage
 from rosterport.services import uploads
 from rosterport.services import versions as v
@@ -90,7 +91,7 @@ def session_json(hub: Hub, org: Organization, session: uploads.Session) -> dict[
         "model_files": files,
         "ready": all(f["present"] for f in files if f["required"]),
         "report": uploads.last_report(hub, org, session.id)
-        if session.state in {uploads.VALIDATED, uploads.PREVIEWED, uploads.FAILED}
+        if session.state in WITH_REPORT
         else None,
         "version": session.data.get("version"),
         "status": session.data.get("status"),
