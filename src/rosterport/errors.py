@@ -21,8 +21,9 @@
     │   └── StorageUnavailableError the blob store does not answer (HTTP 503)
     ├── OAuthError           a token request refused, with its RFC 6749 code and status
     ├── ApiProblem           a OneRoster API answer other than 200 (status, code minor)
-    ├── ConnectionFailed     (rosterport.sftp.client) an outgoing SFTP connection stopped at
-    │                        a step (its report says which and why)
+    ├── ConnectionFailed     (rosterport.remote) an outgoing SFTP connection stopped at a
+    │                        step (its report says which and why)
+    ├── UploadFailed         (rosterport.remote) an export's upload stopped after signing in
     ├── CursorExpiredError   a change-feed cursor older than the retention (HTTP 410)
     └── JobDeferred          a job cannot run yet (another job holds what it needs): the
                              worker puts it back for later without counting an attempt
