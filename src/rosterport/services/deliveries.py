@@ -26,7 +26,7 @@ from rosterport.domain.policy import Mode
 from rosterport.domain.report import Report
 from rosterport.domain.schemas import get_model
 from rosterport.errors import InputError, ProductionChangedError
-from rosterport.services import uploads
+from rosterport.services import upload_reports, uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import (
@@ -326,7 +326,7 @@ def report_csv(hub: Hub, result: DeliveryResult) -> bytes | None:
 def report_chunks(hub: Hub, result: DeliveryResult) -> Iterator[bytes] | None:
     """The delivery's error report (CSV) a part at a time, if it was validated."""
     if result.report and hub.blobs.exists(result.report):
-        return uploads.report_chunks(hub, result.report)
+        return upload_reports.report_chunks(hub, result.report)
     return None
 
 

@@ -16,7 +16,7 @@ from rosterport.domain.changes import ChangeSet, diff, knock_on_effects
 from rosterport.domain.schemas import get_model
 from rosterport.errors import InputError
 from rosterport.reports import issue_file
-from rosterport.services import uploads
+from rosterport.services import upload_reports
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
@@ -105,17 +105,17 @@ def report_download(hub: Hub, org: Organization, version_id: int) -> Iterator[by
     row = v.version_row(hub, org, version_id)
     if row.report is None:
         raise InputError(f"version {version_id} has no report to download")
-    return uploads.report_chunks(hub, row.report)
+    return upload_reports.report_chunks(hub, row.report)
 
 
 def version_issues(
     hub: Hub, org: Organization, version_id: int, **filters: Any
 ) -> issue_file.IssuePage:
-    """A page of the issues of a version's validation (`uploads.issue_page` filters)."""
+    """A page of the issues of a version's validation (`upload_reports.issue_page` filters)."""
     row = v.version_row(hub, org, version_id)
     if row.report is None:
         raise InputError(f"version {version_id} has no validation report")
-    return uploads.issue_page(hub, row.report, **filters)
+    return upload_reports.issue_page(hub, row.report, **filters)
 
 
 def write_originals(hub: Hub, org: Organization, version_id: int, out: BinaryIO) -> None:

@@ -18,15 +18,15 @@ moves production only if it is still the version the session was validated again
 
 Every validation keeps, with the upload's original files, its full issue list as one
 compressed Parquet file (`reports/issue_file.py`): the session's breakdown (`report.json`)
-holds only the groups, `issue_page` pages through the list, and the CSV report is made from
-it as it is downloaded (`report_chunks`).
+holds only the groups; `upload_reports` pages through the list and makes the CSV report as
+it is downloaded.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
@@ -74,8 +74,8 @@ from rosterport.errors import (
     StateError,
 )
 from rosterport.reports import issue_file
-from rosterport.reports.csv_report import csv_chunks
 from rosterport.services import directory, vault
+from rosterport.services import upload_reports as reports
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
@@ -103,8 +103,6 @@ NOTHING_TO_COMMIT = (
     "this upload changes nothing: production already holds exactly these records, "
     "so there is nothing to commit"
 )
-BREAKDOWN_ROWS = 25  # rows listed per (file, column, issue type) in the breakdown
-MAX_ISSUE_PAGE = 1000  # issues in one page of `issue_page`
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +204,8 @@ def remove_file(hub: Hub, org: Organization, session_id: str, name: str) -> Sess
 
 
 def last_report(hub: Hub, org: Organization, session_id: str) -> dict[str, Any] | None:
-    """The breakdown of the session's last validation (see `_report_json`), if any."""
+    """The breakdown of the session's last validation (`upload_reports.breakdown_json`), if
+    any."""
     session = get(hub, org, session_id)
     key = keys.session_report(session.id)
     if not hub.blobs.exists(key):
@@ -257,7 +256,7 @@ def run_validation(
     report = validation.report
     if notes:
         report = replace(report, notes=(*report.notes, *notes))
-    hub.blobs.put(keys.session_report(session.id), _report_json(report))
+    hub.blobs.put(keys.session_report(session.id), reports.breakdown_json(report))
     originals, report_key = _keep_files(hub, session, report)
     recorded = {
         "originals": originals,
@@ -570,22 +569,6 @@ def _production(hub: Hub, org: Organization, model: DataModel, base: str | None)
     )
 
 
-def _report_json(report: Report) -> bytes:
-    """What the upload tool shows of a report: per file status, and the issues grouped by
-    file, column and issue type with their first rows (the full list is the issue file,
-    paged by `issue_page`, downloaded as CSV by `report_chunks`)."""
-    digest = {
-        "model": report.model,
-        "valid": report.valid,
-        "summary": report.summary(),
-        "files": [f.to_dict() for f in report.files],
-        "notes": list(report.notes),
-        "issues": report.issue_count,
-        "groups": report.groups(samples=BREAKDOWN_ROWS).to_dicts(),
-    }
-    return json.dumps(digest, default=str).encode()
-
-
 def _keep_files(hub: Hub, session: Session, report: Report) -> tuple[str, str]:
     """Keep the original files (linked, not copied) and every issue (a compressed Parquet
     file, written in batches) for the history."""
@@ -601,47 +584,6 @@ def _keep_files(hub: Hub, session: Session, report: Report) -> tuple[str, str]:
     return keys.attempt_files(attempt), report_key
 
 
-def report_chunks(hub: Hub, key: str) -> Iterator[bytes]:
-    """The CSV error report stored under `key`, a part at a time: made from the issue file
-    as it is read, or (uploads recorded before issue files) the CSV stored then."""
-    if not key.endswith(issue_file.SUFFIX):
-        with hub.blobs.open(key) as stored:
-            while chunk := stored.read(1 << 20):
-                yield chunk
-        return
-    with hub.blobs.local_copy(key) as path:
-        yield from csv_chunks(issue_file.batches(path))
-
-
-def issue_page(
-    hub: Hub,
-    key: str,
-    *,
-    offset: int = 0,
-    limit: int = 100,
-    file: str | None = None,
-    column: str | None = None,
-    code: str | None = None,
-    level: str | None = None,
-) -> issue_file.IssuePage:
-    """A page of the issues stored under `key` (see `issue_file.page`), at most 1,000 rows;
-    a report stored as CSV (before issue files) is paged from its CSV."""
-    limit = max(1, min(limit, MAX_ISSUE_PAGE))
-    with hub.blobs.local_copy(key) as path:
-        if key.endswith(issue_file.SUFFIX):
-            return issue_file.page(
-                path, offset=offset, limit=limit, file=file, column=column, code=code, level=level
-            )
-        scan = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy").with_columns(
-            pl.col("row").cast(pl.UInt32)
-        )
-        for name, wanted in (("file", file), ("column", column), ("code", code), ("level", level)):
-            if wanted is not None:
-                scan = scan.filter(pl.col(name) == wanted)
-        total = int(scan.select(pl.len()).collect().item())
-        return issue_file.IssuePage(scan.slice(max(offset, 0), limit).collect(), total)
-
-
 def session_issues(
     hub: Hub, org: Organization, session_id: str, **filters: Any
 ) -> issue_file.IssuePage:
@@ -650,4 +592,4 @@ def session_issues(
     key = session.data.get("report")
     if not key:
         raise NotFoundError(f"upload {session_id} has not been validated yet: validate it first")
-    return issue_page(hub, key, **filters)
+    return reports.issue_page(hub, key, **filters)
