@@ -3,8 +3,8 @@ clear text nowhere but the launch connector's answer: not in pages, API answers,
 log output, any database row, nor any file under the data dir (snapshots, blobs, the
 database file). The roster's initial passwords likewise (the directory keeps hashes), and
 SCIM applications' bearer tokens (a working one and a refused one: its failed push's
-ledger row names no token).
-Known gap: the uploaded original files, kept as sent for their download, hold them."""
+ledger row names no token). The uploaded original files are kept with their secret columns
+emptied (csvio/originals.py)."""
 
 from __future__ import annotations
 
@@ -110,11 +110,7 @@ def test_a_known_password_is_nowhere_but_in_the_connectors_answer(
 
     on_disk = []
     for path in sorted(site.settings.data_dir.rglob("*")):
-        # KNOWN GAP (reported, not this issue's change): the uploaded files themselves are
-        # kept as sent, for "download the originals" of the history; they are checked apart
-        if path.is_file() and not path.relative_to(site.settings.data_dir).match(
-            "blobs/uploads/*/files/*"
-        ):
+        if path.is_file():  # the uploaded originals too: kept with their secrets emptied
             content = path.read_bytes()
             on_disk.extend((str(path), s) for s in SECRETS if s.encode() in content)
     assert on_disk == []

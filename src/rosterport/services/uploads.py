@@ -36,6 +36,7 @@ from typing import Any
 import polars as pl
 
 from rosterport import blob_keys as keys
+from rosterport.csvio import originals
 from rosterport.csvio.reader import read_table
 from rosterport.csvio.sources import SourceFile, read_zip
 from rosterport.domain.checks.files import Given
@@ -569,12 +570,25 @@ def _production(hub: Hub, org: Organization, model: DataModel, base: str | None)
     )
 
 
+def secret_columns(model: DataModel) -> frozenset[str]:
+    """The names of the model's secret columns (passwords), lowercased."""
+    return frozenset(c.name.lower() for f in model.files for c in f.columns if c.secret)
+
+
 def _keep_files(hub: Hub, session: Session, report: Report) -> tuple[str, str]:
-    """Keep the original files (linked, not copied) and every issue (a compressed Parquet
-    file, written in batches) for the history."""
+    """Keep the original files (linked, not copied; a file with a secret column with its
+    secrets emptied: `csvio/originals.py`) and every issue (a compressed Parquet file,
+    written in batches) for the history."""
     attempt = keys.new_attempt()
+    secret = secret_columns(get_model(session.model))
     for name in session.data.get("files", []):
-        hub.blobs.copy(keys.session_file(session.id, name), keys.attempt_file(attempt, name))
+        sent, kept = keys.session_file(session.id, name), keys.attempt_file(attempt, name)
+        with hub.blobs.local_copy(sent) as path:
+            positions = originals.secret_positions(path, secret) if secret else []
+            if positions:
+                hub.blobs.put_with(kept, partial(originals.without_secrets, path, positions))
+        if not positions:
+            hub.blobs.copy(sent, kept)
     report_key = keys.attempt_issues(attempt)
 
     def write(path: Path) -> None:

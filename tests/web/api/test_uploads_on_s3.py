@@ -4,6 +4,7 @@ bucket, and nothing is written under the data dir's blob folder."""
 
 from __future__ import annotations
 
+import csv
 import io
 import time
 import zipfile
@@ -94,7 +95,12 @@ def test_upload_commit_history_and_restore_on_s3(site_on_s3: Site, s3: S3, tmp_p
     assert originals.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(originals.content))
     assert sorted(archive.namelist()) == sorted(p.name for p in VALID.glob("*.csv"))
-    assert archive.read("students.csv") == VALID.joinpath("students.csv").read_bytes()
+    assert archive.read("schools.csv") == VALID.joinpath("schools.csv").read_bytes()
+    kept = list(csv.reader(io.StringIO(archive.read("students.csv").decode())))
+    sent = list(csv.reader(VALID.joinpath("students.csv").open(newline="")))
+    password = [h.lower() for h in sent[0]].index("password")
+    assert [r[password] for r in kept[1:]] == [""] * (len(sent) - 1)  # secrets not kept
+    assert [r[:password] for r in kept] == [r[:password] for r in sent]  # the rest as sent
 
     # one student fewer, then the first version restored
     changed = tmp_path / "changed"

@@ -1,0 +1,46 @@
+"""The original files kept for the history: secret columns emptied, everything else as sent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rosterport.csvio import originals
+
+SENT = (
+    b"School_id,Student_id,Username,password \r\n"
+    b'02M800,1,jdoe,"s3cret, with a comma"\r\n'
+    b"02M800,2,asmith,hunter2,extra field\r\n"  # malformed: kept with its field count
+    b"02M800,3\r\n"  # too short: nothing to empty
+    b"02M800,4,caf\xe9,p\xe4ss\r\n"  # not UTF-8: kept as it was, but the password
+)
+
+
+def test_the_secret_column_is_emptied_and_every_row_kept(tmp_path: Path) -> None:
+    sent, kept = tmp_path / "students.csv", tmp_path / "kept.csv"
+    sent.write_bytes(SENT)
+    positions = originals.secret_positions(sent, {"Password"})
+    assert positions == [3]  # whatever the case and spaces of the header
+    originals.without_secrets(sent, positions, kept)
+    assert kept.read_bytes() == (
+        b"School_id,Student_id,Username,password \r\n"
+        b"02M800,1,jdoe,\r\n"
+        b"02M800,2,asmith,,extra field\r\n"
+        b"02M800,3\r\n"
+        b"02M800,4,caf\xe9,\r\n"
+    )
+
+
+def test_a_file_without_a_secret_column_has_no_positions(tmp_path: Path) -> None:
+    sent = tmp_path / "schools.csv"
+    sent.write_bytes(b"School_id,School_name\n1,Springfield High\n")
+    assert originals.secret_positions(sent, {"password"}) == []
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert originals.secret_positions(empty, {"password"}) == []
+
+
+def test_a_secret_file_that_is_not_csv_is_not_kept(tmp_path: Path) -> None:
+    sent, kept = tmp_path / "students.csv", tmp_path / "kept.csv"
+    sent.write_bytes(b'Student_id,Password\n1,"' + b"x" * (1 << 25) + b'"\n')  # a 32 MB field
+    originals.without_secrets(sent, [1], kept)
+    assert kept.read_text(encoding="utf-8") == originals.UNREADABLE_NOTE
