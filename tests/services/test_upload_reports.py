@@ -62,3 +62,16 @@ def test_the_breakdown_holds_groups_not_issues() -> None:
     assert breakdown["valid"] is False
     (group,) = [g for g in breakdown["groups"] if g["column"] == "DOB"]
     assert group["count"] == 2
+
+
+def test_a_report_stored_as_csv_before_issue_files_is_paged_the_same_way(hub: Hub) -> None:
+    lines = ["file,row,column,value,code,level,message"]
+    lines += [
+        f"students.csv,{n},DOB,x,invalid-format,error,DOB 'x' is not a date" for n in range(2, 12)
+    ]
+    lines += ["enrollments.csv,2,Student_id,9,reference-not-found,warn,Student_id '9' …"]
+    hub.blobs.put("reports/old-report.csv", ("\n".join(lines) + "\n").encode())
+    page = reports.issue_page(hub, "reports/old-report.csv", column="DOB", offset=8, limit=5)
+    assert page.total == 10
+    assert page.issues["row"].to_list() == [10, 11]
+    assert reports.issue_page(hub, "reports/old-report.csv", level="warn").total == 1

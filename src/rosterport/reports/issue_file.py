@@ -63,7 +63,28 @@ def page(
     level: str | None = None,
 ) -> IssuePage:
     """Issues `offset` … `offset + limit` of those matching every filter given."""
-    scan = pl.scan_parquet(path)
+    return page_of(
+        pl.scan_parquet(path),
+        offset=offset,
+        limit=limit,
+        file=file,
+        column=column,
+        code=code,
+        level=level,
+    )
+
+
+def page_of(
+    scan: pl.LazyFrame,
+    *,
+    offset: int = 0,
+    limit: int = 100,
+    file: str | None = None,
+    column: str | None = None,
+    code: str | None = None,
+    level: str | None = None,
+) -> IssuePage:
+    """`page` over any scan of issues in the contract's columns (a stored CSV report too)."""
     for name, wanted in (("file", file), ("column", column), ("code", code), ("level", level)):
         if wanted is not None:
             scan = scan.filter(pl.col(name) == wanted)

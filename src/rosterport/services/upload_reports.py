@@ -72,8 +72,6 @@ def issue_page(
         scan = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy").with_columns(
             pl.col("row").cast(pl.UInt32)
         )
-        for name, wanted in (("file", file), ("column", column), ("code", code), ("level", level)):
-            if wanted is not None:
-                scan = scan.filter(pl.col(name) == wanted)
-        total = int(scan.select(pl.len()).collect().item())
-        return issue_file.IssuePage(scan.slice(max(offset, 0), limit).collect(), total)
+        return issue_file.page_of(
+            scan, offset=offset, limit=limit, file=file, column=column, code=code, level=level
+        )

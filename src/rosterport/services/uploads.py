@@ -158,11 +158,15 @@ def get(hub: Hub, org: Organization, session_id: str) -> Session:
     with hub.engine.connect() as conn:
         row = store.in_org(conn, org.id, session_id)
     if row is None:
-        raise NotFoundError(
-            f"no upload session {session_id} in {org.slug}; it may have expired: start a new upload"
-        )
+        raise _no_session(org, session_id)
     return Session(
         row.id, row.org_id, row.model, row.state, row.mode, row.base_version_id, dict(row.data)
+    )
+
+
+def _no_session(org: Organization, session_id: str) -> NotFoundError:
+    return NotFoundError(
+        f"no upload session {session_id} in {org.slug}; it may have expired: start a new upload"
     )
 
 
@@ -293,16 +297,7 @@ def run_validation(
 def changes(hub: Hub, org: Organization, session_id: str) -> v.Preview:
     """Verify Changes: what the validated upload would add, update and remove."""
     session = _open(hub, org, session_id, VERIFY)
-    model = get_model(session.model)
-    result = v.preview(
-        hub,
-        org,
-        model,
-        session.base_version,
-        keys.session_staged(session.id),
-        kept=session.data.get("kept", {}),
-        modes=session.data.get("modes", {}),
-    )
+    result = _preview(hub, org, session)
     _save(hub, session, PREVIEWED, {"verified": result.verified().to_json()})
     return result
 
@@ -427,6 +422,19 @@ def _refuse_empty(verified: Mapping[str, Any]) -> None:
         raise InputError(NOTHING_TO_COMMIT)
 
 
+def _preview(hub: Hub, org: Organization, session: Session) -> v.Preview:
+    """The validated session's staged state compared with production at its base."""
+    return v.preview(
+        hub,
+        org,
+        get_model(session.model),
+        session.base_version,
+        keys.session_staged(session.id),
+        kept=session.data.get("kept", {}),
+        modes=session.data.get("modes", {}),
+    )
+
+
 def _verify_while_committing(
     hub: Hub, org: Organization, session: Session, *, refuse_empty: bool
 ) -> Session:
@@ -435,15 +443,7 @@ def _verify_while_committing(
     comparison reads staged files that a commit is moving. If the comparison fails, or finds
     nothing to commit for a person, the session goes back to where it was."""
     try:
-        preview = v.preview(
-            hub,
-            org,
-            get_model(session.model),
-            session.base_version,
-            keys.session_staged(session.id),
-            kept=session.data.get("kept", {}),
-            modes=session.data.get("modes", {}),
-        )
+        preview = _preview(hub, org, session)
     except BaseException:
         _save(hub, session, VALIDATED, {}, base=session.base_version)
         raise
@@ -466,7 +466,7 @@ def _begin_commit(hub: Hub, org: Organization, session_id: str) -> tuple[Session
     with immediate(hub.engine).begin() as conn:  # read then write: take the lock first
         row = store.in_org(conn, org.id, session_id)
         if row is None:  # expired and gone meanwhile
-            raise NotFoundError(f"no upload session {session_id} in {org.slug}; start a new upload")
+            raise _no_session(org, session_id)
         data = dict(row.data)
         if row.state == COMMITTED:
             raise StateError(

@@ -38,9 +38,8 @@ def dataset_row(conn: sa.Connection, org_id: int, model: str) -> sa.Row[Any] | N
 
 def create_dataset(conn: sa.Connection, org_id: int, model: str) -> sa.Row[Any]:
     """A new, empty dataset of `model` for the organization."""
-    conn.execute(sa.insert(datasets).values(org_id=org_id, model=model))
     return conn.execute(
-        sa.select(datasets).where(datasets.c.org_id == org_id, datasets.c.model == model)
+        sa.insert(datasets).values(org_id=org_id, model=model).returning(*datasets.c)
     ).one()
 
 
