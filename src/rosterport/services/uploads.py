@@ -583,12 +583,15 @@ def _keep_files(hub: Hub, session: Session, report: Report) -> tuple[str, str]:
     secret = secret_columns(get_model(session.model))
     for name in session.data.get("files", []):
         sent, kept = keys.session_file(session.id, name), keys.attempt_file(attempt, name)
-        with hub.blobs.local_copy(sent) as path:
-            positions = originals.secret_positions(path, secret) if secret else []
-            if positions:
-                hub.blobs.put_with(kept, partial(originals.without_secrets, path, positions))
-        if not positions:
+        secrets = False
+        if secret:  # the header row only: most files have no secret column
+            with hub.blobs.open(sent) as stream:
+                secrets = originals.may_hold_secrets(stream, secret)
+        if not secrets:
             hub.blobs.copy(sent, kept)
+            continue
+        with hub.blobs.local_copy(sent) as path:
+            hub.blobs.put_with(kept, partial(originals.without_secrets, path, secret))
     report_key = keys.attempt_issues(attempt)
 
     def write(path: Path) -> None:
