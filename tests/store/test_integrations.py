@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from rosterport.store import deliveries, organizations, propagation
 from rosterport.store import integrations as store
+from rosterport.store import versions as stored_versions
 from rosterport.store.tables import datasets, versions
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -149,7 +150,7 @@ def test_propagation_reads_the_current_version_and_sets_statuses(engine: sa.Engi
         propagation.set_status_of(
             conn, [old, failed, held], "Done", when_in=["Pending", "Failed", "New"]
         )
-        propagation.set_status(conn, new, "Failed")
+        stored_versions.set_status(conn, new, "Failed")
     with engine.connect() as conn:
         current, row = propagation.current_version(conn, dataset)
         assert (current, row.org_id, row.model) == (new, org, "m")

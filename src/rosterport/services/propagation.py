@@ -41,6 +41,7 @@ from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.store import ledger, read_models
 from rosterport.store import propagation as store
+from rosterport.store import versions as version_store
 from rosterport.store.read_models import Held
 
 READ_MODEL = "read-model"
@@ -74,7 +75,7 @@ def propagate(hub: Hub, job: Job) -> None:
                 roster_store.gave_up(
                     hub, conn, version_id, org_id=row.org_id, dataset_id=row.dataset_id, error=error
                 )
-                store.set_status(conn, version_id, v.PROPAGATION_FAILED)
+                version_store.set_status(conn, version_id, v.PROPAGATION_FAILED)
         raise
 
 

@@ -1,5 +1,6 @@
 """What propagation reads and writes of the `versions` and `datasets` tables: the version a
-job is for, the dataset's current version, and the versions' statuses."""
+job is for, the dataset's current version, and the statuses of versions it brings to
+production (one version's status: `store/versions.set_status`)."""
 
 from __future__ import annotations
 
@@ -26,10 +27,6 @@ def current_version(conn: sa.Connection, dataset_id: int) -> tuple[int, sa.Row[A
         sa.select(versions.c.org_id, versions.c.model).where(versions.c.id == current)
     ).one()
     return int(current), row
-
-
-def set_status(conn: sa.Connection, version_id: int, status: str) -> None:
-    conn.execute(sa.update(versions).where(versions.c.id == version_id).values(status=status))
 
 
 def set_status_of(
