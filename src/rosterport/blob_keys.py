@@ -8,6 +8,8 @@
     uploads/<attempt>/issues.parquet            its full issue list
     snapshots/<id>/<file>.parquet, .secrets     a version's production state; `_complete` last
     integrations/<id>/mirror/<name>             files pulled from an integration's SFTP server
+    drops/<drop id>/files/<name>                a hosted account's delivery, until processed
+    drops/<drop id>/results/<name>              its result files, until written to the account
     health/readyz-probe                         written and read back by /readyz
 
 Keys are relative POSIX paths; a "prefix" is a folder of keys.
@@ -92,6 +94,24 @@ def mirror(integration_id: int) -> str:
 
 def mirror_file(integration_id: int, name: str) -> str:
     return f"{mirror(integration_id)}/{name}"
+
+
+def drop_files(drop_id: str) -> str:
+    """The files of a hosted account's delivery, handed over for a worker."""
+    return f"drops/{drop_id}/files"
+
+
+def drop_file(drop_id: str, name: str) -> str:
+    return f"{drop_files(drop_id)}/{name}"
+
+
+def drop_results(drop_id: str) -> str:
+    """The result files of a processed drop, until the server writes them to the account."""
+    return f"drops/{drop_id}/results"
+
+
+def drop_result(drop_id: str, name: str) -> str:
+    return f"{drop_results(drop_id)}/{name}"
 
 
 def name_of(key: str) -> str:

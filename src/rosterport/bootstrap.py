@@ -11,12 +11,25 @@ from rosterport.clock import Clock, system_clock
 from rosterport.config import Settings
 from rosterport.crypto import SecretBox, load_key
 from rosterport.files import private_folder
-from rosterport.jobs.worker import Worker
+from rosterport.jobs.queue import Job
+from rosterport.jobs.worker import Handler, Worker
 from rosterport.s3blobs import S3BlobStore
-from rosterport.services import directory, events, scim, sftp_export, uploads, webhooks
+from rosterport.services import (
+    directory,
+    events,
+    scim,
+    sftp_drops,
+    sftp_export,
+    sftp_pulls,
+    uploads,
+    webhooks,
+)
 from rosterport.services.hub import Hub
+from rosterport.services.notifications import SmtpMailer
 from rosterport.services.propagation import propagate
 from rosterport.services.versions import PROPAGATE
+from rosterport.services.versions import status as version_status
+from rosterport.sftp import pull
 from rosterport.sftp.remote import SftpServers
 from rosterport.snapshots import SnapshotStore
 from rosterport.store.engine import create_engine, upgrade
@@ -50,6 +63,7 @@ def build_hub(settings: Settings, *, migrate: bool = True, clock: Clock | None =
         account_grace_days=settings.account_grace_days,
         remote=SftpServers(),
         crash_at=os.environ.get(CRASH_AT) or None,
+        mailer=SmtpMailer(settings) if settings.smtp_host else None,
     )
 
 
@@ -63,17 +77,22 @@ def build_blobs(settings: Settings) -> BlobStore:
     return LocalBlobStore(settings.data_dir / "blobs")
 
 
-def build_worker(hub: Hub, *, name: str | None = None) -> Worker:
-    """A worker that runs every kind of job rosterport enqueues."""
+def build_worker(hub: Hub, *, name: str | None = None, sftp: bool = True) -> Worker:
+    """A worker that runs every kind of job rosterport enqueues (without `sftp`: all but the
+    SFTP deliveries and pulls, for `settle`)."""
+    handlers: dict[str, Handler] = {
+        PROPAGATE: partial(propagate, hub),
+        webhooks.DELIVER: partial(webhooks.deliver, hub),
+        sftp_export.EXPORT: partial(sftp_export.deliver, hub),
+        scim.PUSH: partial(scim.push, hub),
+        directory.HASH_PASSWORDS: partial(directory.hash_passwords, hub),
+    }
+    if sftp:
+        handlers[sftp_drops.DROP] = partial(_process_drop, hub)
+        handlers[sftp_pulls.PULL_JOB] = partial(pull.run_job, hub, settle=partial(settle, hub))
     return Worker(
         hub.engine,
-        {
-            PROPAGATE: partial(propagate, hub),
-            webhooks.DELIVER: partial(webhooks.deliver, hub),
-            sftp_export.EXPORT: partial(sftp_export.deliver, hub),
-            scim.PUSH: partial(scim.push, hub),
-            directory.HASH_PASSWORDS: partial(directory.hash_passwords, hub),
-        },
+        handlers,
         clock=hub.clock,
         name=name,
         chores={
@@ -85,3 +104,15 @@ def build_worker(hub: Hub, *, name: str | None = None) -> Worker:
             ),
         },
     )
+
+
+def settle(hub: Hub, version: int) -> str:
+    """Run the queued jobs in-process and return the version's status: a delivery processed
+    unattended (an SFTP drop or pull) waits for its version to reach production, so its
+    result says how it ended. SFTP jobs are left to be claimed on their own."""
+    build_worker(hub, name=f"settle:{os.getpid()}", sftp=False).drain()
+    return version_status(hub, version)
+
+
+def _process_drop(hub: Hub, job: Job) -> None:
+    sftp_drops.process(hub, job, settle=partial(settle, hub))

@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     sftp_poll_seconds: int = Field(
         default=10, description="how often the SFTP scheduler looks for work (drops, pulls)"
     )
+    embedded_worker: bool = Field(
+        default=True,
+        description="`serve` runs the job queue itself (propagation, SFTP drops and pulls, "
+        "webhooks…); set 0 when `rosterport worker` processes run the jobs (several servers)",
+    )
     feed_stale_days: int = Field(
         default=3, description="an SFTP feed with no new files for this many days is flagged"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from rosterport.bootstrap import settle
 from rosterport.config import Settings
 from rosterport.remote import Credentials
 from rosterport.services import history
@@ -13,7 +14,6 @@ from rosterport.services.hub import Hub
 from rosterport.services.notifications import list_notifications
 from rosterport.services.organizations import Organization
 from rosterport.sftp import pull as p
-from rosterport.sftp.runtime import settle
 from tests.conftest import district
 from tests.sftp.conftest import REMOTE_PASSWORD, REMOTE_USER, Loop, Remote
 

@@ -131,12 +131,9 @@ def served(data_dir: Path, db_url: str | None = None, **env: str) -> Iterator[Se
     its environment (ROSTERPORT_* settings); stopped at the end unless it died already."""
     port = free_port()
     settings_env = {k: v for k, v in os.environ.items() if not k.startswith("ROSTERPORT_")}
-    settings_env.update(
-        ROSTERPORT_DATA_DIR=str(data_dir),
-        ROSTERPORT_SFTP_PORT="0",
-        **({"ROSTERPORT_DATABASE_URL": db_url} if db_url else {}),
-        **env,
-    )
+    settings_env.update(ROSTERPORT_DATA_DIR=str(data_dir), ROSTERPORT_SFTP_PORT="0")
+    settings_env.update({"ROSTERPORT_DATABASE_URL": db_url} if db_url else {})
+    settings_env.update(env)
     process = subprocess.Popen(
         [sys.executable, "-m", "rosterport", "serve", "--port", str(port)],
         stdout=subprocess.PIPE,

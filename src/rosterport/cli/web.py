@@ -113,7 +113,9 @@ def serve_command(args: argparse.Namespace) -> int:
 
         runtime = SftpRuntime(hub, settings, host=settings.host, port=settings.sftp_port)
         on_start, on_stop = runtime.start, runtime.stop
-    app = create_app(hub, settings, on_start=on_start, on_stop=on_stop)
+    app = create_app(
+        hub, settings, worker=settings.embedded_worker, on_start=on_start, on_stop=on_stop
+    )
     url = settings.public_url or f"http://{settings.host}:{settings.port}"
     sftp = f"  ·  SFTP on port {settings.sftp_port}" if on_start is not None else ""
     print(f"rosterport: admin UI at {url}/  ·  API docs at {url}/api/docs{sftp}", flush=True)

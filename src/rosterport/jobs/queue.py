@@ -110,6 +110,14 @@ def enqueue(
     )
 
 
+def open_payloads(conn: sa.Connection, kind: str) -> list[dict[str, Any]]:
+    """The payloads of the queued and running jobs of `kind` (few: scheduled work)."""
+    rows = conn.execute(
+        sa.select(jobs.c.payload).where(jobs.c.kind == kind, jobs.c.state.in_((QUEUED, RUNNING)))
+    )
+    return [dict(r.payload) for r in rows]
+
+
 def claim(
     engine: sa.Engine,
     worker: str,
@@ -219,7 +227,7 @@ def release_dead(engine: sa.Engine, host: str, *, now: datetime) -> list[int]:
                 jobs.c.state == RUNNING, jobs.c.locked_by.like(f"{host}:%")
             )
         ).all()
-    dead = [row for row in running if not _alive(str(row.locked_by).rpartition(":")[2])]
+    dead = [row for row in running if not alive(str(row.locked_by).rpartition(":")[2])]
     freed = []
     for row in dead:
         with engine.begin() as conn:
@@ -233,7 +241,7 @@ def release_dead(engine: sa.Engine, host: str, *, now: datetime) -> list[int]:
     return freed
 
 
-def _alive(pid: str) -> bool:
+def alive(pid: str) -> bool:
     """Whether a process with this id runs on this machine (unknown shapes count as alive)."""
     if not pid.isdigit():
         return True

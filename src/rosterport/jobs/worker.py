@@ -9,8 +9,9 @@ stops heart-beating (it died) loses its jobs. Handlers must still be idempotent:
 at-least-once.
 
 A worker starting (`run`, `drain`) first frees the jobs of dead workers on the same machine
-(`queue.release_dead`): after a crash and a restart, the interrupted job runs again at once,
-not when its lease runs out. A handler that raises `JobDeferred` (what it needs is held by
+(`queue.release_dead`), and looks again every `RECOVER_EVERY` seconds while idle: after a
+crash the interrupted job runs again at once (here, or in a sibling worker), not when its
+lease runs out. A handler that raises `JobDeferred` (what it needs is held by
 another job) has its job queued again for a little later without counting an attempt. A lease
 that cannot be extended (the database busy) or that was lost is logged, without a traceback.
 
@@ -30,12 +31,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from rosterport import logs
-from rosterport.clock import Clock
+from rosterport.clock import Clock, monotonic
 from rosterport.errors import JobDeferred
 from rosterport.jobs import queue
 from rosterport.jobs.queue import Job
 
 Handler = Callable[[Job], None]
+RECOVER_EVERY = 10.0  # seconds between looks for the jobs of dead workers, while idle
 log = logging.getLogger(__name__)
 
 
@@ -63,6 +65,7 @@ class Worker:
         self.chores = dict(chores or {})
         self.chore_every = chore_every
         self._chores_done: datetime | None = None
+        self._recovered = monotonic()
 
     def run_once(self) -> bool:
         """Claim and run at most one job; whether one ran. A handler's exception fails the
@@ -126,8 +129,20 @@ class Worker:
                 log.warning("worker %s: database unavailable (%s); retrying", self.name, reason)
                 ran = False
             if not ran:
+                self._recover_now_and_then()
                 self.do_chores()
                 stop.wait(self.poll_interval)
+
+    def _recover_now_and_then(self) -> None:
+        """While idle, every `RECOVER_EVERY` seconds: free the jobs of workers on this machine
+        that died (a sibling killed mid-job: its job runs here now, not after its lease)."""
+        if monotonic() - self._recovered < RECOVER_EVERY:
+            return
+        self._recovered = monotonic()
+        try:
+            self.recover()
+        except sa.exc.DBAPIError:
+            log.warning("worker %s: could not look for interrupted jobs", self.name)
 
     def do_chores(self) -> None:
         """Run the chores if `chore_every` has passed since they last ran (a failing chore is

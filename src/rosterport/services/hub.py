@@ -6,6 +6,7 @@ import os
 import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 import sqlalchemy as sa
@@ -15,6 +16,9 @@ from rosterport.clock import Clock
 from rosterport.errors import StateError
 from rosterport.remote import RemoteServers
 from rosterport.snapshots import SnapshotStore
+
+if TYPE_CHECKING:  # notifications imports Hub: the port's type only, not at run time
+    from rosterport.services.notifications import Mailer
 
 RosterMapping = Callable[[str, Mapping[str, pl.DataFrame], str, str], dict[str, pl.DataFrame]]
 """(model, states by file name, district sourcedId, district name) → OneRoster frames by
@@ -38,6 +42,7 @@ class Hub:
     webhook_timeout: float = 15.0  # seconds a webhook receiver has to answer
     remote: RemoteServers | None = None  # SFTP servers of pulls and exports (bootstrap's)
     crash_at: str | None = None  # tests of recovery only: die at this named point of a commit
+    mailer: Mailer | None = None  # e-mail for notifications made by jobs (None: in-app only)
 
     def crash_point(self, name: str) -> None:
         """A named point of the commit path where recovery tests kill the process

@@ -1,4 +1,4 @@
-"""Drops into hosted accounts: when a file set is ready, process it and leave a result.
+"""Drops into hosted accounts: when a file set is ready, hand it over; write back its result.
 
 A hosted account's folder (`<data dir>/sftp/<login>/`) is looked at by the scheduler:
 
@@ -11,9 +11,13 @@ A hosted account's folder (`<data dir>/sftp/<login>/`) is looked at by the sched
 Hidden files (names starting with "."; uploads in progress are written under such names,
 see `server.py`) and subfolders are never taken.
 
-After processing, the files of the delivery are removed from the folder (the version
-history keeps the originals) unless they changed meanwhile, and `results/<stamp>-<hash>.json`
-(plus `…-errors.csv`, the error report) is written for the integrator to pick up.
+A ready delivery is handed over (`hand_over_drop`): its files leave the folder for blob
+storage and an `sftp-drop` job, which any worker runs (`services/sftp_drops.py`); the
+version history keeps the originals. When it has been processed, the server holding these
+folders writes `results/<stamp>-<hash>.json` (plus `…-errors.csv`, the error report) for the
+integrator to pick up (`write_answers`). A process killed in the middle of a hand-over leaves
+the files outside the jail, under `<data dir>/sftp-handover/`; `recover_handovers` puts them
+back (or, stored whole, lets the job have them): nothing received is lost.
 
 Account folders are private to the server: folders 0700, files 0600. `tidy` (run by the
 runtime's scheduler) puts back those modes and removes what no drop will ever take — hidden
@@ -23,31 +27,34 @@ are neither a ZIP nor a file of the model — once unchanged for `RETENTION`.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
-import json
 import os
+import shutil
+import socket
 import stat
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
-from rosterport.csvio.sources import read_source
+from rosterport import blob_keys as keys
 from rosterport.domain.policy import Mode
 from rosterport.domain.schemas import get_model
-from rosterport.errors import InputError
-from rosterport.services.deliveries import (
-    DeliveryResult,
-    complete,
-    process_delivery,
-    refuse_delivery,
-    report_chunks,
-)
+from rosterport.jobs.queue import alive, worker_name
+from rosterport.services.deliveries import complete
 from rosterport.services.hub import Hub
-from rosterport.services.integrations import Integration
-from rosterport.services.notifications import Mailer
+from rosterport.services.integrations import Integration, integration_by_id
 from rosterport.services.organizations import org_by_id
+from rosterport.services.sftp_drops import (
+    delivered,
+    forget_files,
+    hand_over,
+    handed_over,
+    new_drop_id,
+    undelivered,
+)
 
 RESULTS = "results"
 RETENTION = timedelta(days=7)  # how long what no drop takes (results too) is kept unchanged
@@ -184,64 +191,135 @@ def ready_drops(
     return ready
 
 
-@dataclass(frozen=True, slots=True)
-class _Stat:
-    size: int
-    mtime_ns: int
+HANDOVER = "sftp-handover"  # <data dir>/sftp-handover/<login>/<drop id>/: outside every jail
+FOLDER_ID = "sftp-folder-id"  # <data dir>/sftp-folder-id: which account folders these are
+OWNER = ".owner"  # host:pid of the process handing a drop over
+STALE_HANDOVER = timedelta(hours=1)  # a hand-over of another machine's process, given up
+CRASH_MOVED, CRASH_STORED = "sftp-handover-moved", "sftp-handover-stored"  # recovery tests
 
 
-def _stat(path: Path) -> _Stat | None:
+def folder_id(data_dir: Path) -> str:
+    """The id of this data dir's account folders (made on first use): drops record it, and
+    the server holding these folders writes their results back. Processes sharing a data dir
+    share it."""
+    path = data_dir / FOLDER_ID
     try:
-        st = path.stat()
+        return path.read_text().strip()
     except FileNotFoundError:
-        return None
-    return _Stat(st.st_size, st.st_mtime_ns)
+        pass
+    partial = path.with_name(f".{FOLDER_ID}.{os.getpid()}")
+    partial.write_text(new_drop_id() + "\n")
+    with contextlib.suppress(FileExistsError):  # another process made it first: theirs
+        os.link(partial, path)
+    partial.unlink()
+    return path.read_text().strip()
 
 
-def process_drop(
-    hub: Hub,
-    integration: Integration,
-    folder: Path,
-    paths: list[Path],
-    *,
-    settle: Callable[[int], str] | None = None,
-    mailer: Mailer | None = None,
-) -> DeliveryResult:
-    """Process one delivery of a hosted account, write its result file, remove its files."""
-    before = {p: _stat(p) for p in paths}
+def hand_over_drop(
+    hub: Hub, integration: Integration, data_dir: Path, paths: list[Path]
+) -> str | None:
+    """Take a ready delivery out of the account's folder and hand it over (module doc of
+    `services/sftp_drops.py`); the drop's id, or None when its files went meanwhile (another
+    server sharing the folder took them, or the client removed them).
+
+    The files are first moved (renamed: atomic, on the data dir's file system) to a folder
+    outside the jail, so a client can no longer change them and a second server cannot take
+    them too; if the hand-over fails they are put back, and a process killed in the middle
+    leaves them to `recover_handovers`."""
+    login = integration.login or ""
+    drop_id = new_drop_id()
+    staging = data_dir / HANDOVER / login / drop_id
+    staging.mkdir(mode=FOLDER_MODE, parents=True)
+    (staging / OWNER).write_text(worker_name())
+    moved: list[Path] = []
     try:
-        source = read_source(paths)
-    except InputError as error:  # a ZIP that is not one, or refused as hostile
-        result = refuse_delivery(hub, integration, paths, str(error), mailer=mailer)
-    else:
-        result = process_delivery(hub, integration, source.files, settle=settle, mailer=mailer)
-    write_result(folder, result, report_chunks(hub, result), hub.clock())
-    for path, seen in before.items():
-        if seen is not None and _stat(path) == seen:  # changed meanwhile: the next delivery
-            path.unlink(missing_ok=True)
-    return result
+        for path in paths:
+            target = staging / path.name
+            path.rename(target)
+            moved.append(target)
+    except FileNotFoundError:
+        _put_back(hub, drop_id, moved, account_folder(data_dir, login))
+        shutil.rmtree(staging, ignore_errors=True)
+        return None
+    hub.crash_point(CRASH_MOVED)
+    try:
+        hand_over(hub, integration, drop_id, moved, folder=folder_id(data_dir))
+    except Exception:
+        _put_back(hub, drop_id, moved, account_folder(data_dir, login))
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    hub.crash_point(CRASH_STORED)
+    shutil.rmtree(staging, ignore_errors=True)
+    return drop_id
 
 
-def write_result(
-    folder: Path, result: DeliveryResult, errors: Iterable[bytes] | None, at: datetime
-) -> Path:
-    """`results/<stamp>-<hash>.json` (and `-errors.csv`), written whole or not at all."""
-    results = folder / RESULTS
-    results.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
-    base = f"{at:%Y%m%dT%H%M%SZ}-{result.content_hash[:8]}"
-    payload = {"processed_at": at.isoformat(), **result.to_json(), "error_report": None}
-    if errors is not None:
-        payload["error_report"] = f"{base}-errors.csv"
-        _write(results / f"{base}-errors.csv", errors)  # written as it is made
-    target = results / f"{base}.json"
-    _write(target, json.dumps(payload, indent=2, ensure_ascii=False).encode() + b"\n")
-    return target
+def _put_back(hub: Hub, drop_id: str, staged: Iterable[Path], folder: Path) -> None:
+    """Move staged files back to the account's folder (unless the client sent a newer file
+    of the same name meanwhile: that one is the delivery now) and forget what was stored."""
+    for path in staged:
+        with contextlib.suppress(FileNotFoundError):
+            if (folder / path.name).exists():
+                path.unlink()
+            else:
+                path.rename(folder / path.name)
+    forget_files(hub, drop_id)
 
 
-def _write(path: Path, data: bytes | Iterable[bytes]) -> None:
-    partial = path.with_name(f".{path.name}.part")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+def recover_handovers(hub: Hub, data_dir: Path, *, now: datetime) -> list[str]:
+    """Finish the hand-overs a killed process left (the ids of those found): stored whole (the
+    row exists) → the staged copies go; otherwise the files go back to the account's folder,
+    to be handed over again. A hand-over of a live process on this machine is left alone, and
+    one of another machine's process until it is `STALE_HANDOVER` old."""
+    root = data_dir / HANDOVER
+    if not root.is_dir():
+        return []
+    found: list[tuple[str, Path, Path]] = []
+    for account in sorted(p for p in root.iterdir() if p.is_dir()):
+        for staging in sorted(p for p in account.iterdir() if p.is_dir()):
+            if _abandoned(staging, now):
+                found.append((staging.name, staging, account_folder(data_dir, account.name)))
+    done = handed_over(hub, [drop_id for drop_id, _, _ in found])
+    for drop_id, staging, folder in found:
+        if drop_id not in done:
+            _put_back(hub, drop_id, [p for p in staging.iterdir() if p.name != OWNER], folder)
+        shutil.rmtree(staging, ignore_errors=True)
+    return [drop_id for drop_id, _, _ in found]
+
+
+def _abandoned(staging: Path, now: datetime) -> bool:
+    try:
+        owner = (staging / OWNER).read_text()
+        changed = staging.stat().st_mtime
+    except FileNotFoundError:  # finished meanwhile, or killed before writing its owner
+        return staging.exists()
+    host, _, pid = owner.rpartition(":")
+    if host == socket.gethostname():
+        return not alive(pid)
+    return changed <= now.timestamp() - STALE_HANDOVER.total_seconds()
+
+
+def write_answers(hub: Hub, data_dir: Path) -> list[Path]:
+    """Write the results of the processed drops that came from these account folders into
+    each account's `results/`; the files written."""
+    written: list[Path] = []
+    for answer in undelivered(hub, folder_id(data_dir)):
+        login = integration_by_id(hub, answer.integration_id).login
+        if login:
+            results = account_folder(data_dir, login) / RESULTS
+            results.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+            for name in answer.names:
+                with hub.blobs.open(keys.drop_result(answer.drop_id, name)) as stream:
+                    _write(results / name, iter(partial(stream.read, 2**20), b""))
+                written.append(results / name)
+        delivered(hub, answer)
+    return written
+
+
+def _write(path: Path, data: Iterable[bytes]) -> None:
+    """A file written whole or not at all (readers never see a part of it)."""
+    part = path.with_name(f".{path.name}.part")
+    descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     with os.fdopen(descriptor, "wb") as handle:
-        for chunk in (data,) if isinstance(data, bytes) else data:
+        for chunk in data:
             handle.write(chunk)
-    partial.replace(path)
+    part.replace(path)

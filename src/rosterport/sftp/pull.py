@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import logging
 import posixpath
 import tempfile
 from collections.abc import Callable
@@ -29,8 +30,9 @@ import asyncssh
 from rosterport import blob_keys as keys
 from rosterport.csvio.sources import read_source
 from rosterport.domain.policy import Mode
-from rosterport.errors import InputError
+from rosterport.errors import InputError, JobDeferred
 from rosterport.files import file_sha256
+from rosterport.jobs.queue import Job
 from rosterport.remote import ConnectionFailed
 from rosterport.services import integrations as ints
 from rosterport.services.deliveries import (
@@ -44,6 +46,8 @@ from rosterport.services.integrations import Integration, SeenFile
 from rosterport.services.notifications import DELIVERY, Mailer, notify
 from rosterport.services.organizations import org_by_id
 from rosterport.sftp.client import folder_of, listing_failure, open_connection
+
+log = logging.getLogger(__name__)
 
 NO_CHANGES, WAITING, INCOMPLETE, PROCESSED, FAILED = (
     "no changes",
@@ -59,6 +63,21 @@ class PullOutcome:
     status: str
     message: str = ""
     result: DeliveryResult | None = None
+
+
+def run_job(hub: Hub, job: Job, *, settle: Callable[[int], str] | None = None) -> None:
+    """The `sftp-pull` job (queued by `services/sftp_pulls.schedule_due`): one pull. Files
+    still being written on the server put the job back for a little later."""
+    integration = ints.integration_by_id(hub, int(job.payload["integration"]))
+    if not integration.enabled:
+        return
+    quiet = float(job.payload.get("quiet_seconds", 60))
+    outcome = asyncio.run(
+        pull_once(hub, integration, quiet_seconds=quiet, settle=settle, mailer=hub.mailer)
+    )
+    if outcome.status == WAITING:
+        raise JobDeferred(outcome.message, seconds=min(quiet, 30.0))
+    log.info("SFTP pull %s: %s %s", integration.id, outcome.status, outcome.message)
 
 
 def _mirror(integration: Integration, name: str) -> str:

@@ -1,13 +1,16 @@
 """What `rosterport serve` runs for SFTP: the hosted server and the scheduler.
 
-The scheduler wakes every `sftp_poll_seconds` (and at once when a ZIP is closed): it
-processes the drops that are ready in hosted accounts, runs the pulls that are due and, every
+The scheduler wakes every `sftp_poll_seconds` (and at once when a ZIP is closed). Each round
+it hands over the drops that are ready in this data dir's hosted account folders (to blob
+storage and an `sftp-drop` job each: `drops.hand_over_drop`), queues the pulls that are due
+(`sftp_pulls.schedule_due`, one `sftp-pull` job each, whichever `serve` process sees them
+first), writes back the results of processed drops into the accounts' `results/`, and, every
 so often, flags feeds that went quiet for `feed_stale_days` and tidies the hosted accounts'
 folders (`drops.tidy`, hourly on the injected clock: modes put back, what no drop takes
 removed after `drops.RETENTION`; an account with an upload in progress waits for the next
-time). Processing (validation and commit of up to millions of rows) is synchronous and runs
-in a worker thread, one delivery at a time, so the SSH server keeps serving meanwhile. A
-failure in one round is logged and the next round runs as usual.
+time). The jobs run in any worker: with `embedded_worker` (the default, one process on
+SQLite) the round runs them itself, in a worker thread, so the SSH server keeps serving
+meanwhile. A failure in one round is logged and the next round runs as usual.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from datetime import datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 import asyncssh
@@ -26,31 +29,25 @@ from rosterport.clock import monotonic
 from rosterport.config import Settings
 from rosterport.services.deliveries import flag_stale_feeds
 from rosterport.services.hub import Hub
-from rosterport.services.integrations import HOSTED, PULL, list_integrations, pull_due
+from rosterport.services.integrations import HOSTED, list_integrations
 from rosterport.services.notifications import Mailer, SmtpMailer
-from rosterport.services.versions import status as version_status
+from rosterport.services.sftp_pulls import schedule_due
 from rosterport.sftp.drops import (
     RETENTION,
     DropActivity,
     account_folder,
-    process_drop,
+    hand_over_drop,
     ready_drops,
+    recover_handovers,
     tidy,
+    write_answers,
 )
-from rosterport.sftp.pull import pull_once
 from rosterport.sftp.server import listen
 
 log = logging.getLogger(__name__)
 
 STALE_CHECK_SECONDS = 600  # how often feeds are checked for staleness
 TIDY_EVERY = timedelta(hours=1)  # how often (on the injected clock) folders are tidied
-
-
-def settle(hub: Hub, version: int) -> str:
-    """Run the queued jobs in-process (embedded mode) and return the version's status.
-    Draining next to the web server's worker is harmless: jobs are claimed with leases."""
-    build_worker(hub, name="sftp").drain()
-    return version_status(hub, version)
 
 
 class SftpRuntime:
@@ -129,9 +126,17 @@ class SftpRuntime:
             self._wake.clear()
 
     async def run_round(self) -> None:
-        """One round: ready drops, due pulls, stale feeds, tidy folders."""
-        await self.process_drops()
-        await self.run_pulls()
+        """One round: hand-overs a killed process left, ready drops, due pulls, the jobs (when
+        embedded), results back to the accounts, stale feeds, tidy folders."""
+        await asyncio.to_thread(recover_handovers, self.hub, self.data_dir, now=self.hub.clock())
+        await self.hand_over_drops()
+        await asyncio.to_thread(
+            schedule_due, self.hub, quiet_seconds=self.settings.sftp_quiet_seconds
+        )
+        if self.settings.embedded_worker:
+            await asyncio.to_thread(build_worker(self.hub, name=f"sftp:{os.getpid()}").drain)
+        for path in await asyncio.to_thread(write_answers, self.hub, self.data_dir):
+            log.info("SFTP %s: result written", path.parent.parent.name)
         await self.tidy_folders()
         if monotonic() - self._last_stale_check >= STALE_CHECK_SECONDS:
             self._last_stale_check = monotonic()
@@ -139,7 +144,7 @@ class SftpRuntime:
                 flag_stale_feeds, self.hub, self.settings.feed_stale_days, mailer=self.mailer
             )
 
-    async def process_drops(self) -> None:
+    async def hand_over_drops(self) -> None:
         hosted = await asyncio.to_thread(list_integrations, self.hub, kind=HOSTED)
         for integration in hosted:
             if not integration.enabled or not integration.login:
@@ -157,16 +162,12 @@ class SftpRuntime:
                 busy=self.activity.busy(login),
             )
             for paths in ready:
-                result = await asyncio.to_thread(
-                    process_drop,
-                    self.hub,
-                    integration,
-                    folder,
-                    paths,
-                    settle=partial(settle, self.hub),
-                    mailer=self.mailer,
+                drop = await asyncio.to_thread(
+                    hand_over_drop, self.hub, integration, self.data_dir, paths
                 )
-                log.info("SFTP %s: %s", login, result.sentence(integration))
+                if drop is not None:
+                    names = ", ".join(p.name for p in paths)
+                    log.info("SFTP %s: %s handed over as drop %s", login, names, drop)
 
     async def tidy_folders(self) -> None:
         """Every `TIDY_EVERY`: `drops.tidy` on each hosted account with no upload open."""
@@ -187,17 +188,3 @@ class SftpRuntime:
                     path.relative_to(folder),
                     RETENTION.days,
                 )
-
-    async def run_pulls(self) -> None:
-        pulls = await asyncio.to_thread(list_integrations, self.hub, kind=PULL)
-        for integration in pulls:
-            if not pull_due(self.hub, integration):
-                continue
-            outcome = await pull_once(
-                self.hub,
-                integration,
-                quiet_seconds=self.settings.sftp_quiet_seconds,
-                settle=partial(settle, self.hub),
-                mailer=self.mailer,
-            )
-            log.info("SFTP pull %s: %s %s", integration.id, outcome.status, outcome.message)

@@ -115,6 +115,23 @@ def authorized_keys(conn: sa.Connection, integration_id: int) -> str | None:
     return keys
 
 
+def take_pull(
+    conn: sa.Connection, integration_id: int, *, last: datetime | None, now: datetime
+) -> bool:
+    """Stamp a pull as started now if its last start is still `last` (compare-and-set: of
+    two schedulers that saw the same pull due, one takes it)."""
+    last_pull = integrations.c.last_pull_at
+    done = conn.execute(
+        sa.update(integrations)
+        .where(
+            integrations.c.id == integration_id,
+            last_pull.is_(None) if last is None else last_pull == last,
+        )
+        .values(last_pull_at=now)
+    )
+    return done.rowcount == 1
+
+
 def update(conn: sa.Connection, integration_id: int, **values: Any) -> None:
     """Write these columns of the integration's row."""
     conn.execute(

@@ -258,6 +258,21 @@ integration_files = sa.Table(  # files seen on a custom server (what changed sin
     sa.UniqueConstraint("integration_id", "name", name="uq_integration_files_name"),
 )
 
+sftp_drops = sa.Table(  # a hosted account's delivery, handed over to storage and a job
+    "sftp_drops",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),  # uuid hex, also its blob prefix
+    sa.Column("integration_id", sa.Integer, sa.ForeignKey("integrations.id"), nullable=False),
+    sa.Column("folder", sa.String(64), nullable=False),  # the account folders it came from
+    sa.Column("files", JSON, nullable=False),  # the names, as received
+    sa.Column("state", sa.String(20), nullable=False),  # received, processed
+    sa.Column("results", JSON, nullable=True),  # names of the result files, once processed
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("processed_at", UTCDateTime, nullable=True),
+    sa.Column("delivered_at", UTCDateTime, nullable=True),  # results written to the folder
+    sa.Index("ix_sftp_drops_folder_state", "folder", "state"),
+)
+
 integration_runs = sa.Table(  # each delivery processed (or recognised as already processed)
     "integration_runs",
     metadata,
