@@ -13,7 +13,7 @@ from types import FrameType
 from typing import Any
 
 from rosterport import logs
-from rosterport.bootstrap import build_hub, build_worker
+from rosterport.bootstrap import build_hub, build_worker, settle
 from rosterport.cli.validation import (
     EXIT_HELD,
     EXIT_INVALID,
@@ -73,12 +73,6 @@ def org_command(args: argparse.Namespace) -> int:
     return EXIT_VALID
 
 
-def _settle(hub: Hub, version: int) -> str:
-    """Run the queued jobs in-process (embedded mode) and return the version's status."""
-    build_worker(hub, name="cli").drain()
-    return v.status(hub, version)
-
-
 def upload_command(args: argparse.Namespace) -> int:
     hub = _hub(args)
     org = get_org(hub, args.org)
@@ -115,7 +109,7 @@ def upload_command(args: argparse.Namespace) -> int:
         allow_deletions=args.allow_deletions,
     )
     if status == v.PENDING:
-        status = _settle(hub, version)
+        status = settle(hub, version)
     _upload_output(
         args, version, status=status, report=report, counts=result.counts(), notes=_notes(result)
     )
@@ -201,7 +195,7 @@ def restore_command(args: argparse.Namespace) -> int:
         allow_deletions=args.allow_deletions,
     )
     if version is not None and status == v.PENDING:
-        status = _settle(hub, version)
+        status = settle(hub, version)
     if args.format == "json":
         _print_json(
             {"version": version, "status": status, "report": None, "changes": result.counts()}
@@ -239,7 +233,7 @@ def diff_command(args: argparse.Namespace) -> int:
 def approve_command(args: argparse.Namespace) -> int:
     hub = _hub(args)
     version = v.approve(hub, get_org(hub, args.org), args.version)
-    print(f"version {version}: {_settle(hub, version)}")
+    print(f"version {version}: {settle(hub, version)}")
     return EXIT_VALID
 
 

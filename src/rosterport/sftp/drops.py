@@ -207,11 +207,11 @@ def folder_id(data_dir: Path) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    partial = path.with_name(f".{FOLDER_ID}.{os.getpid()}")
-    partial.write_text(new_drop_id() + "\n")
+    draft = path.with_name(f".{FOLDER_ID}.{os.getpid()}")
+    draft.write_text(new_drop_id() + "\n")
     with contextlib.suppress(FileExistsError):  # another process made it first: theirs
-        os.link(partial, path)
-    partial.unlink()
+        os.link(draft, path)
+    draft.unlink()
     return path.read_text().strip()
 
 
@@ -232,21 +232,24 @@ def hand_over_drop(
     staging.mkdir(mode=FOLDER_MODE, parents=True)
     (staging / OWNER).write_text(worker_name())
     moved: list[Path] = []
+
+    def give_back() -> None:
+        _put_back(hub, drop_id, moved, account_folder(data_dir, login))
+        shutil.rmtree(staging, ignore_errors=True)
+
     try:
         for path in paths:
             target = staging / path.name
             path.rename(target)
             moved.append(target)
     except FileNotFoundError:
-        _put_back(hub, drop_id, moved, account_folder(data_dir, login))
-        shutil.rmtree(staging, ignore_errors=True)
+        give_back()
         return None
     hub.crash_point(CRASH_MOVED)
     try:
         hand_over(hub, integration, drop_id, moved, folder=folder_id(data_dir))
     except Exception:
-        _put_back(hub, drop_id, moved, account_folder(data_dir, login))
-        shutil.rmtree(staging, ignore_errors=True)
+        give_back()
         raise
     hub.crash_point(CRASH_STORED)
     shutil.rmtree(staging, ignore_errors=True)

@@ -30,7 +30,6 @@ from rosterport.config import Settings
 from rosterport.services.deliveries import flag_stale_feeds
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import HOSTED, list_integrations
-from rosterport.services.notifications import Mailer, SmtpMailer
 from rosterport.services.sftp_pulls import schedule_due
 from rosterport.sftp.drops import (
     RETENTION,
@@ -69,7 +68,6 @@ class SftpRuntime:
         self._stopping = False
         self._last_stale_check = 0.0
         self._last_tidy: datetime | None = None
-        self.mailer: Mailer | None = SmtpMailer(settings) if settings.smtp_host else None
 
     @property
     def port(self) -> int:
@@ -141,7 +139,7 @@ class SftpRuntime:
         if monotonic() - self._last_stale_check >= STALE_CHECK_SECONDS:
             self._last_stale_check = monotonic()
             await asyncio.to_thread(
-                flag_stale_feeds, self.hub, self.settings.feed_stale_days, mailer=self.mailer
+                flag_stale_feeds, self.hub, self.settings.feed_stale_days, mailer=self.hub.mailer
             )
 
     async def hand_over_drops(self) -> None:

@@ -89,7 +89,7 @@ def mark_delivered(conn: sa.Connection, drop_id: str, *, now: datetime) -> bool:
 
 
 def in_states(conn: sa.Connection, integration_id: int) -> dict[str, int]:
-    """How many drops of an integration are in each state (tests, metrics)."""
+    """How many drops of an integration are in each state."""
     rows = conn.execute(
         sa.select(sftp_drops.c.state, sa.func.count())
         .where(sftp_drops.c.integration_id == integration_id)
