@@ -20,8 +20,9 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from rosterport.bootstrap import build_hub
+from rosterport.bootstrap import build_hub, build_worker
 from rosterport.config import Settings
+from rosterport.jobs import queue
 from rosterport.services import accounts
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org
@@ -48,6 +49,16 @@ class Site:
         return {
             "Authorization": f"Bearer {accounts.create_token(self.hub, target, account, 'tests')}"
         }
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Run every ready job here and wait for those the app's embedded worker thread
+        took: a drain alone returns while that thread is still running one (a SCIM push,
+        a propagation), and the test would look too early."""
+        worker = build_worker(self.hub, name="tests")
+        deadline = time.monotonic() + timeout
+        while worker.drain() or queue.list_jobs(self.hub.engine, state=queue.RUNNING):
+            assert time.monotonic() < deadline, "jobs still running"
+            time.sleep(0.05)
 
 
 def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:

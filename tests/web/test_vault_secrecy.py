@@ -13,7 +13,6 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from rosterport.bootstrap import build_worker
 from rosterport.csvio.sources import SourceFile
 from rosterport.services import scim, uploads
 from rosterport.store.tables import deliveries, metadata
@@ -52,7 +51,7 @@ def test_a_known_password_is_nowhere_but_in_the_connectors_answer(
                 f"{API}/scim/apps", json={"base_url": server.url, "token": token}, headers=auth
             )
             scim.run_now(site.hub, scim.app_by_id(site.hub, made.json()["id"]))
-        build_worker(site.hub, name="tests").drain()
+        site.settle()
         assert len(server.users()) == 8  # the working token pushed
     failed = [d for d in scim_ledger(site) if d[1] is not None]
     assert failed

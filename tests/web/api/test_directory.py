@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from rosterport.bootstrap import build_worker
 from rosterport.csvio.sources import SourceFile
 from rosterport.services import api_apps, uploads
 from rosterport.services.organizations import update_settings
@@ -24,7 +23,7 @@ def publish(site: Site) -> None:
         site.hub, site.home, dataclasses.replace(site.home.settings, default_threshold=1.0)
     )
     commit(site.hub, org, district())
-    build_worker(site.hub, name="tests").drain()
+    site.settle()
 
 
 def bearer(site: Site, scopes: list[str]) -> dict[str, str]:
@@ -127,7 +126,7 @@ def test_an_sso_upload_through_the_api_lands_in_the_vault(site: Site) -> None:
     uploads.add_files(site.hub, org, session.id, [SourceFile.of("app_credentials.csv", data)])
     uploads.run_validation(site.hub, org, session.id, committed_by="a@x.org", source="api")
     uploads.commit(site.hub, org, session.id, committed_by="a@x.org", source="api")
-    build_worker(site.hub, name="tests").drain()
+    site.settle()
     connector = bearer(site, ["vault.read:moodle"])
     read = site.client.get("/api/v1/vault/moodle/accounts/738733110", headers=connector)
     assert read.json()["password"] == SECRET
