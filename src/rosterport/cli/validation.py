@@ -55,7 +55,7 @@ def validate_command(args: argparse.Namespace) -> int:
     if not paths:
         raise InputError("give a folder, a .zip or CSV files to validate (or --demo)")
     policy = Policy(today=system_clock().date(), levels=parse_levels(args.level))
-    upload = validate_paths(paths, args.model, policy)
+    upload = validate_paths(paths, args.model, policy, keep_records=False)  # a report only
     report = upload.validation.report
     with output_stream(args.output) as out:  # JSON and CSV stream the issues in batches
         if args.format == "json":

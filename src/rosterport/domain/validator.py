@@ -78,6 +78,7 @@ def validate(
     production: Production | None = None,
     *,
     consume: bool = False,
+    keep_records: bool = True,
 ) -> Validation:
     """Validate one upload (its files as read) against `model`.
 
@@ -85,13 +86,17 @@ def validate(
     freed once it is checked (what later files need of it is in its normalized records):
     at 1M students the students' raw columns are gone before the enrollments are checked.
     The caller must hold no other reference to the tables. A DeferredTable is read when its
-    file is checked."""
+    file is checked.
+
+    `keep_records=False`: the caller wants the report only (offline `validate`), so of each
+    checked file only the columns later files read are kept (the keys and reference targets),
+    not every column of every record until the end: `Validation.records` then holds those."""
     rules = rules_for(model)
     plan = rules.plan(model, tables, policy)
     names = [t.name for t in tables]
     if consume and isinstance(tables, list):
         tables.clear()
-    run = _Run(model, rules, policy, production, plan)
+    run = _Run(model, rules, policy, production, plan, keep_records=keep_records)
     for schema in model.files:
         given = plan.files.get(schema.name)
         if given is not None:
@@ -114,8 +119,11 @@ class _Run:
         policy: Policy,
         production: Production | None,
         plan: PackagePlan,
+        *,
+        keep_records: bool = True,
     ) -> None:
         self.model = model
+        self.keep_records = keep_records
         self.rules = rules
         self.policy = policy
         self.production = production
@@ -191,11 +199,14 @@ class _Run:
             )
         file_issues.append(leveled)
         self.issues.extend(file_issues)
-        survivors = _without(normalized, removed)
-        rejected = _rows_at(leveled, Level.ERROR).join(removed, on=ROW, how="anti").height
         # what later files and staging need of the removed records: their keys and row,
         # not every column (every student removed would be a second copy of students.csv)
         kept_columns = [c for c in self._removed_columns(schema) if c in normalized.columns]
+        if not self.keep_records:  # the report only: what later files read, nothing more
+            later = dict.fromkeys([*kept_columns, *self.rules.later_columns(schema)])
+            normalized = normalized.select(ROW, *(c for c in later if c in normalized.columns))
+        survivors = _without(normalized, removed)
+        rejected = _rows_at(leveled, Level.ERROR).join(removed, on=ROW, how="anti").height
         self.states[schema.name] = FileState(
             survivors=survivors,
             removed=normalized.select(ROW, *kept_columns).filter(_in_rows(removed.get_column(ROW))),

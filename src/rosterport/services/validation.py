@@ -47,15 +47,20 @@ def validate_source(
     model_name: str,
     policy: Policy,
     production: Production | None = None,
+    *,
+    keep_records: bool = True,
 ) -> ValidatedUpload:
-    """Validate files already read into memory."""
+    """Validate a source's files. `keep_records=False` when only the report is wanted (the
+    records are then not kept whole: see `validate`)."""
     model, chosen = choose_model(model_name, source)
     # a file on disk is read from its path (its bytes never sit in memory whole), and only
     # when the validator reaches it
     tables: list[Given] = [
         DeferredTable(f.name, partial(read_table, f.name, f.path or f.data)) for f in source.files
     ]
-    validation = validate(model, tables, policy, production, consume=True)
+    validation = validate(
+        model, tables, policy, production, consume=True, keep_records=keep_records
+    )
     notes = tuple(n for n in (chosen, *source.notes) if n)
     return ValidatedUpload(model, validation, notes)
 
@@ -65,6 +70,9 @@ def validate_paths(
     model_name: str,
     policy: Policy,
     limits: ZipLimits | None = None,
+    *,
+    keep_records: bool = True,
 ) -> ValidatedUpload:
     """Validate a folder, a zip or single files (offline: no production data)."""
-    return validate_source(read_source(paths, limits), model_name, policy)
+    source = read_source(paths, limits)
+    return validate_source(source, model_name, policy, keep_records=keep_records)

@@ -440,3 +440,16 @@ def test_a_header_only_manifest_is_invalid() -> None:
     validation = validate(ONEROSTER_11, tables, POLICY)
     assert issues(validation) == [("manifest.csv", None, None, "manifest-invalid")]
     assert messages(validation)[0].startswith("manifest.csv has no properties; it needs the header")
+
+
+def test_a_report_only_validation_still_looks_up_the_type_of_orgs() -> None:
+    """`keep_records=False` (offline `validate`) keeps of orgs.csv what later files read:
+    its keys and `type`, which classes and enrollments look up (OneRosterRules.later_columns)."""
+    whole = run("school-not-a-school")
+    lean = validate_paths(
+        [DATA / "school-not-a-school"], "oneroster-1.1", POLICY, keep_records=False
+    )
+    assert lean.validation.report.flatten() == whole.report.flatten()
+    assert messages(lean.validation) == messages(whole)
+    assert "name" not in lean.validation.records["orgs.csv"].columns
+    assert {"sourcedId", "type"} <= set(lean.validation.records["orgs.csv"].columns)

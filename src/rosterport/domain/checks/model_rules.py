@@ -63,6 +63,12 @@ class ModelRules:
         del check
         return issueframe.empty()
 
+    def later_columns(self, schema: FileSchema) -> tuple[str, ...]:
+        """Columns of a checked file's records that `record_checks` of later files read
+        (beyond reference targets and keys, which the validator keeps anyway)."""
+        del schema
+        return ()
+
     def notes(self, production: Production | None) -> tuple[str, ...]:
         """Sentences for the report about checks that could not run here."""
         del production

@@ -114,6 +114,10 @@ class OneRosterRules(ModelRules):
             issues.extend([not_a_school(check, "an enrollment"), primary_teachers(check)])
         return issueframe.concat(issues)
 
+    def later_columns(self, schema: FileSchema) -> tuple[str, ...]:
+        """Classes and enrollments look up the type of the orgs they name (`not_a_school`)."""
+        return ("type",) if schema.name == "orgs.csv" else ()
+
     def uses_production(self, target: str, plan: PackagePlan, policy: Policy) -> bool:
         """References to a delta or absent file also resolve against production: that file
         only changes (or keeps) what is committed. A bulk file is the complete set. When the
