@@ -167,3 +167,28 @@ def test_the_change_detail_names_people_and_finds_them_by_name(hub: Hub, org: Or
     assert [r["name"] for r in by_key.rows] == ["Chidi Okafor"]
     schools = uploads.change_page(hub, org, session.id, "schools.csv")
     assert schools.total == 0  # unchanged files have no detail rows
+
+
+def test_originals_are_kept_beside_the_validator_and_dropped_when_it_fails(
+    hub: Hub, org: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The originals are written on a thread while the validator runs; a validation that
+    raises (a bug, a disk gone) records no attempt and so keeps none of its files."""
+    session_id = validated(hub, org, verify=False)
+    kept = uploads.get(hub, org, session_id).data["originals"]
+    assert sorted(k.rsplit("/", 1)[-1] for k in hub.blobs.keys(kept)) == sorted(district())
+    students = hub.blobs.get(f"{kept}/students.csv").decode()
+    assert "eel7Thohd" in district()["students.csv"].decode()  # a password as sent
+    assert "eel7Thohd" not in students  # emptied in the copy kept for the history
+    before = set(hub.blobs.keys("uploads/"))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the validator broke")
+
+    monkeypatch.setattr(uploads, "validate", broken)
+    session = uploads.start(hub, org, "passport-roster")
+    files = [SourceFile.of(n, d) for n, d in district().items()]
+    uploads.add_files(hub, org, session.id, files)
+    with pytest.raises(RuntimeError):
+        uploads.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
+    assert set(hub.blobs.keys("uploads/")) == before

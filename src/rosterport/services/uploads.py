@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
@@ -256,13 +257,26 @@ def run_validation(
         tables = [*prepared]
         del prepared
     production = _production(hub, org, model, base)
-    validation = validate(model, tables, policy, production, consume=True)
+    attempt = keys.new_attempt()
+    # The originals are kept while the validator runs: emptying a password column is the
+    # csv module's work on one core (seconds for a million students), the validator's
+    # mostly polars' (which releases the GIL), so the two share a small server's cores.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="originals") as pool:
+        keeping = pool.submit(_keep_originals, hub, session, attempt)
+        try:
+            validation = validate(model, tables, policy, production, consume=True)
+        except BaseException:
+            keeping.cancel()
+            wait([keeping])
+            hub.blobs.delete_prefix(attempt)  # no attempt is recorded: keep nothing of it
+            raise
+        originals = keeping.result()
     del tables
     report = validation.report
     if notes:
         report = replace(report, notes=(*report.notes, *notes))
     hub.blobs.put(keys.session_report(session.id), reports.breakdown_json(report))
-    originals, report_key = _keep_files(hub, session, report)
+    report_key = _keep_report(hub, attempt, report)
     recorded = {
         "originals": originals,
         "report": report_key,
@@ -575,11 +589,10 @@ def secret_columns(model: DataModel) -> frozenset[str]:
     return frozenset(c.name.lower() for f in model.files for c in f.columns if c.secret)
 
 
-def _keep_files(hub: Hub, session: Session, report: Report) -> tuple[str, str]:
-    """Keep the original files (linked, not copied; a file with a secret column with its
-    secrets emptied: `csvio/originals.py`) and every issue (a compressed Parquet file,
-    written in batches) for the history."""
-    attempt = keys.new_attempt()
+def _keep_originals(hub: Hub, session: Session, attempt: str) -> str:
+    """Keep the session's original files for the history under `attempt` (copied as sent; a
+    file with a secret column with its secrets emptied: `csvio/originals.py`); their
+    prefix."""
     secret = secret_columns(get_model(session.model))
     for name in session.data.get("files", []):
         sent, kept = keys.session_file(session.id, name), keys.attempt_file(attempt, name)
@@ -592,13 +605,18 @@ def _keep_files(hub: Hub, session: Session, report: Report) -> tuple[str, str]:
             continue
         with hub.blobs.local_copy(sent) as path:
             hub.blobs.put_with(kept, partial(originals.without_secrets, path, secret))
+    return keys.attempt_files(attempt)
+
+
+def _keep_report(hub: Hub, attempt: str, report: Report) -> str:
+    """Keep every issue for the history (a compressed Parquet file, written in batches)."""
     report_key = keys.attempt_issues(attempt)
 
     def write(path: Path) -> None:
         issue_file.write_issue_file(report, path)
 
     hub.blobs.put_with(report_key, write)
-    return keys.attempt_files(attempt), report_key
+    return report_key
 
 
 def session_issues(
