@@ -4,7 +4,8 @@ Checks build these with polars expressions over the offending rows only. A repor
 millions of issues (every DOB refused, every enrollment of a filtered student in cascade),
 so an issue frame is kept compact and its messages are written out only when a report is:
 
-- `code` and `level` are enums (one byte each);
+- `code` and `level` are enums (one byte each), `file` and `column` categoricals (a few
+  names, millions of rows);
 - a message is either `message` (the full text) or `template`, a categorical text with the
   placeholders `{value}` (the issue's value) and `{n}` (the number in `n`: a first row, a
   field count). The same template serves every issue of its kind ("Student_id '{value}'
@@ -32,9 +33,9 @@ LEVEL = pl.Enum([level.value for level in Level])
 VALUE, NUMBER = "{value}", "{n}"  # the placeholders of a template
 
 ISSUE_SCHEMA: dict[str, pl.DataType] = {
-    "file": pl.String(),
+    "file": pl.Categorical(),  # a few names repeated millions of times: 4 bytes a row, not 16
     "row": pl.UInt32(),
-    "column": pl.String(),
+    "column": pl.Categorical(),
     "value": pl.String(),
     "code": CODE,
     "level": LEVEL,
@@ -109,9 +110,9 @@ def rendered(frame: pl.DataFrame) -> pl.DataFrame:
 def contract_exprs() -> list[pl.Expr]:
     """The expressions `rendered` selects (for lazy and streaming queries too)."""
     return [
-        pl.col("file"),
+        pl.col("file").cast(pl.String),
         pl.col("row"),
-        pl.col("column"),
+        pl.col("column").cast(pl.String),
         pl.col("value"),
         pl.col("code").cast(pl.String),
         pl.col("level").cast(pl.String),
