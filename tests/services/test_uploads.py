@@ -182,7 +182,7 @@ def test_originals_are_kept_beside_the_validator_and_dropped_when_it_fails(
     assert "eel7Thohd" not in students  # emptied in the copy kept for the history
     before = set(hub.blobs.keys("uploads/"))
 
-    def broken(*args: object, **kwargs: object) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the validator broke")
 
     monkeypatch.setattr(uploads, "validate", broken)
