@@ -2,14 +2,23 @@
 
 Codes are kebab-case and never renamed: reports, APIs and settings refer to them. Record
 issues have a configurable level (per organization, per run); file issues have a fixed one.
-Messages are produced by the checks that raise an issue (they know the column, the value and
-the fix); each type documents the shape of its message in `template`.
+
+Each type holds the shapes of its messages: `template`, and named `variants` where one code
+has several situations (a reference to a record that is missing, or that validation removed).
+Checks render messages from these (`text`, `expr`) and give only the slots — the column, the
+value, the fix — so the wording lives here, once (frictionless-py's habit). A slot written
+`{value}` or `{n}` may be given as issueframe's placeholders, so that one template serves
+millions of issues.
 """
 
 from __future__ import annotations
 
+import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+
+import polars as pl
 
 from rosterport.errors import InputError
 
@@ -42,45 +51,158 @@ class IssueType:
     level: Level
     record: bool
     blocking: bool = False
+    variants: tuple[tuple[str, str], ...] = ()  # (name, shape): other shapes of the message
+
+    def shape(self, variant: str | None = None) -> str:
+        """The message shape: `template`, or the named variant."""
+        if variant is None:
+            return self.template
+        for name, shape in self.variants:
+            if name == variant:
+                return shape
+        raise KeyError(f"{self.code} has no message variant {variant!r}")
+
+    def slots(self, variant: str | None = None) -> frozenset[str]:
+        """The slot names of a shape."""
+        return frozenset(name for _, name, _, _ in _parts(self.shape(variant)) if name)
+
+    def text(self, variant: str | None = None, /, **slots: str) -> str:
+        """The message with every slot filled with fixed words."""
+        return "".join(
+            literal + (slots[name] if name else "")
+            for literal, name in self._checked(variant, slots)
+        )
+
+    def expr(self, variant: str | None = None, /, **slots: str | pl.Expr) -> pl.Expr:
+        """The message per row: slots given as expressions (a row's value) or fixed words."""
+        parts: list[pl.Expr] = []
+        for literal, name in self._checked(variant, slots):
+            if literal:
+                parts.append(pl.lit(literal, dtype=pl.String))
+            if name:
+                slot = slots[name]
+                parts.append(pl.lit(slot, dtype=pl.String) if isinstance(slot, str) else slot)
+        return pl.concat_str(parts)
+
+    def _checked(
+        self, variant: str | None, given: Mapping[str, object]
+    ) -> list[tuple[str, str | None]]:
+        """(literal, slot) pairs of a shape, once the given slots are exactly its slots (a
+        check that names a slot wrongly is a bug, told at once, not a message with a hole)."""
+        wanted = self.slots(variant)
+        if set(given) != wanted:
+            raise TypeError(
+                f"{self.code} message {variant or 'template'} takes {sorted(wanted)}, "
+                f"given {sorted(given)}"
+            )
+        return [(literal, name or None) for literal, name, _, _ in _parts(self.shape(variant))]
+
+
+def _parts(shape: str) -> list[tuple[str, str | None, str | None, str | None]]:
+    return list(string.Formatter().parse(shape))
 
 
 REQUIRED_ATTRIBUTE = IssueType(
     code="required-attribute",
     title="Required attribute",
     description="A value that the data model requires is empty (or only spaces).",
-    template="{column} is required but empty; fill in {column} for this record",
+    template="{column} is required but empty; fill it in",
     level=Level.ERROR,
     record=True,
+    variants=(
+        ("requirement", "{column} is empty; {requirement}"),
+        ("either", "{column} and {other} are both empty; fill in one to name the account"),
+        ("delta", "{column} is required in a delta file ({manifest} marks {file} delta); {fix}"),
+        ("deletion", "{column} is required but empty; it names the record to delete: fill it in"),
+    ),
 )
 INVALID_FORMAT = IssueType(
     code="invalid-format",
     title="Invalid Format",
     description="A value is present but does not follow the format of its column.",
-    template="{column} '{value}' is not {expected}; expected {accepted}",
+    template="{column} '{value}' is not {expected}; expected {accepted}{hint}",
     level=Level.ERROR,
     record=True,
+    variants=(
+        (
+            "order",
+            "{column} {value} is before {earlier} {earlier_value}; it must be on or after it",
+        ),
+        (
+            "bulk",
+            "{column} '{value}' must be empty: {manifest} marks {file} bulk (the file is the "
+            "complete set); leave status and dateLastModified empty, or mark the file delta",
+        ),
+        (
+            "counts",
+            "{column} '{value}' has {count} codes but {other} '{other_value}' has {other_count} "
+            "subjects; give one code per subject, in the same order (or leave {column} empty)",
+        ),
+    ),
 )
 UNIQUENESS_VIOLATION = IssueType(
     code="uniqueness-violation",
     title="Uniqueness violation",
     description="Two records of one file have the same key.",
-    template="{key} '{value}' appears again (first on row {first}); keep one record per key",
+    template="{key} '{value}' appears again: the same {entity} is on row {n}; keep one row per "
+    "{entity}",
     level=Level.ERROR,
     record=True,
+    variants=(
+        (
+            "credential",
+            "this account already has credentials for application '{value}' on row {n}; keep one",
+        ),
+        (
+            "primary",
+            "class '{value}' already has a primary teacher on row {n}; at most one teacher per "
+            "class should have primary true: set primary to false on the others",
+        ),
+    ),
 )
 REFERENCE_NOT_FOUND = IssueType(
     code="reference-not-found",
     title="Reference not found",
     description="A value refers to a record of another file that is not there (or was removed).",
-    template="{column} '{value}' is not a {target} in {file}; add it there or fix the value",
+    template="{column} '{value}' is not {noun} in {target}; add it to {target} or correct the "
+    "value",
     level=Level.WARN,
     record=True,
+    variants=(
+        (
+            "removed",
+            "{column} '{value}' names {noun} that was removed from {target} (row {n} has "
+            "issues); fix that row and {fix}",
+        ),
+        (
+            "application",
+            "{column} '{value}' is not an application activated for this organization; "
+            "activate it in the Application Gallery or correct the value",
+        ),
+        (
+            "no-account",
+            "no account with {column} '{value}'{scope}; load the person's roster first or "
+            "correct the value",
+        ),
+        (
+            "accounts",
+            "{column} '{value}'{scope} matches {n} accounts; add School_id or use User_id to "
+            "name one",
+        ),
+        (
+            "not-a-school",
+            "{column} '{value}' is an org of type {type} in orgs.csv, not a school; {noun} "
+            "should name its school: point it to an org of type school (or correct that org's "
+            "type)",
+        ),
+    ),
 )
 MALFORMED_ROW = IssueType(
     code="malformed-row",
     title="Malformed row",
     description="A row has more or fewer fields than the header row.",
-    template="row has {found} fields but the header has {expected}; check commas and quotes",
+    template="row has {n} fields but the header has {width}; a value with a comma must be in "
+    'double quotes ("Smith, Jr."), and every row needs one field per column',
     level=Level.ERROR,
     record=True,
 )

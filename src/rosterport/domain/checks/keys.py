@@ -58,8 +58,9 @@ def check_unique(
             shown.alias("value"),
             pl.lit(UNIQUENESS_VIOLATION.code).alias("code"),
             issueframe.template(
-                f"{key_name} '{issueframe.VALUE}' appears again: the same {entity} is on row "
-                f"{issueframe.NUMBER}; keep one row per {entity}"
+                UNIQUENESS_VIOLATION.text(
+                    key=key_name, value=issueframe.VALUE, entity=entity, n=issueframe.NUMBER
+                )
             ).alias("template"),
             pl.col("first").alias("n"),
         )

@@ -99,14 +99,22 @@ def _issues(reference: Reference, missing: pl.DataFrame, targets: Targets) -> pl
             pl.when(pl.col("__target_row").is_not_null())
             .then(
                 issueframe.template(
-                    f"{names} '{issueframe.VALUE}' names {noun} that was removed from {target} "
-                    f"(row {issueframe.NUMBER} has issues); fix that row and {fix}"
+                    REFERENCE_NOT_FOUND.text(
+                        "removed",
+                        column=names,
+                        value=issueframe.VALUE,
+                        noun=noun,
+                        target=target,
+                        n=issueframe.NUMBER,
+                        fix=fix,
+                    )
                 )
             )
             .otherwise(
                 issueframe.template(
-                    f"{names} '{issueframe.VALUE}' is not {noun} in {target}; add it to "
-                    f"{target} or correct the value"
+                    REFERENCE_NOT_FOUND.text(
+                        column=names, value=issueframe.VALUE, noun=noun, target=target
+                    )
                 )
             )
             .alias("template"),

@@ -30,12 +30,12 @@ def check_date_order(rule: DateOrder, normalized: pl.DataFrame) -> pl.DataFrame:
             pl.col(rule.later).alias("value"),
             pl.lit(INVALID_FORMAT.code).alias("code"),
             pl.lit(rule.fixed_level.value if rule.fixed_level else None).alias("level"),
-            pl.format(
-                "{} {} is before {} {}; it must be on or after it",
-                pl.lit(rule.later),
-                pl.col(rule.later),
-                pl.lit(rule.earlier),
-                pl.col(rule.earlier),
+            INVALID_FORMAT.expr(
+                "order",
+                column=rule.later,
+                value=pl.col(rule.later),
+                earlier=rule.earlier,
+                earlier_value=pl.col(rule.earlier),
             ).alias("message"),
         )
     )

@@ -93,7 +93,7 @@ def _identity_missing(file: str, values: pl.DataFrame) -> pl.DataFrame:
             pl.col(ROW).alias("row"),
             pl.lit("User_id").alias("column"),
             pl.lit(REQUIRED_ATTRIBUTE.code).alias("code"),
-            pl.lit("User_id and Username are both empty; fill in one to name the account").alias(
+            pl.lit(REQUIRED_ATTRIBUTE.text("either", column="User_id", other="Username")).alias(
                 "message"
             ),
         )
@@ -114,10 +114,8 @@ def _unknown_applications(
             pl.lit("Application_id").alias("column"),
             pl.col("Application_id").alias("value"),
             pl.lit(REFERENCE_NOT_FOUND.code).alias("code"),
-            pl.format(
-                "Application_id '{}' is not an application activated for this organization; "
-                "activate it in the Application Gallery or correct the value",
-                pl.col("Application_id"),
+            REFERENCE_NOT_FOUND.expr(
+                "application", column="Application_id", value=pl.col("Application_id")
             ).alias("message"),
         )
     )
@@ -161,22 +159,14 @@ def resolve_accounts(
             value.alias("value"),
             pl.lit(REFERENCE_NOT_FOUND.code).alias("code"),
             pl.when(pl.col("__n").is_null())
-            .then(
-                pl.format(
-                    "no account with {} '{}'{}; load the person's roster first or "
-                    "correct the value",
-                    column,
-                    value,
-                    scope,
-                )
-            )
+            .then(REFERENCE_NOT_FOUND.expr("no-account", column=column, value=value, scope=scope))
             .otherwise(
-                pl.format(
-                    "{} '{}'{} matches {} accounts; add School_id or use User_id to name one",
-                    column,
-                    value,
-                    scope,
-                    pl.col("__n"),
+                REFERENCE_NOT_FOUND.expr(
+                    "accounts",
+                    column=column,
+                    value=value,
+                    scope=scope,
+                    n=pl.col("__n").cast(pl.String),
                 )
             )
             .alias("message"),
@@ -211,10 +201,10 @@ def _duplicates(file: str, resolved: pl.DataFrame) -> pl.DataFrame:
             pl.lit("Application_id").alias("column"),
             pl.col("Application_id").alias("value"),
             pl.lit(UNIQUENESS_VIOLATION.code).alias("code"),
-            pl.format(
-                "this account already has credentials for application '{}' on row {}; keep one",
-                pl.col("Application_id"),
-                pl.col("__first"),
+            UNIQUENESS_VIOLATION.expr(
+                "credential",
+                value=pl.col("Application_id"),
+                n=pl.col("__first").cast(pl.String),
             ).alias("message"),
         )
     )

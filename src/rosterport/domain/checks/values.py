@@ -53,11 +53,9 @@ def check_malformed(frame: pl.DataFrame, width: int, file: str) -> pl.DataFrame:
             pl.lit(file).alias("file"),
             pl.col(ROW).alias("row"),
             pl.lit(MALFORMED_ROW.code).alias("code"),
-            issueframe.template(
-                f"row has {issueframe.NUMBER} fields but the header has {width}; a value with "
-                'a comma must be in double quotes ("Smith, Jr."), and every row needs one '
-                "field per column"
-            ).alias("template"),
+            issueframe.template(MALFORMED_ROW.text(n=issueframe.NUMBER, width=str(width))).alias(
+                "template"
+            ),
             pl.col(FIELDS).alias("n"),
         )
     )
@@ -291,14 +289,23 @@ def _column_issues(
     hint = fmt.hint(raw) if fmt.hint else pl.lit(None, dtype=pl.String)
     # the message is a template (issueframe): the value goes in when the report is written
     invalid = issueframe.template(
-        f"{column.name} '{issueframe.VALUE}' is not {fmt.expected}; expected {fmt.accepted}",
-        pl.when(hint.is_not_null()).then(pl.lit(" (") + hint + pl.lit(")")).otherwise(pl.lit("")),
+        INVALID_FORMAT.expr(
+            column=column.name,
+            value=issueframe.VALUE,
+            expected=fmt.expected,
+            accepted=fmt.accepted,
+            hint=pl.when(hint.is_not_null())
+            .then(pl.lit(" (") + hint + pl.lit(")"))
+            .otherwise(pl.lit("")),
+        )
     )
     if column.required:
-        missing_message = f"{column.name} is required but empty; fill it in"
+        missing_message = REQUIRED_ATTRIBUTE.text(column=column.name)
         missing_level = pl.lit(None, dtype=pl.String)
     elif requirement is not None:
-        missing_message = f"{column.name} is empty; {_REQUIREMENT_TEXT[requirement]}"
+        missing_message = REQUIRED_ATTRIBUTE.text(
+            "requirement", column=column.name, requirement=_REQUIREMENT_TEXT[requirement]
+        )
         missing_level = pl.lit(requirement.level.value)
     else:  # optional without requirement: only format issues are possible
         missing_message = ""

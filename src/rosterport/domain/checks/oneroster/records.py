@@ -74,13 +74,8 @@ def bulk(check: FileCheck) -> pl.DataFrame:
         if column not in check.values.columns:
             continue
         rows = check.values.filter(pl.col(column).is_not_null())
-        message = pl.format(
-            "{} '{}' must be empty: {} marks {} bulk (the file is the complete set); leave "
-            "status and dateLastModified empty, or mark the file delta",
-            pl.lit(column),
-            pl.col(column),
-            pl.lit(MANIFEST),
-            pl.lit(file),
+        message = INVALID_FORMAT.expr(
+            "bulk", column=column, value=pl.col(column), manifest=MANIFEST, file=file
         )
         issues.append(_record_issues(rows, file, column, INVALID_FORMAT, message))
     return issueframe.concat(issues)
@@ -100,14 +95,12 @@ def delta(check: FileCheck) -> pl.DataFrame:
             continue
         rows = values.filter(pl.col(column).is_null())
         message = pl.lit(
-            f"{column} is required in a delta file ({MANIFEST} marks {file} delta); {fix}"
+            REQUIRED_ATTRIBUTE.text("delta", column=column, manifest=MANIFEST, file=file, fix=fix)
         )
         issues.append(_record_issues(rows, file, column, REQUIRED_ATTRIBUTE, message, value=empty))
     if "sourcedId" in values.columns:
         rows = values.filter(_deleting(values) & pl.col("sourcedId").is_null())
-        message = pl.lit(
-            "sourcedId is required but empty; it names the record to delete: fill it in"
-        )
+        message = pl.lit(REQUIRED_ATTRIBUTE.text("deletion", column="sourcedId"))
         issues.append(
             _record_issues(rows, file, "sourcedId", REQUIRED_ATTRIBUTE, message, value=empty)
         )
@@ -140,13 +133,8 @@ def not_a_school(check: FileCheck, noun: str) -> pl.DataFrame:
         .join(types, left_on=column, right_on="sourcedId", how="inner")
         .filter(pl.col("type").is_not_null() & (pl.col("type") != "school"))
     )
-    message = pl.format(
-        "{} '{}' is an org of type {} in orgs.csv, not a school; {} should name its school: "
-        "point it to an org of type school (or correct that org's type)",
-        pl.lit(column),
-        pl.col(column),
-        pl.col("type"),
-        pl.lit(noun),
+    message = REFERENCE_NOT_FOUND.expr(
+        "not-a-school", column=column, value=pl.col(column), type=pl.col("type"), noun=noun
     )
     return _record_issues(
         rows, check.schema.name, column, REFERENCE_NOT_FOUND, message, level=Level.INFO
@@ -168,11 +156,8 @@ def primary_teachers(check: FileCheck) -> pl.DataFrame:
     if not later.height:
         return issueframe.empty()
     first = teachers.group_by("classSourcedId").agg(pl.col(ROW).min().alias("__first"))
-    message = pl.format(
-        "class '{}' already has a primary teacher on row {}; at most one teacher per class "
-        "should have primary true: set primary to false on the others",
-        pl.col("classSourcedId"),
-        pl.col("__first"),
+    message = UNIQUENESS_VIOLATION.expr(
+        "primary", value=pl.col("classSourcedId"), n=pl.col("__first").cast(pl.String)
     )
     return _record_issues(
         later.join(first, on="classSourcedId", how="left"),
@@ -196,12 +181,13 @@ def subject_codes(check: FileCheck) -> pl.DataFrame:
         pl.col("subjectCodes").str.split(",").list.len().alias("__codes"),
     )
     rows = counted.filter(pl.col("__subjects") != pl.col("__codes"))
-    message = pl.format(
-        "subjectCodes '{}' has {} codes but subjects '{}' has {} subjects; give one code per "
-        "subject, in the same order (or leave subjectCodes empty)",
-        pl.col("subjectCodes"),
-        pl.col("__codes"),
-        pl.col("subjects"),
-        pl.col("__subjects"),
+    message = INVALID_FORMAT.expr(
+        "counts",
+        column="subjectCodes",
+        value=pl.col("subjectCodes"),
+        count=pl.col("__codes").cast(pl.String),
+        other="subjects",
+        other_value=pl.col("subjects"),
+        other_count=pl.col("__subjects").cast(pl.String),
     )
     return _record_issues(rows, check.schema.name, "subjectCodes", INVALID_FORMAT, message)
