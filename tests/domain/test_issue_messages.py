@@ -1,8 +1,7 @@
 """Messages are rendered from the catalogue: each issue type holds its message shapes
 (`template` and named `variants`), checks give only the slots, and a slot given wrongly is
-a bug told at once. The catalogue and the emitters agree both ways for the record issue
-types: every shape is rendered by some check, and every record issue of the fixtures reads
-as one of its type's shapes."""
+a bug told at once. The catalogue and the emitters agree both ways: every shape is rendered
+by some check, and every issue of the fixtures reads as one of its type's shapes."""
 
 from __future__ import annotations
 
@@ -21,10 +20,7 @@ from rosterport.services.validation import validate_paths
 from tests.conftest import DATA, TODAY, check, district
 from tests.domain.checks.test_declared_issues import BY_NAME, EMITTERS
 
-RECORD_TYPES = [t for t in CATALOGUE.values() if t.record]
-# File issue types still compose their messages in the checks that raise them (headers.py,
-# files.py, the OneRoster manifest and header checks); their `template` documents the shape.
-FILE_TYPES_NOT_YET_RENDERED = {t.code for t in CATALOGUE.values() if not t.record}
+TYPES = list(CATALOGUE.values())
 
 
 def shapes(issue: IssueType) -> list[str | None]:
@@ -89,12 +85,11 @@ def rendered_shapes() -> set[tuple[str, str | None]]:
     return found
 
 
-def test_every_record_message_shape_is_rendered_by_a_check() -> None:
-    wanted = {(t.code, v) for t in RECORD_TYPES for v in shapes(t)}
+def test_every_message_shape_is_rendered_by_a_check() -> None:
+    wanted = {(t.code, v) for t in TYPES for v in shapes(t)}
     used = rendered_shapes()
     assert wanted - used == set(), "catalogued shapes no check renders"
-    unknown = {u for u in used if u[0] in {t.code for t in RECORD_TYPES}} - wanted
-    assert unknown == set(), "rendered shapes the catalogue does not hold"
+    assert used - wanted == set(), "rendered shapes the catalogue does not hold"
 
 
 def fixture_reports() -> list[Report]:
@@ -107,15 +102,12 @@ def fixture_reports() -> list[Report]:
     return reports
 
 
-def test_every_record_issue_of_the_fixtures_reads_as_a_catalogued_shape() -> None:
-    patterns = {t.code: [pattern(t.shape(v)) for v in shapes(t)] for t in RECORD_TYPES}
+def test_every_issue_of_the_fixtures_reads_as_a_catalogued_shape() -> None:
+    patterns = {t.code: [pattern(t.shape(v)) for v in shapes(t)] for t in TYPES}
     seen: set[str] = set()
     for report in fixture_reports():
         for issue in report.sorted_issues().iter_rows(named=True):
-            if issue["code"] not in patterns:
-                assert issue["code"] in FILE_TYPES_NOT_YET_RENDERED
-                continue
             seen.add(issue["code"])
             message = issue["message"]
             assert any(p.fullmatch(message) for p in patterns[issue["code"]]), message
-    assert seen == {t.code for t in RECORD_TYPES}  # the fixtures raise every record type
+    assert seen == set(CATALOGUE)  # the fixtures raise every type

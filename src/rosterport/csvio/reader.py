@@ -100,6 +100,7 @@ def read_table(name: str, data: bytes | Path) -> RawTable | FileProblem:
 _HEAD = 1 << 20  # bytes read to find the header row (a longer one is read the bytes way)
 _SCAN = 1 << 24  # bytes read at a time when a file is scanned for the facts of `_Text`
 _LONE_CR = re.compile(rb"\r(?!\n)")
+_SAVE_AS_UTF8 = "save it as 'CSV UTF-8 (Comma delimited)'"
 
 
 def _read_path(name: str, path: Path) -> RawTable | FileProblem:
@@ -165,22 +166,29 @@ def _sniff(name: str, data: bytes) -> FileProblem | None:
         return FileProblem(
             name,
             UNREADABLE_FILE.code,
-            f"{name} cannot be read: it is {what} renamed to .csv; open it in Excel and use "
-            "File › Save As › 'CSV UTF-8 (Comma delimited)'",
+            UNREADABLE_FILE.text(
+                file=name,
+                reason=f"it is {what} renamed to .csv",
+                fix="open it in Excel and use File › Save As › 'CSV UTF-8 (Comma delimited)'",
+            ),
         )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return FileProblem(
             name,
             UNREADABLE_FILE.code,
-            f"{name} cannot be read: it is an old Excel workbook (.xls) renamed to .csv; "
-            "save it as 'CSV UTF-8 (Comma delimited)'",
+            UNREADABLE_FILE.text(
+                file=name,
+                reason="it is an old Excel workbook (.xls) renamed to .csv",
+                fix=_SAVE_AS_UTF8,
+            ),
         )
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
         return FileProblem(
             name,
             UNREADABLE_FILE.code,
-            f"{name} cannot be read: it is saved as UTF-16 ('Unicode Text'); "
-            "save it as 'CSV UTF-8 (Comma delimited)'",
+            UNREADABLE_FILE.text(
+                file=name, reason="it is saved as UTF-16 ('Unicode Text')", fix=_SAVE_AS_UTF8
+            ),
         )
     return None
 
@@ -224,10 +232,11 @@ def _encoding_message(name: str, data: bytes, offset: int) -> str:
     column = before.count(b",", line_start) + 1
     byte = data[offset]
     guess = "Windows-1252 or Latin-1" if byte >= 0x80 else "another encoding"
-    return (
-        f"{name} cannot be read: it is not UTF-8 (byte 0x{byte:02X} in row {row}, column "
-        f"{column} ({_letters(column)}), at byte offset {offset:,}); saved as {guess}? "
-        "Save it as 'CSV UTF-8 (Comma delimited)'"
+    return UNREADABLE_FILE.text(
+        file=name,
+        reason=f"it is not UTF-8 (byte 0x{byte:02X} in row {row}, column {column} "
+        f"({_letters(column)}), at byte offset {offset:,})",
+        fix=f"saved as {guess}? Save it as 'CSV UTF-8 (Comma delimited)'",
     )
 
 
@@ -242,8 +251,8 @@ def _letters(column: int) -> str:
 
 def _empty_message(name: str, *, header_only: bool) -> str:
     if header_only:
-        return f"{name} has a header row but no records; add the records or leave the file out"
-    return f"{name} is empty: it has no header row and no records"
+        return EMPTY_FILE.text(file=name)
+    return EMPTY_FILE.text("blank", file=name)
 
 
 def _header(data: bytes) -> tuple[list[str], int]:
@@ -267,9 +276,12 @@ def _too_wide(name: str, width: int) -> FileProblem:
     return FileProblem(
         name,
         UNREADABLE_FILE.code,
-        f"{name} cannot be read: its header row has {width:,} columns, more than the limit of "
-        f"{MAX_COLUMNS:,}; keep only the columns of the data model (the templates list them), "
-        "and check that row 1 is the header row",
+        UNREADABLE_FILE.text(
+            file=name,
+            reason=f"its header row has {width:,} columns, more than the limit of {MAX_COLUMNS:,}",
+            fix="keep only the columns of the data model (the templates list them), and check "
+            "that row 1 is the header row",
+        ),
     )
 
 
@@ -496,9 +508,12 @@ def _read_slow(name: str, data: bytes) -> RawTable | FileProblem:
         return FileProblem(
             name,
             UNREADABLE_FILE.code,
-            f"{name} cannot be read: broken quoting on row {len(rows) + 1} ({error}); "
-            "a value that contains a comma, a quote or a line break must be enclosed in double "
-            'quotes, and a quote inside it written twice ("")',
+            UNREADABLE_FILE.text(
+                file=name,
+                reason=f"broken quoting on row {len(rows) + 1} ({error})",
+                fix="a value that contains a comma, a quote or a line break must be enclosed in "
+                'double quotes, and a quote inside it written twice ("")',
+            ),
         )
     if not rows:
         return FileProblem(name, EMPTY_FILE.code, _empty_message(name, header_only=False))
@@ -507,7 +522,7 @@ def _read_slow(name: str, data: bytes) -> RawTable | FileProblem:
         return FileProblem(
             name,
             EMPTY_FILE.code,
-            f"{name} has no header row: row 1 is blank; put the column names in row 1",
+            EMPTY_FILE.text("no-header", file=name),
         )
     width = len(header)
     body = rows[1:]

@@ -220,25 +220,36 @@ MISSING_FILE = IssueType(
     code="missing-file",
     title="Missing file",
     description="A file the data model requires is not in the upload.",
-    template="{file} is required but was not uploaded",
+    template="{file} is required for {model} but was not uploaded; add it (or switch the upload "
+    "mode to Incremental to send only changes)",
     level=Level.ERROR,
     record=False,
     blocking=True,
+    variants=(
+        ("one-of", "{model} needs at least one of {files}; add one"),
+        (
+            "manifest",
+            "{file} is marked {mode} in {manifest} ({property},{mode}) but was not uploaded; add "
+            "it, or mark it absent ({property},absent) if it has nothing to send",
+        ),
+    ),
 )
 MISSING_COLUMN = IssueType(
     code="missing-column",
     title="Missing column",
     description="A column the data model requires is not in the header row.",
-    template="column {column} is missing from the header row of {file}",
+    template="required column {column} is missing from the header row of {file}{hint}; add it",
     level=Level.ERROR,
     record=False,
     blocking=True,
+    variants=(("oneroster", "column {column} is missing from the header row of {file}; {fix}"),),
 )
 DUPLICATE_COLUMN = IssueType(
     code="duplicate-column",
     title="Duplicate column",
     description="Two header cells name the same column.",
-    template="column {column} appears more than once in the header row of {file}",
+    template="column {column} appears more than once in the header row of {file} (columns "
+    "{positions}); keep one of them",
     level=Level.ERROR,
     record=False,
     blocking=True,
@@ -247,25 +258,59 @@ EMPTY_FILE = IssueType(
     code="empty-file",
     title="Empty file",
     description="The file has no header row, or a header row and no records.",
-    template="{file} has no records",
+    template="{file} has a header row but no records; add the records or leave the file out",
     level=Level.ERROR,
     record=False,
     blocking=True,
+    variants=(
+        ("blank", "{file} is empty: it has no header row and no records"),
+        ("no-header", "{file} has no header row: row 1 is blank; put the column names in row 1"),
+        (
+            "oneroster",
+            "{file} has no records; if it has nothing to send, leave it out and mark it absent "
+            "in {manifest} ({property},absent) instead",
+        ),
+    ),
 )
 MANIFEST_INVALID = IssueType(
     code="manifest-invalid",
     title="Invalid manifest",
     description="The OneRoster manifest.csv is missing, or a required property is wrong.",
-    template="manifest.csv: {reason}",
+    template="{file} is missing; a OneRoster 1.1 upload needs it: {fix}",
     level=Level.ERROR,
     record=False,
     blocking=True,
+    variants=(
+        (
+            "version-1.0",
+            "no manifest: this looks like OneRoster 1.0 (its seven files without manifest.csv); "
+            "export OneRoster 1.1 from your SIS, or convert the files and {fix}",
+        ),
+        ("unreadable", "{problem}; OneRoster 1.1 needs a readable manifest.csv"),
+        ("empty", "{file} has no properties; it needs {how}"),
+        (
+            "header",
+            "the header row of {file} is {header}; it must be propertyName,value, with one "
+            "property per row below it",
+        ),
+        (
+            "fields",
+            "this row of {file} has {fields} fields; each row is propertyName,value (put a value "
+            "with a comma in double quotes)",
+        ),
+        (
+            "again",
+            "property {property} appears again (first on row {n}); keep one row per property",
+        ),
+        ("value", "{property} is {shown} in {file}; expected {accepted}{hint}"),
+        ("missing", "required property {property} is missing from {file}{hint}; {fix}"),
+    ),
 )
 WRONG_VERSION = IssueType(
     code="wrong-version",
     title="Wrong version",
     description="The files follow another version of the standard than the data model.",
-    template="this looks like OneRoster {version}: {reason}",
+    template="{evidence}: this looks like OneRoster 1.2; {fix}",
     level=Level.ERROR,
     record=False,
     blocking=True,
@@ -274,25 +319,55 @@ UNEXPECTED_FILE = IssueType(
     code="unexpected-file",
     title="Unexpected file",
     description="A file that the data model does not define; it is ignored.",
-    template="{file} is not a file of {model}; it is ignored",
+    template="{file} is not a file of {model}{reason}; it is ignored{hint}",
     level=Level.INFO,
     record=False,
+    variants=(
+        (
+            "second",
+            "{file} is a second {name}: {first} is read and this one is ignored; upload only one "
+            "of them",
+        ),
+        ("oneroster", "{file} is not a OneRoster 1.1 file; it is ignored{hint}"),
+        (
+            "second-manifest",
+            "{file} is a second manifest; it is ignored (the upload has {manifest})",
+        ),
+        ("cased-twice", "{file} is ignored: {name} is in the upload too; keep one of them"),
+        (
+            "absent",
+            "{file} is marked absent in {manifest} ({property},absent), so it is ignored; to load "
+            "it, mark it bulk (the complete set) or delta (changes)",
+        ),
+    ),
 )
 UNKNOWN_COLUMN = IssueType(
     code="unknown-column",
     title="Unknown column",
     description="A header names a column the data model does not define; it is ignored.",
-    template="column {column} is not a column of {file}; it is ignored",
+    template="column {column} is not a column of {file}; it is ignored{hint}",
     level=Level.INFO,
     record=False,
+    variants=(
+        (
+            "oneroster",
+            "column {column} is not a OneRoster 1.1 column of {file}{hint}; it is ignored; {fix}",
+        ),
+        (
+            "more",
+            "{count} more columns of {file} are not {what} (the first: {first}); they are "
+            "ignored{fix}",
+        ),
+    ),
 )
 HEADER_ORDER = IssueType(
     code="header-order",
     title="Columns out of order",
     description="OneRoster: the standard columns are all there but not in the standard order; "
     "they are read by name.",
-    template="the columns of {file} are not in the standard order ({expected}); they are read "
-    "by name; reorder them",
+    template="the columns of {file} are not in the standard order (column {position} is {found} "
+    "where the standard has {expected}); they are read by name; put them in the standard order: "
+    "{order}",
     level=Level.INFO,
     record=False,
 )
@@ -301,10 +376,17 @@ HEADER_CASE = IssueType(
     title="Column name case",
     description="OneRoster: a header names a standard column in another case (Sourcedid); it is "
     "read as that column.",
-    template="column {found} of {file} is read as {column}; OneRoster names are case-sensitive: "
-    "rename it {column}",
+    template="column {found} of {file} is read as {column}; OneRoster column names are "
+    "case-sensitive: rename it {column}",
     level=Level.INFO,
     record=False,
+    variants=(
+        (
+            "manifest",
+            "the header row of {file} is read as propertyName,value; OneRoster names are "
+            "case-sensitive: write it propertyName,value",
+        ),
+    ),
 )
 FILE_NAME_CASE = IssueType(
     code="file-name-case",
@@ -320,7 +402,7 @@ MANIFEST_PROPERTY = IssueType(
     title="Unknown manifest property",
     description="OneRoster: manifest.csv has a property that OneRoster 1.1 does not define; it "
     "is ignored.",
-    template="manifest.csv: {property} is not a OneRoster 1.1 manifest property; it is ignored",
+    template="{property} is not a OneRoster 1.1 manifest property; it is ignored{hint}",
     level=Level.INFO,
     record=False,
 )

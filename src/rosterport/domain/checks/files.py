@@ -58,8 +58,9 @@ def match_loose(model: DataModel, tables: Sequence[Given], mode: Mode) -> Packag
                 issueframe.file_issue(
                     UNEXPECTED_FILE,
                     table.name,
-                    f"{table.name} is a second {name}: {files[name].name} is read and this one "
-                    "is ignored; upload only one of them",
+                    UNEXPECTED_FILE.text(
+                        "second", file=table.name, name=name, first=files[name].name
+                    ),
                 )
             )
         elif folded(table.name) in by_alias:
@@ -87,7 +88,7 @@ def _unexpected(model: DataModel, name: str, why: str = "") -> pl.DataFrame:
     return issueframe.file_issue(
         UNEXPECTED_FILE,
         name,
-        f"{name} is not a file of {model.name}{reason}; it is ignored{hint}",
+        UNEXPECTED_FILE.text(file=name, model=model.name, reason=reason, hint=hint),
     )
 
 
@@ -98,8 +99,7 @@ def _missing(model: DataModel, files: dict[str, Given], mode: Mode) -> list[pl.D
         issueframe.file_issue(
             MISSING_FILE,
             schema.name,
-            f"{schema.name} is required for {model.name} but was not uploaded; add it "
-            "(or switch the upload mode to Incremental to send only changes)",
+            MISSING_FILE.text(file=schema.name, model=model.name),
         )
         for schema in model.files
         if schema.required and schema.name not in files
@@ -110,7 +110,7 @@ def _missing(model: DataModel, files: dict[str, Given], mode: Mode) -> list[pl.D
                 issueframe.file_issue(
                     MISSING_FILE,
                     group[0],
-                    f"{model.name} needs at least one of {' and '.join(group)}; add one",
+                    MISSING_FILE.text("one-of", model=model.name, files=" and ".join(group)),
                 )
             )
     return issues

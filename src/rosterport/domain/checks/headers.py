@@ -64,8 +64,9 @@ def map_loose(schema: FileSchema, header: tuple[str, ...], file: str) -> HeaderM
                 issueframe.file_issue(
                     DUPLICATE_COLUMN,
                     file,
-                    f"column {name} appears more than once in the header row of {file} "
-                    f"(columns {positions[name] + 1} and {index + 1}); keep one of them",
+                    DUPLICATE_COLUMN.text(
+                        column=name, file=file, positions=f"{positions[name] + 1} and {index + 1}"
+                    ),
                     column=name,
                 )
             )
@@ -82,8 +83,7 @@ def map_loose(schema: FileSchema, header: tuple[str, ...], file: str) -> HeaderM
                 issueframe.file_issue(
                     MISSING_COLUMN,
                     file,
-                    f"required column {column.name} is missing from the header row of {file}"
-                    f"{hint}; add it",
+                    MISSING_COLUMN.text(column=column.name, file=file, hint=hint),
                     column=column.name,
                 )
             )
@@ -96,7 +96,7 @@ def _unknown(schema: FileSchema, cell: str, file: str) -> pl.DataFrame:
     return issueframe.file_issue(
         UNKNOWN_COLUMN,
         file,
-        f"column {clipped(cell)} is not a column of {schema.name}; it is ignored{hint}",
+        UNKNOWN_COLUMN.text(column=clipped(cell), file=schema.name, hint=hint),
         column=clipped(cell),
     )
 
@@ -107,6 +107,12 @@ def more_unknown(cells: list[str], file: str, what: str, fix: str = "") -> pl.Da
     return issueframe.file_issue(
         UNKNOWN_COLUMN,
         file,
-        f"{len(cells):,} more columns of {file} are not {what} (the first: {first}); they are "
-        f"ignored{fix or '; remove them, or check that row 1 is the header row'}",
+        UNKNOWN_COLUMN.text(
+            "more",
+            count=f"{len(cells):,}",
+            file=file,
+            what=what,
+            first=first,
+            fix=fix or "; remove them, or check that row 1 is the header row",
+        ),
     )

@@ -86,8 +86,11 @@ def _duplicates(
         file_issue(
             DUPLICATE_COLUMN,
             file,
-            f"column {name} appears more than once in the header row of {file} (columns "
-            f"{', '.join(f'{i + 1} ({clipped(header[i])})' for i in found)}); keep one of them",
+            DUPLICATE_COLUMN.text(
+                column=name,
+                file=file,
+                positions=", ".join(f"{i + 1} ({clipped(header[i])})" for i in found),
+            ),
             column=name,
         )
         for name, found in cells.items()
@@ -100,8 +103,7 @@ def _cased(positions: dict[str, int], header: tuple[str, ...], file: str) -> lis
         file_issue(
             HEADER_CASE,
             file,
-            f"column {clipped(header[index])} of {file} is read as {name}; OneRoster column "
-            f"names are case-sensitive: rename it {name}",
+            HEADER_CASE.text(found=clipped(header[index]), file=file, column=name),
             column=name,
             value=clipped(header[index]),
         )
@@ -146,7 +148,7 @@ def _missing_columns(
                 "OneRoster 1.1 needs every standard column, even when its values are empty: "
                 f"add it {where}"
             )
-        message = f"column {column} is missing from the header row of {file}; {fix}"
+        message = MISSING_COLUMN.text("oneroster", column=column, file=file, fix=fix)
         issues.append(file_issue(MISSING_COLUMN, file, message, column=column))
     return hinted, issues
 
@@ -161,9 +163,13 @@ def _order(schema: FileSchema, positions: dict[str, int], file: str) -> list[pl.
         file_issue(
             HEADER_ORDER,
             file,
-            f"the columns of {file} are not in the standard order (column {first + 1} is "
-            f"{found[first]} where the standard has {expected[first]}); they are read by name; "
-            f"put them in the standard order: {', '.join(schema.column_names)}",
+            HEADER_ORDER.text(
+                file=file,
+                position=str(first + 1),
+                found=found[first],
+                expected=expected[first],
+                order=", ".join(schema.column_names),
+            ),
         )
     ]
 
@@ -200,8 +206,9 @@ def _extras(
             file_issue(
                 UNKNOWN_COLUMN,
                 file,
-                f"column {clipped(cell)} is not a OneRoster 1.1 column of {schema.name}{hint}; "
-                f"it is ignored; {fix}",
+                UNKNOWN_COLUMN.text(
+                    "oneroster", column=clipped(cell), file=schema.name, hint=hint, fix=fix
+                ),
                 column=clipped(cell),
             )
         )

@@ -107,9 +107,9 @@ def _required_properties(files: Sequence[str]) -> tuple[str, ...]:
 def read_manifest(table: Table, files: Sequence[str]) -> Manifest:
     """Read manifest.csv; `files` are the data files it must name (the 13 of OneRoster 1.1)."""
     if isinstance(table, FileProblem):
-        message = f"{table.message}; OneRoster 1.1 needs a readable manifest.csv"
+        message = MANIFEST_INVALID.text("unreadable", problem=table.message)
         if table.code == EMPTY_FILE.code:
-            message = f"{table.name} has no properties; it needs {MANIFEST_HOW}"
+            message = MANIFEST_INVALID.text("empty", file=table.name, how=MANIFEST_HOW)
         return Manifest(
             table.name, {}, None, (), (file_issue(MANIFEST_INVALID, table.name, message),)
         )
@@ -129,15 +129,13 @@ def _manifest_header(table: RawTable) -> pl.DataFrame | None:
         return file_issue(
             MANIFEST_INVALID,
             table.name,
-            f"the header row of {table.name} is {','.join(table.header)}; it must be "
-            "propertyName,value, with one property per row below it",
+            MANIFEST_INVALID.text("header", file=table.name, header=",".join(table.header)),
         )
     if cells != ["propertyName", "value"]:
         return file_issue(
             HEADER_CASE,
             table.name,
-            f"the header row of {table.name} is read as propertyName,value; OneRoster names "
-            "are case-sensitive: write it propertyName,value",
+            HEADER_CASE.text("manifest", file=table.name),
         )
     return None
 
@@ -158,8 +156,7 @@ def _properties(table: RawTable, issues: list[pl.DataFrame]) -> dict[str, tuple[
                 file_issue(
                     MANIFEST_INVALID,
                     table.name,
-                    f"this row of {table.name} has {fields} fields; each row is "
-                    "propertyName,value (put a value with a comma in double quotes)",
+                    MANIFEST_INVALID.text("fields", file=table.name, fields=str(fields)),
                     row=row,
                     column=name,
                 )
@@ -169,8 +166,7 @@ def _properties(table: RawTable, issues: list[pl.DataFrame]) -> dict[str, tuple[
                 file_issue(
                     MANIFEST_INVALID,
                     table.name,
-                    f"property {name} appears again (first on row {found[name][0]}); "
-                    "keep one row per property",
+                    MANIFEST_INVALID.text("again", property=name, n=str(found[name][0])),
                     row=row,
                     column=name,
                     value=value,
@@ -236,7 +232,9 @@ def _bad_value(
     return file_issue(
         MANIFEST_INVALID,
         name,
-        f"{prop} is {shown} in {name}; expected {accepted}{hint}",
+        MANIFEST_INVALID.text(
+            "value", property=prop, shown=shown, file=name, accepted=accepted, hint=hint
+        ),
         row=row,
         column=prop,
         value=value,
@@ -253,7 +251,7 @@ def _unknown_property(
     return file_issue(
         MANIFEST_PROPERTY,
         name,
-        f"{prop or '(empty)'} is not a OneRoster 1.1 manifest property; it is ignored{hint}",
+        MANIFEST_PROPERTY.text(property=prop or "(empty)", hint=hint),
         row=row,
         column=prop,
         value=value,
@@ -270,7 +268,7 @@ def _missing_property(name: str, prop: str, unknown: Sequence[str]) -> pl.DataFr
     return file_issue(
         MANIFEST_INVALID,
         name,
-        f"required property {prop} is missing from {name}{hint}; {fix}",
+        MANIFEST_INVALID.text("missing", property=prop, file=name, hint=hint, fix=fix),
         column=prop,
     )
 
@@ -280,12 +278,9 @@ def no_manifest(data: Sequence[Table]) -> pl.DataFrame:
     present = {folded(t.name) for t in data}
     how = f"add {MANIFEST} with {MANIFEST_HOW}"
     if all(folded(f) in present for f in V10_FILES):
-        message = (
-            "no manifest: this looks like OneRoster 1.0 (its seven files without manifest.csv); "
-            f"export OneRoster 1.1 from your SIS, or convert the files and {how}"
-        )
+        message = MANIFEST_INVALID.text("version-1.0", fix=how)
     else:
-        message = f"manifest.csv is missing; a OneRoster 1.1 upload needs it: {how}"
+        message = MANIFEST_INVALID.text(file=MANIFEST, fix=how)
     return file_issue(MANIFEST_INVALID, MANIFEST, message)
 
 
@@ -293,7 +288,7 @@ def extra_manifest(table: Table) -> pl.DataFrame:
     return file_issue(
         UNEXPECTED_FILE,
         table.name,
-        f"{table.name} is a second manifest; it is ignored (the upload has {MANIFEST})",
+        UNEXPECTED_FILE.text("second-manifest", file=table.name, manifest=MANIFEST),
     )
 
 
@@ -308,8 +303,9 @@ def version_12(manifest: Manifest | None, data: Sequence[Table]) -> list[pl.Data
             file_issue(
                 WRONG_VERSION,
                 manifest.name,
-                f"{manifest.name} says oneroster.version 1.2: this looks like OneRoster 1.2; "
-                f"{V12_FIX}",
+                WRONG_VERSION.text(
+                    evidence=f"{manifest.name} says oneroster.version 1.2", fix=V12_FIX
+                ),
                 column="oneroster.version",
                 value="1.2",
             )
@@ -319,8 +315,9 @@ def version_12(manifest: Manifest | None, data: Sequence[Table]) -> list[pl.Data
             file_issue(
                 WRONG_VERSION,
                 manifest.name,
-                f"{manifest.name} lists {listed}, a OneRoster 1.2 file: this looks like "
-                f"OneRoster 1.2; {V12_FIX}",
+                WRONG_VERSION.text(
+                    evidence=f"{manifest.name} lists {listed}, a OneRoster 1.2 file", fix=V12_FIX
+                ),
             )
             for listed in manifest.v12_files
         )
@@ -332,8 +329,9 @@ def version_12(manifest: Manifest | None, data: Sequence[Table]) -> list[pl.Data
                 file_issue(
                     WRONG_VERSION,
                     table.name,
-                    f"{table.name} is a OneRoster 1.2 file: this looks like OneRoster 1.2; "
-                    f"{V12_FIX}",
+                    WRONG_VERSION.text(
+                        evidence=f"{table.name} is a OneRoster 1.2 file", fix=V12_FIX
+                    ),
                 )
             )
         elif folded(table.name) == "users.csv" and isinstance(table, RawTable):
@@ -343,8 +341,11 @@ def version_12(manifest: Manifest | None, data: Sequence[Table]) -> list[pl.Data
                     file_issue(
                         WRONG_VERSION,
                         table.name,
-                        f"{table.name} has the OneRoster 1.2 columns {', '.join(found)}: this "
-                        f"looks like OneRoster 1.2; {V12_FIX}",
+                        WRONG_VERSION.text(
+                            evidence=f"{table.name} has the OneRoster 1.2 columns "
+                            f"{', '.join(found)}",
+                            fix=V12_FIX,
+                        ),
                         column=found[0],
                     )
                 )
@@ -371,19 +372,16 @@ def match_files(
                 file_issue(
                     UNEXPECTED_FILE,
                     table.name,
-                    f"{table.name} is not a OneRoster 1.1 file; it is ignored{hint}",
+                    UNEXPECTED_FILE.text("oneroster", file=table.name, hint=hint),
                 )
             )
     for name, table in cased:
         if name in files:
-            message = f"{table.name} is ignored: {name} is in the upload too; keep one of them"
+            message = UNEXPECTED_FILE.text("cased-twice", file=table.name, name=name)
             issues.append(file_issue(UNEXPECTED_FILE, table.name, message))
         else:
             files[name] = table
-            message = (
-                f"{table.name} is read as {name}; OneRoster file names are case-sensitive: "
-                f"rename it {name}"
-            )
+            message = FILE_NAME_CASE.text(found=table.name, file=name)
             issues.append(file_issue(FILE_NAME_CASE, table.name, message))
     return files
 
@@ -396,15 +394,13 @@ def follow_manifest(
         mode, table = modes.get(schema.name), files.get(schema.name)
         prop = file_property(schema.name)
         if mode in {"bulk", "delta"} and table is None:
-            message = (
-                f"{schema.name} is marked {mode} in {MANIFEST} ({prop},{mode}) but was not "
-                f"uploaded; add it, or mark it absent ({prop},absent) if it has nothing to send"
+            message = MISSING_FILE.text(
+                "manifest", file=schema.name, mode=mode, manifest=MANIFEST, property=prop
             )
             issues.append(file_issue(MISSING_FILE, schema.name, message))
         elif mode == "absent" and table is not None:
-            message = (
-                f"{table.name} is marked absent in {MANIFEST} ({prop},absent), so it is "
-                f"ignored; to load it, mark it bulk (the complete set) or delta (changes)"
+            message = UNEXPECTED_FILE.text(
+                "absent", file=table.name, manifest=MANIFEST, property=prop
             )
             issues.append(file_issue(UNEXPECTED_FILE, table.name, message))
             del files[schema.name]
@@ -414,9 +410,6 @@ def empty_hint(name: str, table: Table) -> Table:
     """A header-only (or empty) data file: say how OneRoster sends "nothing"."""
     if isinstance(table, FileProblem) and table.code == EMPTY_FILE.code:
         prop = file_property(name)
-        message = (
-            f"{table.name} has no records; if it has nothing to send, leave it out and mark it "
-            f"absent in {MANIFEST} ({prop},absent) instead"
-        )
+        message = EMPTY_FILE.text("oneroster", file=table.name, manifest=MANIFEST, property=prop)
         return FileProblem(table.name, table.code, message)
     return table
