@@ -287,10 +287,10 @@ def step(
 
     from rosterport.bootstrap import build_hub
     from rosterport.config import Settings
-    from rosterport.jobs.queue import Job
     from rosterport.services import sftp_export as sx
     from rosterport.services.integrations import Credentials
     from rosterport.services.organizations import get_org
+    from rosterport.store.jobs import Job
     from tests.sftp.conftest import Loop
 
     root = data / "vendor"

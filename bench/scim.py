@@ -32,13 +32,13 @@ from bench.directory import people  # noqa: E402 - after the path is set
 from rosterport.blobs import LocalBlobStore  # noqa: E402
 from rosterport.crypto import SecretBox  # noqa: E402
 from rosterport.domain import directory as rules  # noqa: E402
-from rosterport.jobs.queue import Job  # noqa: E402
 from rosterport.services import scim  # noqa: E402
 from rosterport.services.hub import Hub  # noqa: E402
 from rosterport.services.organizations import create_org  # noqa: E402
 from rosterport.snapshots import SnapshotStore  # noqa: E402
 from rosterport.store import directory as store  # noqa: E402
 from rosterport.store.engine import create_engine, upgrade  # noqa: E402
+from rosterport.store.jobs import Job  # noqa: E402
 from tests.scim_server import scim_server  # noqa: E402
 
 TOKEN = "bench-token"

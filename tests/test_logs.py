@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from rosterport import logs
 from rosterport.errors import ConfigurationError
-from rosterport.jobs import queue
-from rosterport.jobs.queue import Job
 from rosterport.jobs.worker import Worker
+from rosterport.store import jobs as queue
+from rosterport.store.jobs import Job
 from tests.conftest import EPOCH, TickingClock
 
 

@@ -11,7 +11,6 @@ from rosterport.clock import Clock, system_clock
 from rosterport.config import Settings
 from rosterport.crypto import SecretBox, load_key
 from rosterport.files import private_folder
-from rosterport.jobs.queue import Job
 from rosterport.jobs.worker import Handler, Worker
 from rosterport.s3blobs import S3BlobStore
 from rosterport.services import (
@@ -33,6 +32,7 @@ from rosterport.sftp import pull
 from rosterport.sftp.remote import SftpServers
 from rosterport.snapshots import SnapshotStore
 from rosterport.store.engine import create_engine, upgrade
+from rosterport.store.jobs import Job
 
 SCRATCH = "tmp"  # <data dir>/tmp: the S3 store's temporary local copies
 STALE_SCRATCH = timedelta(days=1)  # a copy is read within minutes; older ones were orphaned

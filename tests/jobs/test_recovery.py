@@ -22,11 +22,11 @@ import sqlalchemy as sa
 from rosterport.bootstrap import build_hub
 from rosterport.config import Settings
 from rosterport.csvio.sources import SourceFile
-from rosterport.jobs import queue
 from rosterport.services import uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org
+from rosterport.store import jobs as queue
 from rosterport.store.tables import versions
 from tests.conftest import district
 from tests.roster_rows import active_count, active_object, generations

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from rosterport.jobs import queue
-from rosterport.jobs.queue import Job
 from rosterport.jobs.worker import Worker
+from rosterport.store import jobs as queue
+from rosterport.store.jobs import Job
 from tests.conftest import EPOCH, TickingClock
 
 

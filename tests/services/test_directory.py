@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from rosterport.jobs import queue
 from rosterport.services import directory, propagation
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org, update_settings
+from rosterport.store import jobs as queue
 from rosterport.store.directory import Selection
 from rosterport.store.tables import deliveries, directory_accounts
 from tests.conftest import Clock, district

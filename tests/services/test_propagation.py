@@ -10,14 +10,14 @@ import pytest
 import sqlalchemy as sa
 
 from rosterport.csvio.sources import SourceFile
-from rosterport.jobs import queue
-from rosterport.jobs.queue import Job
 from rosterport.jobs.worker import Worker
 from rosterport.services import propagation, roster_store, uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
+from rosterport.store import jobs as queue
 from rosterport.store import roster
+from rosterport.store.jobs import Job
 from rosterport.store.tables import datasets, versions
 from tests.conftest import Clock, district
 from tests.roster_rows import active_count, active_object

@@ -13,12 +13,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from rosterport.jobs import queue
-from rosterport.jobs.queue import Job
 from rosterport.services import directory as directory_service
 from rosterport.services import propagation, scim
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org, update_settings
+from rosterport.store import jobs as queue
+from rosterport.store.jobs import Job
 from rosterport.store.tables import directory_accounts, jobs, scim_users
 from tests.conftest import Clock, district
 from tests.scim_server import ScimServer, scim_server

@@ -25,12 +25,12 @@ from rosterport.bootstrap import build_worker
 from rosterport.domain.policy import Policy
 from rosterport.domain.roster import COLLECTIONS, District, to_roster
 from rosterport.errors import InputError
-from rosterport.jobs import queue
 from rosterport.remote import Credentials
 from rosterport.services import sftp_export as sx
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org, update_settings
 from rosterport.services.validation import validate_paths
+from rosterport.store import jobs as queue
 from rosterport.store.tables import read_models, roster_objects
 from tests.conftest import Clock, district
 from tests.services.test_propagation import commit, renamed

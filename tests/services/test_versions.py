@@ -379,9 +379,9 @@ def test_propagation_failure_is_visible_and_retryable(
     from datetime import timedelta
     from functools import partial
 
-    from rosterport.jobs import queue
     from rosterport.jobs.worker import Worker
     from rosterport.services.propagation import propagate
+    from rosterport.store import jobs as queue
 
     session = uploads.start(hub, org, "passport-roster")
     uploads.add_files(hub, org, session.id, [SourceFile.of(n, d) for n, d in district().items()])
@@ -417,10 +417,10 @@ def test_retry_propagation_queues_a_failed_version_once_more(
     from functools import partial
 
     from rosterport.errors import NotFoundError
-    from rosterport.jobs import queue
     from rosterport.jobs.worker import Worker
     from rosterport.services.organizations import create_org
     from rosterport.services.propagation import propagate
+    from rosterport.store import jobs as queue
 
     session = uploads.start(hub, org, "passport-roster")
     uploads.add_files(hub, org, session.id, [SourceFile.of(n, d) for n, d in district().items()])

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from rosterport import blob_keys as keys
 from rosterport.bootstrap import build_hub, build_worker
 from rosterport.config import Settings
-from rosterport.jobs import queue
 from rosterport.remote import Credentials
 from rosterport.services import integrations as ints
 from rosterport.services import sftp_drops, sftp_pulls
@@ -27,6 +26,7 @@ from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org
 from rosterport.sftp import drops
+from rosterport.store import jobs as queue
 from rosterport.store.tables import jobs, versions
 from tests.conftest import Clock, district
 

@@ -22,10 +22,10 @@ from fastapi.testclient import TestClient
 
 from rosterport.bootstrap import build_hub, build_worker
 from rosterport.config import Settings
-from rosterport.jobs import queue
 from rosterport.services import accounts
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org
+from rosterport.store import jobs as queue
 from rosterport.web.app import create_app
 from tests.conftest import free_port
 

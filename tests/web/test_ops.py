@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from rosterport.bootstrap import build_blobs
-from rosterport.jobs import queue
+from rosterport.store import jobs as queue
 from rosterport.web.app import create_app
 from tests.conftest import free_port
 from tests.s3server import S3

@@ -26,13 +26,13 @@ from rosterport.csvio.sources import read_source
 from rosterport.domain.changes import ChangeSet
 from rosterport.domain.policy import Mode
 from rosterport.domain.report import Report
-from rosterport.jobs import queue
 from rosterport.reports.json_report import report_writer, write_object
 from rosterport.reports.text_report import report_text
 from rosterport.services import history, uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import create_org, get_org
+from rosterport.store import jobs as queue
 from rosterport.store.engine import upgrade
 
 

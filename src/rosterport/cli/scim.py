@@ -10,11 +10,11 @@ from typing import Any
 from rosterport.cli.datasets import _hub
 from rosterport.cli.validation import EXIT_INVALID, EXIT_VALID
 from rosterport.errors import InputError
-from rosterport.jobs import queue
 from rosterport.jobs.worker import Worker
 from rosterport.services import scim
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, get_org
+from rosterport.store import jobs as queue
 
 
 def scim_command(args: argparse.Namespace) -> int:

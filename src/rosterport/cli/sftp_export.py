@@ -10,12 +10,12 @@ from typing import Any
 from rosterport.cli.datasets import _hub
 from rosterport.cli.sftp import _read
 from rosterport.cli.validation import EXIT_INVALID, EXIT_VALID
-from rosterport.jobs import queue
 from rosterport.jobs.worker import Worker
 from rosterport.remote import Credentials
 from rosterport.services import sftp_export as sx
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, get_org
+from rosterport.store import jobs as queue
 
 
 def export_command(args: argparse.Namespace) -> int:

@@ -1,1 +1,2 @@
-"""Background jobs: a transactional-outbox queue in the metadata database, and workers."""
+"""Background jobs: the workers that run the queue (`store/jobs.py`: the queue's rows and
+queries, a transactional outbox in the metadata database)."""

@@ -33,8 +33,8 @@ import sqlalchemy as sa
 from rosterport import logs
 from rosterport.clock import Clock, monotonic
 from rosterport.errors import JobDeferred
-from rosterport.jobs import queue
-from rosterport.jobs.queue import Job
+from rosterport.store import jobs as queue
+from rosterport.store.jobs import Job
 
 Handler = Callable[[Job], None]
 RECOVER_EVERY = 10.0  # seconds between looks for the jobs of dead workers, while idle

@@ -27,7 +27,6 @@ from rosterport.domain import directory as rules
 from rosterport.domain.changes import empty_state
 from rosterport.domain.schemas import get_model
 from rosterport.errors import NotFoundError
-from rosterport.jobs.queue import Job, enqueue
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
@@ -35,6 +34,7 @@ from rosterport.services.roster_store import Plan
 from rosterport.store import directory as store
 from rosterport.store import ledger
 from rosterport.store.directory import Account, Selection
+from rosterport.store.jobs import Job, enqueue
 
 CONSUMER = "directory"
 HASH_PASSWORDS = "directory-passwords"

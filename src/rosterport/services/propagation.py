@@ -35,13 +35,13 @@ import sqlalchemy as sa
 
 from rosterport.domain.schemas import get_model
 from rosterport.errors import JobDeferred
-from rosterport.jobs.queue import Job
 from rosterport.services import directory, roster_store, scim, sftp_export, vault
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.store import ledger, read_models
 from rosterport.store import propagation as store
 from rosterport.store import versions as version_store
+from rosterport.store.jobs import Job
 from rosterport.store.read_models import Held
 
 READ_MODEL = "read-model"

@@ -45,15 +45,15 @@ from scim2_models import (
 from rosterport.domain import scim as rules
 from rosterport.domain.directory import ROLES
 from rosterport.errors import InputError, NotFoundError, RosterportError
-from rosterport.jobs import queue
-from rosterport.jobs.queue import Job
 from rosterport.services import roster_store
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.store import directory as directory_store
+from rosterport.store import jobs as queue
 from rosterport.store import ledger as ledger_store
 from rosterport.store import scim as store
 from rosterport.store import sftp_exports as versions_store
+from rosterport.store.jobs import Job
 
 PUSH = "scim-push"  # job kind
 CONSUMER = "scim"  # ledger consumer prefix: scim:<app id>

@@ -29,8 +29,6 @@ from typing import Final
 from rosterport import blob_keys as keys
 from rosterport.csvio.sources import read_source
 from rosterport.errors import InputError
-from rosterport.jobs import queue
-from rosterport.jobs.queue import Job
 from rosterport.services.deliveries import (
     DeliveryResult,
     process_delivery,
@@ -39,7 +37,9 @@ from rosterport.services.deliveries import (
 )
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import Integration, integration_by_id
+from rosterport.store import jobs as queue
 from rosterport.store import sftp_drops as store
+from rosterport.store.jobs import Job
 
 DROP: Final = "sftp-drop"
 MAX_ATTEMPTS: Final = 10  # a drop is what a district sent: keep trying through outages

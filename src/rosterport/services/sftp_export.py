@@ -40,14 +40,14 @@ from rosterport.clock import monotonic
 from rosterport.domain.roster import csv_export as cx
 from rosterport.errors import InputError, NotFoundError
 from rosterport.files import file_sha256, private_folder
-from rosterport.jobs import queue
-from rosterport.jobs.queue import Job
 from rosterport.remote import ConnectionFailed, ConnectionReport, Credentials, Server, UploadFailed
 from rosterport.services import roster_store
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
+from rosterport.store import jobs as queue
 from rosterport.store import ledger as ledger_store
 from rosterport.store import sftp_exports as store
+from rosterport.store.jobs import Job
 
 EXPORT = "sftp-export"  # job kind
 AFTER_VERSION = "version"  # schedule: after each version in production

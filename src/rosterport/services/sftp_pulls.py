@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from rosterport.jobs import queue
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import PULL, Integration, list_integrations, pull_due
 from rosterport.store import integrations as store
+from rosterport.store import jobs as queue
 from rosterport.store.engine import immediate
 
 PULL_JOB: Final = "sftp-pull"

@@ -34,11 +34,11 @@ from rosterport.domain.changes import (
 from rosterport.domain.schemas import DataModel, get_model
 from rosterport.domain.validator import Validation
 from rosterport.errors import InputError, NotFoundError, ProductionChangedError, StateError
-from rosterport.jobs.queue import enqueue
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.store import versions as store
 from rosterport.store.engine import immediate
+from rosterport.store.jobs import enqueue
 
 VALIDATION_ERRORS = "Validation Errors"
 PENDING = "Pending propagation"

@@ -41,14 +41,14 @@ from standardwebhooks import Webhook
 
 from rosterport.domain import events as domain
 from rosterport.errors import InputError, NotFoundError, StateError
-from rosterport.jobs import queue
-from rosterport.jobs.queue import Job
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.store import apps as app_store
+from rosterport.store import jobs as queue
 from rosterport.store import ledger
 from rosterport.store import webhooks as store
 from rosterport.store.engine import immediate
+from rosterport.store.jobs import Job
 from rosterport.store.webhooks import EndpointRow
 
 DELIVER: Final = "webhook-delivery"  # job kind

@@ -42,7 +42,6 @@ from pathlib import Path
 from rosterport import blob_keys as keys
 from rosterport.domain.policy import Mode
 from rosterport.domain.schemas import get_model
-from rosterport.jobs.queue import alive, worker_name
 from rosterport.services.deliveries import complete
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import Integration, integration_by_id
@@ -55,6 +54,7 @@ from rosterport.services.sftp_drops import (
     new_drop_id,
     undelivered,
 )
+from rosterport.store.jobs import alive, worker_name
 
 RESULTS = "results"
 RETENTION = timedelta(days=7)  # how long what no drop takes (results too) is kept unchanged

@@ -32,7 +32,6 @@ from rosterport.csvio.sources import read_source
 from rosterport.domain.policy import Mode
 from rosterport.errors import InputError, JobDeferred
 from rosterport.files import file_sha256
-from rosterport.jobs.queue import Job
 from rosterport.remote import ConnectionFailed
 from rosterport.services import integrations as ints
 from rosterport.services.deliveries import (
@@ -46,6 +45,7 @@ from rosterport.services.integrations import Integration, SeenFile
 from rosterport.services.notifications import DELIVERY, Mailer, notify
 from rosterport.services.organizations import org_by_id
 from rosterport.sftp.client import folder_of, listing_failure, open_connection
+from rosterport.store.jobs import Job
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 
 from rosterport.bootstrap import build_hub
 from rosterport.config import Settings
-from rosterport.jobs import queue
 from rosterport.services import accounts
 from rosterport.services.organizations import create_org
+from rosterport.store import jobs as queue
 from rosterport.web.app import create_app
 from tests.s3server import S3
 from tests.web.api.test_uploads import (

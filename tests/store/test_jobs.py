@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from rosterport.jobs import queue
-from rosterport.jobs.queue import Job
+from rosterport.store import jobs as queue
+from rosterport.store.jobs import Job
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
