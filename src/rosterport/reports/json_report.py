@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 
 import polars as pl
@@ -60,7 +61,7 @@ def write_array(out: BinaryIO, batches: Iterable[pl.DataFrame], level: int) -> N
     """A JSON array of the batches' rows, one object per line."""
     pad = (INDENT * (level + 1)).encode()
     first = True
-    for batch in batches:
+    for batch in _ahead(batches):
         if not batch.height:
             continue
         buffer = io.BytesIO()  # (polars writes to a buffer much faster than to a str)
@@ -69,6 +70,18 @@ def write_array(out: BinaryIO, batches: Iterable[pl.DataFrame], level: int) -> N
         out.write((b"[\n" if first else b",\n") + pad + lines.replace(b"\n", b",\n" + pad))
         first = False
     out.write(b"[]" if first else b"\n" + (INDENT * level).encode() + b"]")
+
+
+def _ahead(batches: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """The batches, each one made on a thread while the one before is written: a report's
+    batches render their messages when asked (polars, which releases the GIL) and writing
+    them is serializing (the GIL's), so the two overlap. One batch ahead, no more."""
+    iterator = iter(batches)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report") as pool:
+        pending = pool.submit(next, iterator, None)
+        while (batch := pending.result()) is not None:
+            pending = pool.submit(next, iterator, None)
+            yield batch
 
 
 def report_items(report: Report, notes: Sequence[str] = ()) -> list[tuple[str, Any]]:
