@@ -32,7 +32,7 @@ from bench.directory import people  # noqa: E402 - after the path is set
 from rosterport.blobs import LocalBlobStore  # noqa: E402
 from rosterport.crypto import SecretBox  # noqa: E402
 from rosterport.domain import directory as rules  # noqa: E402
-from rosterport.services import scim  # noqa: E402
+from rosterport.services import scim, scim_push  # noqa: E402
 from rosterport.services.hub import Hub  # noqa: E402
 from rosterport.services.organizations import create_org  # noqa: E402
 from rosterport.snapshots import SnapshotStore  # noqa: E402
@@ -50,7 +50,7 @@ def rss_mb() -> float:
 
 def push(hub: Hub, app: scim.ScimApp) -> float:
     started = time.perf_counter()
-    scim.push(hub, Job(0, scim.PUSH, {"app_id": app.id, "version_id": 1}, 1, 1))
+    scim_push.push(hub, Job(0, scim.PUSH, {"app_id": app.id, "version_id": 1}, 1, 1))
     return time.perf_counter() - started
 
 

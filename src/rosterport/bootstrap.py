@@ -84,7 +84,7 @@ def build_worker(hub: Hub, *, name: str | None = None, sftp: bool = True) -> Wor
         PROPAGATE: partial(propagate, hub),
         webhooks.DELIVER: partial(webhooks.deliver, hub),
         sftp_export.EXPORT: partial(sftp_export.deliver, hub),
-        scim.PUSH: partial(scim.push, hub),
+        scim.PUSH: partial(_push_scim, hub),
         directory.HASH_PASSWORDS: partial(directory.hash_passwords, hub),
     }
     if sftp:
@@ -112,6 +112,14 @@ def settle(hub: Hub, version: int) -> str:
     result says how it ended. SFTP jobs are left to be claimed on their own."""
     build_worker(hub, name=f"settle:{os.getpid()}", sftp=False).drain()
     return version_status(hub, version)
+
+
+def _push_scim(hub: Hub, job: Job) -> None:
+    """The SCIM push handler, imported when a push runs: scim2-client and its models take
+    most of a second to import, which a CLI upload or a web request should not pay."""
+    from rosterport.services import scim_push  # noqa: PLC0415 - imported when used (see above)
+
+    scim_push.push(hub, job)
 
 
 def _process_drop(hub: Hub, job: Job) -> None:

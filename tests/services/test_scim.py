@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from rosterport.services import directory as directory_service
-from rosterport.services import propagation, scim
+from rosterport.services import propagation, scim, scim_push
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org, update_settings
 from rosterport.store import jobs as queue
@@ -52,7 +52,7 @@ def pushes(hub: Hub) -> list[int]:
     queued = [j for j in queue.list_jobs(hub.engine) if j["kind"] == scim.PUSH]
     for row in queued:
         job = Job(row["id"], row["kind"], row["payload"], 1, row["max_attempts"])
-        scim.push(hub, job)
+        scim_push.push(hub, job)
     with hub.engine.begin() as conn:
         conn.execute(sa.delete(jobs).where(jobs.c.kind == scim.PUSH))
     return [int(r["payload"]["app_id"]) for r in queued]
@@ -189,7 +189,7 @@ def test_a_retry_after_lost_answers_makes_no_second_user(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if listing:
-        monkeypatch.setattr(scim, "LIST_AT", 1)
+        monkeypatch.setattr(scim_push, "LIST_AT", 1)
     app = scim.add_app(hub, org, name="LMS", base_url=server.url, token=TOKEN)
     version(hub, org, district())
     pushes(hub)
@@ -212,7 +212,7 @@ def test_a_wrong_token_is_a_failed_ledger_row_without_any_token(
         (row,) = [j for j in queue.list_jobs(hub.engine) if j["kind"] == scim.PUSH]
         last = Job(row["id"], row["kind"], row["payload"], 8, 8)
         with pytest.raises(scim.ScimPushFailed) as raised:
-            scim.push(hub, last)
+            scim_push.push(hub, last)
         assert running.users() == {}
     assert "wrong-Secret-77" not in str(raised.value)
     entry = scim.ledger(hub, app, first)

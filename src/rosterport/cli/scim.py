@@ -11,7 +11,7 @@ from rosterport.cli.datasets import _hub
 from rosterport.cli.validation import EXIT_INVALID, EXIT_VALID
 from rosterport.errors import InputError
 from rosterport.jobs.worker import Worker
-from rosterport.services import scim
+from rosterport.services import scim, scim_push
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, get_org
 from rosterport.store import jobs as queue
@@ -69,7 +69,7 @@ def _run(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
     """Queue one push and run it in this process (other due pushes run too)."""
     app = scim.get_app(hub, org, args.app_id)
     job_id = scim.run_now(hub, app)
-    Worker(hub.engine, {scim.PUSH: lambda job: scim.push(hub, job)}, clock=hub.clock).drain()
+    Worker(hub.engine, {scim.PUSH: lambda job: scim_push.push(hub, job)}, clock=hub.clock).drain()
     (job,) = [j for j in queue.list_jobs(hub.engine) if j["id"] == job_id]
     ok = job["state"] == queue.DONE
     after = scim.app_by_id(hub, app.id)
