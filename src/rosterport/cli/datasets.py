@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Mapping
 from types import FrameType
-from typing import Any
+from typing import Any, BinaryIO
 
 from rosterport import logs
 from rosterport.bootstrap import build_hub, build_worker, settle
@@ -26,12 +26,13 @@ from rosterport.csvio.sources import read_source
 from rosterport.domain.changes import ChangeSet
 from rosterport.domain.policy import Mode
 from rosterport.domain.report import Report
+from rosterport.reports.json_report import json_value as _json_value
 from rosterport.reports.json_report import report_writer, write_object
 from rosterport.reports.text_report import report_text
 from rosterport.services import history, uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
-from rosterport.services.organizations import create_org, get_org
+from rosterport.services.organizations import Organization, create_org, get_org
 from rosterport.store import jobs as queue
 from rosterport.store.engine import upgrade
 
@@ -89,16 +90,9 @@ def upload_command(args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
     if args.dry_run:
-        preview = uploads.changes(hub, org, session.id)
-        uploads.reset(hub, org, session.id)
-        _upload_output(
-            args,
-            None,
-            status="dry run",
-            report=report,
-            counts=preview.counts(),
-            notes=_notes(preview),
-        )
+        held = [report]
+        del report  # from here `held` alone holds it: see _dry_run_output
+        _dry_run_output(args, hub, org, session.id, held)
         return EXIT_VALID
     version, status, result = uploads.commit(
         hub,
@@ -118,6 +112,41 @@ def upload_command(args: argparse.Namespace) -> int:
 
 def _notes(result: v.Preview | v.Verified) -> list[str]:
     return [*result.sentences(), *(b.sentence() for b in result.breaches)]
+
+
+def _dry_run_output(
+    args: argparse.Namespace, hub: Hub, org: Organization, session_id: str, held: list[Report]
+) -> None:
+    """A dry run's answer. The report (millions of issues, held by `held` alone) is written
+    and let go before the preview is computed, so the two never sit in memory together: the
+    answer's keys come in that order anyway (report, then changes and notes)."""
+    preview: list[v.Preview] = []
+
+    def changes() -> v.Preview:
+        if not preview:
+            held.clear()  # the report was written (JSON) or is not shown (a valid upload)
+            preview.append(uploads.changes(hub, org, session_id))
+            uploads.reset(hub, org, session_id)
+        return preview[0]
+
+    if args.format != "json":
+        lines = ["dry run", *(_counts_text(changes().counts()) or ["  no changes"])]
+        print("\n".join([*lines, *(f"  {n}" for n in _notes(changes()))]))
+        return
+
+    def report(out: BinaryIO, level: int) -> None:
+        report_writer(held[0])(out, level)
+
+    def changed(out: BinaryIO, level: int) -> None:
+        out.write(_json_value(changes().counts(), level))
+
+    def notes(out: BinaryIO, level: int) -> None:
+        out.write(_json_value(_notes(changes()), level))
+
+    sys.stdout.flush()
+    items = [("version", None), ("status", "dry run"), ("report", report)]
+    write_object(sys.stdout.buffer, [*items, ("changes", changed), ("notes", notes)])
+    sys.stdout.buffer.flush()
 
 
 def _upload_output(

@@ -46,12 +46,12 @@ def write_object(out: BinaryIO, items: Sequence[tuple[str, Any]], level: int = 0
         if callable(value):
             value(out, level + 1)
         else:
-            out.write(_dumps(value, level + 1))
+            out.write(json_value(value, level + 1))
         out.write(b",\n" if i < len(items) - 1 else b"\n")
     out.write(f"{INDENT * level}}}".encode() + (b"\n" if level == 0 else b""))
 
 
-def _dumps(value: Any, level: int) -> bytes:
+def json_value(value: Any, level: int) -> bytes:
     """A JSON value indented as if it began at `level`."""
     text = json.dumps(value, ensure_ascii=False, indent=2)
     return text.replace("\n", "\n" + INDENT * level).encode()
