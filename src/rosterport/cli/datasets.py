@@ -120,18 +120,18 @@ def _dry_run_output(
     """A dry run's answer. The report (millions of issues, held by `held` alone) is written
     and let go before the preview is computed, so the two never sit in memory together: the
     answer's keys come in that order anyway (report, then changes and notes)."""
-    preview: list[v.Preview] = []
+    computed: list[v.Preview] = []
 
     def changes() -> v.Preview:
-        if not preview:
+        if not computed:
             held.clear()  # the report was written (JSON) or is not shown (a valid upload)
-            preview.append(uploads.changes(hub, org, session_id))
+            computed.append(uploads.changes(hub, org, session_id))
             uploads.reset(hub, org, session_id)
-        return preview[0]
+        return computed[0]
 
     if args.format != "json":
-        lines = ["dry run", *(_counts_text(changes().counts()) or ["  no changes"])]
-        print("\n".join([*lines, *(f"  {n}" for n in _notes(changes()))]))
+        preview = changes()
+        print(_summary("dry run", preview.counts(), _notes(preview), valid=True))
         return
 
     def report(out: BinaryIO, level: int) -> None:
@@ -172,10 +172,16 @@ def _upload_output(
         return
     if not report.valid:
         sys.stdout.write(report_text(report))
-    lines = [f"version {version}: {status}" if version is not None else status]
-    lines += _counts_text(counts) or (["  no changes"] if report.valid else [])
-    lines += [f"  {n}" for n in notes]
-    print("\n".join(lines))
+    heading = f"version {version}: {status}" if version is not None else status
+    print(_summary(heading, counts, notes, valid=report.valid))
+
+
+def _summary(
+    heading: str, counts: Mapping[str, Mapping[str, int]], notes: list[str], *, valid: bool
+) -> str:
+    """The text answer of an upload: its outcome, the changes per file, the notes."""
+    lines = [heading, *(_counts_text(counts) or (["  no changes"] if valid else []))]
+    return "\n".join([*lines, *(f"  {n}" for n in notes)])
 
 
 def history_command(args: argparse.Namespace) -> int:

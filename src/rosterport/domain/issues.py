@@ -64,7 +64,7 @@ class IssueType:
 
     def slots(self, variant: str | None = None) -> frozenset[str]:
         """The slot names of a shape."""
-        return frozenset(name for _, name, _, _ in _parts(self.shape(variant)) if name)
+        return frozenset(name for _, name in self._pieces(variant) if name)
 
     def text(self, variant: str | None = None, /, **slots: str) -> str:
         """The message with every slot filled with fixed words."""
@@ -89,17 +89,19 @@ class IssueType:
     ) -> list[tuple[str, str | None]]:
         """(literal, slot) pairs of a shape, once the given slots are exactly its slots (a
         check that names a slot wrongly is a bug, told at once, not a message with a hole)."""
-        wanted = self.slots(variant)
+        pieces = self._pieces(variant)
+        wanted = {name for _, name in pieces if name}
         if set(given) != wanted:
             raise TypeError(
                 f"{self.code} message {variant or 'template'} takes {sorted(wanted)}, "
                 f"given {sorted(given)}"
             )
-        return [(literal, name or None) for literal, name, _, _ in _parts(self.shape(variant))]
+        return pieces
 
-
-def _parts(shape: str) -> list[tuple[str, str | None, str | None, str | None]]:
-    return list(string.Formatter().parse(shape))
+    def _pieces(self, variant: str | None) -> list[tuple[str, str | None]]:
+        """A shape as (literal text, slot name or None) pairs, in order."""
+        parsed = string.Formatter().parse(self.shape(variant))
+        return [(literal, name or None) for literal, name, _, _ in parsed]
 
 
 REQUIRED_ATTRIBUTE = IssueType(
