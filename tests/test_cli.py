@@ -362,3 +362,12 @@ def test_python_m_rosterport_unusable_input_has_no_traceback(tmp_path: Path) -> 
     assert "zip bomb" in done.stderr
     assert done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr
+
+
+def test_a_command_that_loads_the_sftp_stack_writes_nothing_to_stderr(tmp_path: Path) -> None:
+    # `org create` loads the services and asyncssh with them: a library's warning at import
+    # (asyncssh naming cryptography's deprecated DSA classes) must not reach the user
+    done = python_m("org", "create", "springfield", "--data-dir", tmp_path / "data")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("created organization springfield")
+    assert done.stderr == ""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rosterport.cli import build_parser
+from rosterport.cli.parser import build_parser
 from rosterport.domain.issues import CATALOGUE
 from rosterport.domain.schemas import MODELS
 
