@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 
 import rosterport
-from rosterport.csvio import reader
+from rosterport.csvio import problems
 from rosterport.domain import issues
 from rosterport.domain.checks import files, headers, keys, references, rules, sso, values
 from rosterport.domain.checks.oneroster import headers as oneroster_headers
@@ -30,7 +30,7 @@ EMITTERS: tuple[ModuleType, ...] = (
     oneroster_headers,
     manifest,
     records,
-    reader,
+    problems,
 )
 # modules that name issue types without raising them, and why
 READERS = {
