@@ -16,7 +16,7 @@ from rosterport.csvio import problems
 from rosterport.domain import issues
 from rosterport.domain.checks import files, headers, keys, references, rules, sso, values
 from rosterport.domain.checks.oneroster import headers as oneroster_headers
-from rosterport.domain.checks.oneroster import manifest, records
+from rosterport.domain.checks.oneroster import manifest, package, records
 from rosterport.domain.issues import CATALOGUE, IssueType
 
 EMITTERS: tuple[ModuleType, ...] = (
@@ -29,6 +29,7 @@ EMITTERS: tuple[ModuleType, ...] = (
     values,
     oneroster_headers,
     manifest,
+    package,
     records,
     problems,
 )
