@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from rosterport.domain.changes import object_key, state_key
 from rosterport.domain.checks import issueframe
 from rosterport.domain.checks.files import Given, PackagePlan, Table
 from rosterport.domain.checks.keys import check_unique
@@ -40,6 +39,7 @@ from rosterport.domain.issues import (
     issue_type,
 )
 from rosterport.domain.policy import Policy, Production
+from rosterport.domain.production_state import object_key, state_key
 from rosterport.domain.report import FileResult, FileStatus, Report, in_reading_order
 from rosterport.domain.schemas.model import DataModel, FileSchema, Reference
 from rosterport.domain.tables import FIELDS, ROW, FileProblem, RawTable, loaded, position
