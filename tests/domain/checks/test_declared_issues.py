@@ -38,7 +38,8 @@ READERS = {
     "rosterport.domain.issues": "the catalogue itself",
     "rosterport.domain.checks.issueframe": "the issue frame's code column lists every code",
     "rosterport.domain.policy": "levels per code",
-    "rosterport.domain.validator": "levels the issues it is given; keeps malformed rows aside",
+    "rosterport.domain.reference_cascade": "a filtering reference's level decides a removal",
+    "rosterport.domain.shifted_values": "keeps malformed rows aside when it masks values",
     "rosterport.reports.text_report": "lists no values for malformed rows",
 }
 BY_NAME = {name: t.code for name, t in vars(issues).items() if isinstance(t, IssueType)}
