@@ -15,7 +15,7 @@ import polars as pl
 from rosterport import blob_keys as keys
 from rosterport.blobs import BlobStore
 from rosterport.crypto import SecretBox
-from rosterport.domain.changes import conform_state, empty_state
+from rosterport.domain.production_state import conform_state, empty_state
 from rosterport.domain.schemas import DataModel, FileSchema
 
 COMPLETE = keys.COMPLETE

@@ -1,4 +1,5 @@
-"""Production states and change sets (domain/changes.py; issue 3, "Change preview").
+"""Production states and change sets (domain/production_state.py, domain/changes.py; issue 3,
+"Change preview").
 
 Full mode and OneRoster bulk: the upload is the complete set, except records validation
 filtered out (Warn), which stay as they are ("kept"). Incremental and OneRoster delta add or
@@ -19,16 +20,18 @@ from rosterport.domain.changes import (
     ChangeSet,
     FileChanges,
     KnockOn,
-    conform_state,
     diff,
-    empty_state,
-    kept_rows,
     knock_on_effects,
-    next_state,
     record_name,
-    state_key,
 )
 from rosterport.domain.formats import ID, SECRET, TEXT
+from rosterport.domain.production_state import (
+    conform_state,
+    empty_state,
+    kept_rows,
+    next_state,
+    state_key,
+)
 from rosterport.domain.schemas.model import Column, FileSchema
 from rosterport.domain.schemas.oneroster import ONEROSTER_11
 from rosterport.domain.schemas.passport_roster import PASSPORT_ROSTER

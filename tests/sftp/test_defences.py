@@ -1,5 +1,6 @@
 """Attacks on the hosted SFTP server, performed with the real OpenSSH `sftp` client (or an
-asyncssh client over loopback), and the defences of `sftp/server.py` that stop them."""
+asyncssh client over loopback), and the defences of `sftp/signin.py` and `sftp/jail.py` that
+stop them."""
 
 from __future__ import annotations
 
@@ -300,7 +301,7 @@ def test_password_guessing_is_locked_out_until_the_window_has_passed(
     ints.add_hosted_account(hub, org, login=LOGIN, password=PASSWORD, public_keys=public)
     ints.add_hosted_account(hub, org, login="other-sis", password="other-password-1")
     runtime = serve(login_attempts=3)
-    caplog.set_level(logging.WARNING, logger="rosterport.sftp.server")
+    caplog.set_level(logging.WARNING, logger="rosterport.sftp.signin")
     upload = workdir(tmp_path, {})
     only_password = ("-o", "PreferredAuthentications=password")  # one attempt per run
 
@@ -331,7 +332,7 @@ def test_password_guessing_is_locked_out_until_the_window_has_passed(
         assert "Permission denied" in done.stderr
     # keys cannot be guessed: they still sign in, so guessing does not shut an account out
     assert sftp(runtime.port, LOGIN, ["ls"], workdir=upload, key=key).returncode == 0
-    messages = [r.getMessage() for r in caplog.records if r.name == "rosterport.sftp.server"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "rosterport.sftp.signin"]
     failed = [m for m in messages if m.startswith("SFTP sign-in failed")]
     refused = [m for m in messages if m.startswith("SFTP sign-in refused")]
     assert len(failed) == 3
@@ -351,7 +352,7 @@ def test_concurrent_guesses_are_counted_before_any_is_checked(
 ) -> None:
     ints.add_hosted_account(hub, org, login=LOGIN, password=PASSWORD)
     runtime = serve(login_attempts=3)
-    caplog.set_level(logging.WARNING, logger="rosterport.sftp.server")
+    caplog.set_level(logging.WARNING, logger="rosterport.sftp.signin")
 
     async def guess(n: int) -> None:
         with pytest.raises(asyncssh.PermissionDenied):
@@ -361,7 +362,7 @@ def test_concurrent_guesses_are_counted_before_any_is_checked(
         await asyncio.gather(*(guess(n) for n in range(12)))
 
     asyncio.run(guesses())
-    messages = [r.getMessage() for r in caplog.records if r.name == "rosterport.sftp.server"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "rosterport.sftp.signin"]
     checked = [m for m in messages if m.startswith("SFTP sign-in failed")]
     refused = [m for m in messages if m.startswith("SFTP sign-in refused")]
     assert len(checked) + len(refused) == 12  # every guess went through the limit

@@ -4,13 +4,13 @@ For one upload and one data model:
 1. the package: which uploaded file is which model file (missing, unexpected, manifest);
 2. per file, in the model's dependency order: header row, malformed rows, required values and
    formats (normalizing as it goes), rules across columns, key uniqueness, then references
-   to files already checked, so removals cascade;
+   to files already checked, so removals cascade (`reference_cascade`);
 3. levels: each record issue takes the level the policy gives its type (or a fixed one);
    Warn removes the record, Error invalidates the upload, Info only reports.
 
 A secret column's values are kept out of the report: the checks mask them, and on a malformed
 row of a file with a secret column (its values may sit under other columns than their own,
-a password under `grades`, say) no issue echoes a value (`_mask_shifted`).
+a password under `grades`, say) no issue echoes a value (`shifted_values`).
 
 The output records are what the next stage (diff and commit) works on: per model file, the
 accepted records with normalized values and their spreadsheet row (`__row`).
@@ -23,26 +23,22 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from rosterport.domain.changes import object_key, state_key
 from rosterport.domain.checks import issueframe
 from rosterport.domain.checks.files import Given, PackagePlan, Table
 from rosterport.domain.checks.keys import check_unique
 from rosterport.domain.checks.model_rules import FileCheck, FileState, ModelRules
-from rosterport.domain.checks.references import Targets, check_reference
 from rosterport.domain.checks.rules import check_date_order
 from rosterport.domain.checks.values import check_malformed, check_values
 from rosterport.domain.formats import FormatContext
-from rosterport.domain.issues import (
-    CATALOGUE,
-    MALFORMED_ROW,
-    REFERENCE_NOT_FOUND,
-    Level,
-    issue_type,
-)
+from rosterport.domain.issues import CATALOGUE, Level, issue_type
 from rosterport.domain.policy import Policy, Production
+from rosterport.domain.production_state import object_key, state_key
+from rosterport.domain.reference_cascade import ReferenceCascade
 from rosterport.domain.report import FileResult, FileStatus, Report, in_reading_order
-from rosterport.domain.schemas.model import DataModel, FileSchema, Reference
-from rosterport.domain.tables import FIELDS, ROW, FileProblem, RawTable, loaded, position
+from rosterport.domain.row_sets import in_rows, without
+from rosterport.domain.schemas.model import DataModel, FileSchema
+from rosterport.domain.shifted_values import mask_shifted
+from rosterport.domain.tables import ROW, FileProblem, RawTable, loaded, position
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +132,9 @@ class _Run:
         self.results: dict[str, FileResult] = {}
         self.records: dict[str, pl.DataFrame] = {}
         self.notes: list[str] = [*plan.notes, *rules.notes(production)]
+        self.cascade = ReferenceCascade(
+            model, rules, policy, production, plan, self.present, self.states, self.notes
+        )
 
     # -- one file ---------------------------------------------------------------------------
 
@@ -188,8 +187,9 @@ class _Run:
         ]
         leveled = self._leveled(issueframe.concat(record_issues))
         removed = _rows_at(leveled, Level.WARN)
-        reference_issues, normalized, removed = self._references(schema, normalized, removed)
-        leveled = _mask_shifted(schema, table, issueframe.concat([leveled, reference_issues]))
+        reference_issues, normalized, removed = self.cascade.check(schema, normalized, removed)
+        reference_issues = self._leveled(reference_issues)
+        leveled = mask_shifted(schema, table, issueframe.concat([leveled, reference_issues]))
         if table.name != schema.name:
             leveled = leveled.with_columns(
                 pl.when(pl.col("file") == schema.name)
@@ -205,11 +205,11 @@ class _Run:
         if not self.keep_records:  # the report only: what later files read, nothing more
             later = dict.fromkeys([*kept_columns, *self.rules.later_columns(schema)])
             normalized = normalized.select(ROW, *(c for c in later if c in normalized.columns))
-        survivors = _without(normalized, removed)
+        survivors = without(normalized, removed)
         rejected = _rows_at(leveled, Level.ERROR).join(removed, on=ROW, how="anti").height
         self.states[schema.name] = FileState(
             survivors=survivors,
-            removed=normalized.select(ROW, *kept_columns).filter(_in_rows(removed.get_column(ROW))),
+            removed=normalized.select(ROW, *kept_columns).filter(in_rows(removed.get_column(ROW))),
         )
         self.records[schema.name] = survivors
         failed = any((f.get_column("level") == Level.ERROR.value).any() for f in file_issues)
@@ -253,104 +253,6 @@ class _Run:
             ),
         )
 
-    def _references(
-        self, schema: FileSchema, normalized: pl.DataFrame, removed: pl.DataFrame
-    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-        """Check the file's references; returns issues, updated records, removed rows."""
-        issues: list[pl.DataFrame] = []
-        # The records in play are a mask over `normalized`: each check is given only its
-        # reference's columns of them (at 8M enrollments a copy of every column per
-        # filtering reference would be most of the file again).
-        # A deletion's references are not checked: it needs only its key (see _deletes).
-        out = pl.Series(values=[], dtype=pl.UInt32).append(removed.get_column(ROW))
-        refs = self.model.references_from(schema.name)
-        ordered = [r for r in refs if r.filtering] + [r for r in refs if not r.filtering]
-        for reference in ordered:
-            if not all(c in normalized.columns for c in reference.columns):
-                continue
-            targets = self._targets(reference, normalized, removed)
-            if targets is None:
-                continue
-            column = schema.column(reference.columns[0])
-            playing = normalized.select(~_in_rows(out) & ~_deletes(normalized)).to_series()
-            in_play = normalized.select(ROW, *reference.columns).filter(playing)
-            result = check_reference(
-                reference,
-                in_play,
-                targets,
-                list_column=column.list_separator is not None,
-                required=column.required,
-            )
-            del in_play
-            if not result.issues.height:
-                continue
-            leveled = self._leveled(result.issues)
-            issues.append(leveled)
-            if result.lists is not None:
-                normalized = normalized.update(result.lists, on=ROW, how="left")
-            if reference.filtering:
-                level = reference.fixed_level or self.policy.level(REFERENCE_NOT_FOUND.code)
-                failed = result.failed
-                out = out.append(failed.get_column(ROW))
-                if level is Level.WARN:  # (Error invalidates the upload; Info keeps the record)
-                    removed = pl.concat([removed, failed]).unique(maintain_order=True)
-        return issueframe.concat(issues), normalized, removed
-
-    def _targets(
-        self, reference: Reference, normalized: pl.DataFrame, removed: pl.DataFrame
-    ) -> Targets | None:
-        """What `reference` may resolve against, or None when that cannot be known here."""
-        rename = dict(zip(reference.target_columns, reference.columns, strict=True))
-        kept: list[pl.DataFrame] = []
-        removed_rows = pl.DataFrame(
-            schema={**dict.fromkeys(reference.columns, pl.String), ROW: pl.UInt32}
-        )
-        deleting: pl.DataFrame | None = None  # target records this upload deletes (_deletes)
-        if reference.target == reference.file:
-            survivors = _without(normalized, removed)
-            deleting = survivors.filter(_deletes(survivors))
-            kept.append(survivors.select(reference.target_columns).rename(rename))
-        elif reference.target in self.present:
-            state = self.states.get(reference.target)
-            if state is None:
-                return None  # the target file could not be read: nothing to compare with
-            deleting = state.survivors.filter(_deletes(state.survivors))
-            kept.append(state.survivors.select(reference.target_columns).rename(rename))
-            removed_rows = state.removed.select(*reference.target_columns, ROW).rename(rename)
-        use_production = self.rules.uses_production(reference.target, self.plan, self.policy)
-        if reference.target not in self.present or use_production:
-            if self.production is None:
-                # Offline: what production holds is unknown, so a value missing from the upload
-                # may well be committed already; say so rather than report false errors.
-                self._note_unchecked(reference)
-                return None
-            committed = self.production.keys.get(reference.target)
-            if committed is not None and committed.height:
-                kept.append(committed.select(reference.target_columns).rename(rename))
-        if not kept:
-            kept.append(pl.DataFrame(schema=dict.fromkeys(reference.columns, pl.String)))
-        frame = pl.concat(
-            [k.select(pl.col(c).cast(pl.String) for c in reference.columns) for k in kept]
-        )
-        if deleting is not None and deleting.height:  # not a target here nor in production
-            gone = deleting.select(pl.col(reference.target_columns).cast(pl.String)).rename(rename)
-            frame = frame.join(gone, on=list(reference.columns), how="anti")
-        return Targets(kept=frame, removed=removed_rows)
-
-    def _note_unchecked(self, reference: Reference) -> None:
-        why = (
-            "that file is not in this upload"
-            if reference.target not in self.present
-            else f"{reference.target} only adds to what is committed"
-        )
-        note = (
-            f"{reference.file} {' + '.join(reference.columns)} was not checked against "
-            f"{reference.target}: {why}, and production data is not available here (it is "
-            "checked when the upload is made to an organization)"
-        )
-        if note not in self.notes:
-            self.notes.append(note)
-
     # -- levels and the end -------------------------------------------------------------------
 
     def _leveled(self, issues: pl.DataFrame) -> pl.DataFrame:
@@ -377,97 +279,6 @@ class _Run:
         del issues
         filtered = {name: state.removed for name, state in self.states.items() if state}
         return Validation(report, self.records, dict(self.plan.modes), filtered)
-
-
-def _mask_shifted(schema: FileSchema, table: RawTable, issues: pl.DataFrame) -> pl.DataFrame:
-    """Issues on malformed rows of a file with a secret column, without their values.
-
-    A row with a missing or an extra field has its values under other columns than their
-    own: a password may be checked, and echoed, as a grade. So on such rows an issue about a
-    value shows no value and says why; the malformed-row issue says what to fix.
-    """
-    if not issues.height or not any(c.secret for c in schema.columns):
-        return issues
-    malformed = table.frame.filter(pl.col(FIELDS) != len(table.header)).get_column(ROW)
-    if not malformed.len():
-        return issues
-    shifted = issues.select(
-        _in_rows(malformed, "row")
-        & pl.col("value").is_not_null()
-        & (pl.col("code") != MALFORMED_ROW.code)
-    ).to_series()
-    if not shifted.any():
-        return issues
-    titles = {code: issue.title for code, issue in CATALOGUE.items()}
-    # a template per (column, code) of the shifted issues, without placeholders: the column
-    # names are the schema's, so there are few; made once each and joined, not per issue
-    keys = ["column", "code"]
-    templates = (
-        issues.filter(shifted)
-        .select(keys)
-        .unique()
-        .with_columns(
-            issueframe.template(
-                pl.col("column").fill_null("a value"),
-                " (",
-                pl.col("code").cast(pl.String).replace_strict(titles, default="issue"),
-                "): the value is not shown because this row has the wrong number of fields, so "
-                "its values may sit under other columns than their own, a password among them; "
-                "fix the row's commas and quotes first",
-            ).alias("__template")
-        )
-    )
-    matched = (
-        issues.select(keys)
-        .join(templates, on=keys, how="left", nulls_equal=True, maintain_order="left")
-        .get_column("__template")
-    )
-    return issues.with_columns(
-        pl.when(shifted).then(pl.lit(issueframe.MASK)).otherwise(pl.col("value")).alias("value"),
-        pl.when(shifted).then(pl.lit(None)).otherwise(pl.col("message")).alias("message"),
-        pl.when(shifted).then(matched).otherwise(pl.col("template")).alias("template"),
-    )
-
-
-def _deletes(frame: pl.DataFrame) -> pl.Expr:
-    """Rows that delete their record: OneRoster delta rows with status `tobedeleted`.
-
-    Such a record is no reference target (not in this upload, and not through production,
-    which still holds it), and its own references are not checked. Files without a `status`
-    column have none. (In a bulk file `status` must be empty, so there are none there either
-    once the upload is valid.)
-    """
-    if "status" not in frame.columns:
-        return pl.lit(value=False)
-    return pl.col("status").eq_missing("tobedeleted")
-
-
-def _without(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
-    """`frame` less the rows whose ROW is in `rows` (order kept)."""
-    if not rows.height:
-        return frame
-    return frame.filter(~_in_rows(rows.get_column(ROW)))
-
-
-def _in_rows(rows: pl.Series, column: str = ROW) -> pl.Expr:
-    """Whether `column` (spreadsheet row numbers) is one of `rows`.
-
-    Row numbers are small integers (at most the file's line count), so a table of flags
-    indexed by row number answers with one gather, several times faster than a hash set of
-    millions of rows (`is_in`)."""
-    if not rows.len():
-        return pl.lit(value=False)
-    size = int(rows.max() or 0) + 1  # type: ignore[arg-type]  # max of UInt32 row numbers is an int
-    flags = pl.Series(values=[False], dtype=pl.Boolean).extend_constant(False, size - 1)
-    flags = flags.scatter(rows.cast(pl.UInt32), True)
-    index = pl.col(column).cast(pl.UInt32)
-    inside = index < size
-    return (
-        pl.when(inside)
-        .then(pl.lit(flags).gather(index.clip(upper_bound=size - 1)))
-        .otherwise(False)
-        .fill_null(False)
-    )
 
 
 def _rows_at(issues: pl.DataFrame, level: Level) -> pl.DataFrame:

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher, Type
 
 from rosterport.domain import directory as rules
-from rosterport.domain.changes import empty_state
+from rosterport.domain.production_state import empty_state
 from rosterport.domain.schemas import get_model
 from rosterport.errors import NotFoundError
 from rosterport.services import versions as v

@@ -23,10 +23,12 @@ from rosterport.domain.changes import (
     FileChanges,
     KnockOn,
     diff,
+    knock_on_effects,
+)
+from rosterport.domain.production_state import (
     drop_row_column,
     empty_state,
     kept_rows,
-    knock_on_effects,
     next_state,
     next_state_keeping,
     object_key,

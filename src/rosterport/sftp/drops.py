@@ -9,7 +9,7 @@ A hosted account's folder (`<data dir>/sftp/<login>/`) is looked at by the sched
   if it arrived while the server was down).
 
 Hidden files (names starting with "."; uploads in progress are written under such names,
-see `server.py`) and subfolders are never taken.
+see `jail.py`) and subfolders are never taken.
 
 A ready delivery is handed over (`hand_over_drop`): its files leave the folder for blob
 storage and an `sftp-drop` job, which any worker runs (`services/sftp_drops.py`); the

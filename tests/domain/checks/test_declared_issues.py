@@ -12,11 +12,11 @@ from types import ModuleType
 import pytest
 
 import rosterport
-from rosterport.csvio import reader
+from rosterport.csvio import problems
 from rosterport.domain import issues
 from rosterport.domain.checks import files, headers, keys, references, rules, sso, values
 from rosterport.domain.checks.oneroster import headers as oneroster_headers
-from rosterport.domain.checks.oneroster import manifest, records
+from rosterport.domain.checks.oneroster import manifest, package, records
 from rosterport.domain.issues import CATALOGUE, IssueType
 
 EMITTERS: tuple[ModuleType, ...] = (
@@ -29,15 +29,17 @@ EMITTERS: tuple[ModuleType, ...] = (
     values,
     oneroster_headers,
     manifest,
+    package,
     records,
-    reader,
+    problems,
 )
 # modules that name issue types without raising them, and why
 READERS = {
     "rosterport.domain.issues": "the catalogue itself",
     "rosterport.domain.checks.issueframe": "the issue frame's code column lists every code",
     "rosterport.domain.policy": "levels per code",
-    "rosterport.domain.validator": "levels the issues it is given; keeps malformed rows aside",
+    "rosterport.domain.reference_cascade": "a filtering reference's level decides a removal",
+    "rosterport.domain.shifted_values": "keeps malformed rows aside when it masks values",
     "rosterport.reports.text_report": "lists no values for malformed rows",
 }
 BY_NAME = {name: t.code for name, t in vars(issues).items() if isinstance(t, IssueType)}

@@ -8,7 +8,7 @@ import io
 
 import polars as pl
 
-from rosterport.domain.changes import conform_state
+from rosterport.domain.production_state import conform_state
 from rosterport.domain.roster import District
 from rosterport.domain.schemas import get_model
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from rosterport.domain.changes import conform_state
+from rosterport.domain.production_state import conform_state
 from rosterport.domain.schemas import get_model
 
 GRADES = ["Kindergarten", *(str(n) for n in range(1, 13))]

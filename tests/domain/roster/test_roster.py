@@ -12,7 +12,7 @@ from urllib.parse import quote
 import polars as pl
 import pytest
 
-from rosterport.domain.changes import conform_state
+from rosterport.domain.production_state import conform_state
 from rosterport.domain.roster import COLLECTIONS, District, columns, to_roster
 from rosterport.domain.roster.objects import REF_TYPES
 from rosterport.domain.schemas import get_model

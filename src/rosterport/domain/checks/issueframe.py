@@ -125,16 +125,18 @@ def file_issue(
     file: str | None,
     message: str,
     *,
+    row: int | None = None,
     column: str | None = None,
     value: str | None = None,
     level: Level | None = None,
 ) -> pl.DataFrame:
-    """One issue about a whole file (row null) or a whole column."""
+    """One issue as a one-row frame: about a whole file, a whole column, or one row (a
+    manifest line); the issue type's own level unless `level` is given."""
     return conform(
         pl.DataFrame(
             {
                 "file": [file],
-                "row": [None],
+                "row": [row],
                 "column": [column],
                 "value": [value],
                 "code": [issue.code],

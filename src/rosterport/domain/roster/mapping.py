@@ -14,7 +14,7 @@ from typing import Final
 
 import polars as pl
 
-from rosterport.domain.changes import conform_state, empty_state
+from rosterport.domain.production_state import conform_state, empty_state
 from rosterport.domain.schemas import DataModel
 
 DISTRICT_SOURCE: Final = "(district)"  # the District given to to_roster

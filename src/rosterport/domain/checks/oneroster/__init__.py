@@ -10,8 +10,8 @@
 - Advisory checks (info): class and enrollment schools are orgs of type school; one
   primary teacher per class. And: classes.subjectCodes pairs with subjects.
 
-The class is here; the package step is in `manifest`, the header rule in `headers`, the
-record checks in `records`.
+The class is here; the package step is in `manifest` (manifest.csv) and `package` (the
+uploaded files), the header rule in `headers`, the record checks in `records`.
 """
 
 from __future__ import annotations
@@ -27,15 +27,17 @@ from rosterport.domain.checks.model_rules import FileCheck, ModelRules
 from rosterport.domain.checks.oneroster.headers import map_strict
 from rosterport.domain.checks.oneroster.manifest import (
     MANIFEST,
-    V12_NOTE,
     Manifest,
-    empty_hint,
     extra_manifest,
     file_property,
-    follow_manifest,
-    match_files,
     no_manifest,
     read_manifest,
+)
+from rosterport.domain.checks.oneroster.package import (
+    V12_NOTE,
+    empty_hint,
+    follow_manifest,
+    match_files,
     version_12,
 )
 from rosterport.domain.checks.oneroster.records import (

@@ -14,7 +14,6 @@ import polars as pl
 
 from rosterport.domain.checks import issueframe
 from rosterport.domain.checks.headers import LISTED_COLUMNS, HeaderMap, more_unknown
-from rosterport.domain.checks.oneroster.issues import file_issue
 from rosterport.domain.issues import (
     DUPLICATE_COLUMN,
     HEADER_CASE,
@@ -83,7 +82,7 @@ def _duplicates(
     cells: dict[str, list[int]], header: tuple[str, ...], file: str
 ) -> list[pl.DataFrame]:
     return [
-        file_issue(
+        issueframe.file_issue(
             DUPLICATE_COLUMN,
             file,
             DUPLICATE_COLUMN.text(
@@ -100,7 +99,7 @@ def _duplicates(
 
 def _cased(positions: dict[str, int], header: tuple[str, ...], file: str) -> list[pl.DataFrame]:
     return [
-        file_issue(
+        issueframe.file_issue(
             HEADER_CASE,
             file,
             HEADER_CASE.text(found=clipped(header[index]), file=file, column=name),
@@ -149,7 +148,7 @@ def _missing_columns(
                 f"add it {where}"
             )
         message = MISSING_COLUMN.text("oneroster", column=column, file=file, fix=fix)
-        issues.append(file_issue(MISSING_COLUMN, file, message, column=column))
+        issues.append(issueframe.file_issue(MISSING_COLUMN, file, message, column=column))
     return hinted, issues
 
 
@@ -160,7 +159,7 @@ def _order(schema: FileSchema, positions: dict[str, int], file: str) -> list[pl.
         return []
     first = next(i for i, (a, b) in enumerate(zip(found, expected, strict=True)) if a != b)
     return [
-        file_issue(
+        issueframe.file_issue(
             HEADER_ORDER,
             file,
             HEADER_ORDER.text(
@@ -203,7 +202,7 @@ def _extras(
         else:
             fix = f"extra columns are named metadata.*: rename it {clipped(named)}"
         issues.append(
-            file_issue(
+            issueframe.file_issue(
                 UNKNOWN_COLUMN,
                 file,
                 UNKNOWN_COLUMN.text(

@@ -1,5 +1,6 @@
-"""The OneRoster 1.1 package (the `plan` step): reading and interpreting manifest.csv, the
-OneRoster 1.2 and 1.0 hints, and matching the uploaded files to the manifest."""
+"""manifest.csv of a OneRoster 1.1 package (the `plan` step): reading it, checking each
+property and its value, and the issues of a package without one (the OneRoster 1.0 hint) or
+with two. Which uploaded files the manifest then lets in is `package`."""
 
 from __future__ import annotations
 
@@ -9,34 +10,27 @@ from typing import Final
 
 import polars as pl
 
+from rosterport.domain.checks import issueframe
 from rosterport.domain.checks.files import Table
-from rosterport.domain.checks.oneroster.issues import file_issue
 from rosterport.domain.issues import (
     EMPTY_FILE,
-    FILE_NAME_CASE,
     HEADER_CASE,
     MANIFEST_INVALID,
     MANIFEST_PROPERTY,
-    MISSING_FILE,
     UNEXPECTED_FILE,
-    WRONG_VERSION,
     Level,
 )
 from rosterport.domain.names import did_you_mean, folded
-from rosterport.domain.schemas.model import DataModel
 from rosterport.domain.tables import FIELDS, ROW, FileProblem, RawTable, position
 
 # the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
 EMITS: Final = frozenset(
     {
         EMPTY_FILE.code,
-        FILE_NAME_CASE.code,
         HEADER_CASE.code,
         MANIFEST_INVALID.code,
         MANIFEST_PROPERTY.code,
-        MISSING_FILE.code,
         UNEXPECTED_FILE.code,
-        WRONG_VERSION.code,
     }
 )
 
@@ -64,22 +58,9 @@ V12_FILES = (
     "resultLearningObjectiveIds.csv",
     "resultScoreScales.csv",
 )
-V12_USER_COLUMNS = (
-    "primaryOrgSourcedId",
-    "pronouns",
-    "preferredGivenName",
-    "preferredMiddleName",
-    "preferredFamilyName",
-    "userMasterIdentifier",
-)
 MANIFEST_HOW = (
     "the header propertyName,value and the rows manifest.version,1.0 and oneroster.version,1.1 "
     "and, for each of the 13 data files, file.<name> with absent, bulk or delta (file.users,bulk)"
-)
-V12_FIX = "rosterport reads OneRoster 1.1: export the data as OneRoster 1.1 from your SIS"
-V12_NOTE = (
-    "the data files were not checked: the upload looks like OneRoster 1.2, and checking it "
-    "against OneRoster 1.1 would only report the differences between the versions"
 )
 
 
@@ -111,7 +92,11 @@ def read_manifest(table: Table, files: Sequence[str]) -> Manifest:
         if table.code == EMPTY_FILE.code:
             message = MANIFEST_INVALID.text("empty", file=table.name, how=MANIFEST_HOW)
         return Manifest(
-            table.name, {}, None, (), (file_issue(MANIFEST_INVALID, table.name, message),)
+            table.name,
+            {},
+            None,
+            (),
+            (issueframe.file_issue(MANIFEST_INVALID, table.name, message),),
         )
     header = _manifest_header(table)
     if header is not None and header["level"][0] == Level.ERROR.value:
@@ -126,13 +111,13 @@ def _manifest_header(table: RawTable) -> pl.DataFrame | None:
     a blocking issue."""
     cells = [c for c in table.header if c.strip()]
     if [folded(c) for c in cells] != ["propertyname", "value"]:
-        return file_issue(
+        return issueframe.file_issue(
             MANIFEST_INVALID,
             table.name,
             MANIFEST_INVALID.text("header", file=table.name, header=",".join(table.header)),
         )
     if cells != ["propertyName", "value"]:
-        return file_issue(
+        return issueframe.file_issue(
             HEADER_CASE,
             table.name,
             HEADER_CASE.text("manifest", file=table.name),
@@ -153,7 +138,7 @@ def _properties(table: RawTable, issues: list[pl.DataFrame]) -> dict[str, tuple[
     for row, name, value, fields in lines:
         if fields > width:
             issues.append(
-                file_issue(
+                issueframe.file_issue(
                     MANIFEST_INVALID,
                     table.name,
                     MANIFEST_INVALID.text("fields", file=table.name, fields=str(fields)),
@@ -163,7 +148,7 @@ def _properties(table: RawTable, issues: list[pl.DataFrame]) -> dict[str, tuple[
             )
         elif name in found:
             issues.append(
-                file_issue(
+                issueframe.file_issue(
                     MANIFEST_INVALID,
                     table.name,
                     MANIFEST_INVALID.text("again", property=name, n=str(found[name][0])),
@@ -229,7 +214,7 @@ def _bad_value(
     listed = [e for e in expected if e != "1.2"]  # 1.2 is refused by the version check
     accepted = ", ".join(listed[:-1]) + " or " + listed[-1] if len(listed) > 1 else listed[0]
     hint = f" (write it in lower case: {value.lower()})" if value.lower() in expected else ""
-    return file_issue(
+    return issueframe.file_issue(
         MANIFEST_INVALID,
         name,
         MANIFEST_INVALID.text(
@@ -248,7 +233,7 @@ def _unknown_property(
     hint = f"; did you mean {suggestion}?" if suggestion else ""
     if prop.removeprefix("file.") + ".csv" in V12_FILES:
         hint = " (it names a OneRoster 1.2 file)"
-    return file_issue(
+    return issueframe.file_issue(
         MANIFEST_PROPERTY,
         name,
         MANIFEST_PROPERTY.text(property=prop or "(empty)", hint=hint),
@@ -265,7 +250,7 @@ def _missing_property(name: str, prop: str, unknown: Sequence[str]) -> pl.DataFr
         fix = f"add the row {prop},absent (or bulk or delta)"
     else:
         fix = f"add the row {prop},{'1.0' if prop == 'manifest.version' else '1.1'}"
-    return file_issue(
+    return issueframe.file_issue(
         MANIFEST_INVALID,
         name,
         MANIFEST_INVALID.text("missing", property=prop, file=name, hint=hint, fix=fix),
@@ -281,135 +266,12 @@ def no_manifest(data: Sequence[Table]) -> pl.DataFrame:
         message = MANIFEST_INVALID.text("version-1.0", fix=how)
     else:
         message = MANIFEST_INVALID.text(file=MANIFEST, fix=how)
-    return file_issue(MANIFEST_INVALID, MANIFEST, message)
+    return issueframe.file_issue(MANIFEST_INVALID, MANIFEST, message)
 
 
 def extra_manifest(table: Table) -> pl.DataFrame:
-    return file_issue(
+    return issueframe.file_issue(
         UNEXPECTED_FILE,
         table.name,
         UNEXPECTED_FILE.text("second-manifest", file=table.name, manifest=MANIFEST),
     )
-
-
-# -- files ----------------------------------------------------------------------------------
-
-
-def version_12(manifest: Manifest | None, data: Sequence[Table]) -> list[pl.DataFrame]:
-    """Evidence that the package is OneRoster 1.2, each piece a blocking `wrong-version`."""
-    issues = []
-    if manifest is not None and manifest.version == "1.2":
-        issues.append(
-            file_issue(
-                WRONG_VERSION,
-                manifest.name,
-                WRONG_VERSION.text(
-                    evidence=f"{manifest.name} says oneroster.version 1.2", fix=V12_FIX
-                ),
-                column="oneroster.version",
-                value="1.2",
-            )
-        )
-    elif manifest is not None:
-        issues.extend(
-            file_issue(
-                WRONG_VERSION,
-                manifest.name,
-                WRONG_VERSION.text(
-                    evidence=f"{manifest.name} lists {listed}, a OneRoster 1.2 file", fix=V12_FIX
-                ),
-            )
-            for listed in manifest.v12_files
-        )
-    v12_files = {folded(f) for f in V12_FILES}
-    v12_columns = {folded(c) for c in V12_USER_COLUMNS}
-    for table in data:
-        if folded(table.name) in v12_files:
-            issues.append(
-                file_issue(
-                    WRONG_VERSION,
-                    table.name,
-                    WRONG_VERSION.text(
-                        evidence=f"{table.name} is a OneRoster 1.2 file", fix=V12_FIX
-                    ),
-                )
-            )
-        elif folded(table.name) == "users.csv" and isinstance(table, RawTable):
-            found = [c for c in table.header if folded(c) in v12_columns]
-            if found:
-                issues.append(
-                    file_issue(
-                        WRONG_VERSION,
-                        table.name,
-                        WRONG_VERSION.text(
-                            evidence=f"{table.name} has the OneRoster 1.2 columns "
-                            f"{', '.join(found)}",
-                            fix=V12_FIX,
-                        ),
-                        column=found[0],
-                    )
-                )
-    return issues
-
-
-def match_files(
-    model: DataModel, data: Sequence[Table], issues: list[pl.DataFrame]
-) -> dict[str, Table]:
-    """Uploaded files by the model file they are read as: the exact name first, then another
-    case (with a notice); anything else is unexpected."""
-    by_fold = {folded(s.name): s.name for s in model.files}
-    files: dict[str, Table] = {}
-    cased: list[tuple[str, Table]] = []
-    for table in data:
-        if table.name in by_fold.values() and table.name not in files:
-            files[table.name] = table
-        elif folded(table.name) in by_fold:
-            cased.append((by_fold[folded(table.name)], table))
-        else:
-            suggestion = did_you_mean(table.name, by_fold.values())
-            hint = f"; did you mean {suggestion}?" if suggestion else ""
-            issues.append(
-                file_issue(
-                    UNEXPECTED_FILE,
-                    table.name,
-                    UNEXPECTED_FILE.text("oneroster", file=table.name, hint=hint),
-                )
-            )
-    for name, table in cased:
-        if name in files:
-            message = UNEXPECTED_FILE.text("cased-twice", file=table.name, name=name)
-            issues.append(file_issue(UNEXPECTED_FILE, table.name, message))
-        else:
-            files[name] = table
-            message = FILE_NAME_CASE.text(found=table.name, file=name)
-            issues.append(file_issue(FILE_NAME_CASE, table.name, message))
-    return files
-
-
-def follow_manifest(
-    model: DataModel, files: dict[str, Table], modes: dict[str, str], issues: list[pl.DataFrame]
-) -> None:
-    """Files marked bulk/delta must be there; files marked absent are ignored."""
-    for schema in model.files:
-        mode, table = modes.get(schema.name), files.get(schema.name)
-        prop = file_property(schema.name)
-        if mode in {"bulk", "delta"} and table is None:
-            message = MISSING_FILE.text(
-                "manifest", file=schema.name, mode=mode, manifest=MANIFEST, property=prop
-            )
-            issues.append(file_issue(MISSING_FILE, schema.name, message))
-        elif mode == "absent" and table is not None:
-            message = UNEXPECTED_FILE.text(
-                "absent", file=table.name, manifest=MANIFEST, property=prop
-            )
-            issues.append(file_issue(UNEXPECTED_FILE, table.name, message))
-            del files[schema.name]
-
-
-def empty_hint(name: str, table: Table) -> Table:
-    """A header-only (or empty) data file: say how OneRoster sends "nothing"."""
-    if isinstance(table, FileProblem) and table.code == EMPTY_FILE.code:
-        prop = file_property(name)
-        message = EMPTY_FILE.text("oneroster", file=table.name, manifest=MANIFEST, property=prop)
-        return FileProblem(table.name, table.code, message)
-    return table
