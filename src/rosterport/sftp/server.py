@@ -55,8 +55,8 @@ from typing import Any
 
 import asyncssh
 
+from rosterport.services.hosted_accounts import authorized_keys, hosted_account, sign_in_hosted
 from rosterport.services.hub import Hub
-from rosterport.services.integrations import authorized_keys, hosted_account, sign_in_hosted
 from rosterport.sftp.drops import FILE_MODE, FOLDER_MODE, DropActivity, make_account_folder
 
 log = logging.getLogger(__name__)
