@@ -287,8 +287,9 @@ def step(
 
     from rosterport.bootstrap import build_hub
     from rosterport.config import Settings
+    from rosterport.remote import Credentials
     from rosterport.services import sftp_export as sx
-    from rosterport.services.integrations import Credentials
+    from rosterport.services import sftp_export_targets as targets
     from rosterport.services.organizations import get_org
     from rosterport.store.jobs import Job
     from tests.sftp.conftest import Loop
@@ -313,14 +314,14 @@ def step(
     )  # fmt: skip
     hub = build_hub(Settings(data_dir=data, database_url=database, sftp_port=0), migrate=False)
     the_org = get_org(hub, org)
-    exports = sx.list_exports(hub, the_org)
+    exports = targets.list_exports(hub, the_org)
     if exports:
         export = exports[0]
     else:
-        export = sx.add_export(
+        export = targets.add_export(
             hub, the_org, host="127.0.0.1", port=port, username="bench",
             credentials=Credentials(password="bench-pass"),
-            settings=sx.ExportSettings(path="in", delta=True, zipped=zipped),
+            settings=targets.ExportSettings(path="in", delta=True, zipped=zipped),
         )  # fmt: skip
     if exports:  # the server's key is new in this process: pin none, trust on first use
         with hub.engine.begin() as conn:
@@ -332,7 +333,7 @@ def step(
     sx.deliver(hub, Job(0, sx.EXPORT, {"export_id": export.id, "version_id": None}, 1, 8))
     wall = time.perf_counter() - start
     cpu = time.process_time() - cpu
-    run = sx.runs(hub, export, limit=1)[0]
+    run = targets.runs(hub, export, limit=1)[0]
     with hub.engine.connect() as conn:
         from rosterport.store import sftp_exports as store
 

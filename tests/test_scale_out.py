@@ -33,8 +33,7 @@ import sqlalchemy as sa
 
 from rosterport.bootstrap import build_hub
 from rosterport.config import Settings
-from rosterport.services import accounts
-from rosterport.services import integrations as ints
+from rosterport.services import accounts, hosted_accounts
 from rosterport.services import versions as v
 from rosterport.services.organizations import create_org
 from rosterport.sftp.drops import account_folder
@@ -104,7 +103,7 @@ def prepare(data_dir: Path, pg_url: str, s3: S3) -> dict[str, dict[str, str]]:
             }
         for slug, login in DROP_ORGS.items():
             org = create_org(hub, slug, f"{slug.title()} USD")
-            ints.add_hosted_account(hub, org, login=login, password=PASSWORD)
+            hosted_accounts.add_hosted_account(hub, org, login=login, password=PASSWORD)
     finally:
         hub.engine.dispose()
     return headers

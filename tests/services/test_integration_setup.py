@@ -9,7 +9,7 @@ import pytest
 
 from rosterport.domain.mappings import CREATE
 from rosterport.errors import InputError
-from rosterport.services import deliveries
+from rosterport.services import deliveries, hosted_accounts
 from rosterport.services import integration_setup as setup
 from rosterport.services import integrations as ints
 from rosterport.services import versions as v
@@ -27,14 +27,16 @@ SOURCE_SCHOOLS = (
 
 
 def _in_production(hub: Hub, org: Organization) -> None:
-    account = ints.add_hosted_account(hub, org, login="first-load", password="first-load-pw")
+    account = hosted_accounts.add_hosted_account(
+        hub, org, login="first-load", password="first-load-pw"
+    )
     result = deliveries.process_delivery(hub, account, files_of(district()))
     assert result.status == v.PENDING
 
 
 def test_setup_steps_then_a_mapped_delivery(hub: Hub, org: Organization) -> None:
     _in_production(hub, org)
-    account = ints.add_hosted_account(
+    account = hosted_accounts.add_hosted_account(
         hub,
         org,
         login="springfield-sis",
@@ -92,7 +94,9 @@ def test_unmapped_schools_are_reported_and_their_records_filtered(
     hub: Hub, org: Organization
 ) -> None:
     _in_production(hub, org)
-    account = ints.add_hosted_account(hub, org, login="partial-sis", password="nightly-export-1")
+    account = hosted_accounts.add_hosted_account(
+        hub, org, login="partial-sis", password="nightly-export-1"
+    )
     account = setup.save_schools(hub, org, account, {"02M800": "02M800"})  # 13K123 unmapped
     result = deliveries.process_delivery(hub, account, files_of(district()))
     assert result.status == v.HELD  # its records are filtered: too many removals in Full mode

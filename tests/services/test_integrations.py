@@ -13,7 +13,7 @@ from rosterport.csvio.sources import SourceFile
 from rosterport.domain.policy import Mode
 from rosterport.errors import InputError
 from rosterport.remote import Credentials
-from rosterport.services import deliveries, history
+from rosterport.services import deliveries, history, hosted_accounts
 from rosterport.services import integrations as ints
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
@@ -41,25 +41,29 @@ def settle(hub: Hub, version: int) -> str:
 
 @pytest.fixture
 def account(hub: Hub, org: Organization) -> ints.Integration:
-    return ints.add_hosted_account(hub, org, login="springfield-sis", password="nightly-export-1")
+    return hosted_accounts.add_hosted_account(
+        hub, org, login="springfield-sis", password="nightly-export-1"
+    )
 
 
 def test_hosted_accounts_sign_in_with_a_password_hash_or_keys(hub: Hub, org: Organization) -> None:
-    account = ints.add_hosted_account(hub, org, login="sis-one", password="long-enough-pw")
+    account = hosted_accounts.add_hosted_account(
+        hub, org, login="sis-one", password="long-enough-pw"
+    )
     assert account.kind == ints.HOSTED
     assert account.committed_by == "sftp:sis-one"
-    assert ints.check_password(hub, "sis-one", "long-enough-pw")
-    assert not ints.check_password(hub, "sis-one", "wrong-password")
-    assert not ints.check_password(hub, "nobody", "long-enough-pw")
+    assert hosted_accounts.check_password(hub, "sis-one", "long-enough-pw")
+    assert not hosted_accounts.check_password(hub, "sis-one", "wrong-password")
+    assert not hosted_accounts.check_password(hub, "nobody", "long-enough-pw")
     with hub.engine.connect() as conn:
         stored = conn.execute(sa.select(integrations.c.password_hash)).scalar_one()
     assert stored.startswith("$argon2id$")
 
-    keyed = ints.add_hosted_account(hub, org, login="sis-two", public_keys=PUBLIC_KEY)
-    assert ints.authorized_keys(hub, keyed) == PUBLIC_KEY + "\n"
-    assert ints.hosted_account(hub, "sis-two") == keyed
+    keyed = hosted_accounts.add_hosted_account(hub, org, login="sis-two", public_keys=PUBLIC_KEY)
+    assert hosted_accounts.authorized_keys(hub, keyed) == PUBLIC_KEY + "\n"
+    assert hosted_accounts.hosted_account(hub, "sis-two") == keyed
     ints.update_integration(hub, keyed, enabled=False)
-    assert ints.hosted_account(hub, "sis-two") is None
+    assert hosted_accounts.hosted_account(hub, "sis-two") is None
 
 
 @pytest.mark.parametrize(
@@ -76,13 +80,17 @@ def test_hosted_account_input_is_checked(
 ) -> None:
     login, password, keys, message = case
     with pytest.raises(InputError, match=message):
-        ints.add_hosted_account(hub, org, login=login, password=password, public_keys=keys)
+        hosted_accounts.add_hosted_account(
+            hub, org, login=login, password=password, public_keys=keys
+        )
 
 
 def test_user_names_are_unique(hub: Hub, org: Organization, account: ints.Integration) -> None:
     del account
     with pytest.raises(InputError, match="is taken"):
-        ints.add_hosted_account(hub, org, login="springfield-sis", password="another-pass-1")
+        hosted_accounts.add_hosted_account(
+            hub, org, login="springfield-sis", password="another-pass-1"
+        )
 
 
 def test_pull_credentials_are_encrypted_at_rest(hub: Hub, org: Organization) -> None:

@@ -27,6 +27,7 @@ from rosterport.domain.roster import COLLECTIONS, District, to_roster
 from rosterport.errors import InputError
 from rosterport.remote import Credentials
 from rosterport.services import sftp_export as sx
+from rosterport.services import sftp_export_targets as targets
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org, update_settings
 from rosterport.services.validation import validate_paths
@@ -115,18 +116,18 @@ def org(hub: Hub) -> Organization:
 
 def add(
     hub: Hub, org: Organization, vendor: Vendor, *, key: bool = False, **settings: Any
-) -> sx.Export:
+) -> targets.Export:
     credentials = (
         Credentials(private_key=vendor.client_key) if key else Credentials(password=PASSWORD)
     )
-    return sx.add_export(
+    return targets.add_export(
         hub,
         org,
         host="127.0.0.1",
         port=vendor.port,
         username=USER,
         credentials=credentials,
-        settings=sx.ExportSettings.from_json({"path": "outbound", **settings}),
+        settings=targets.ExportSettings.from_json({"path": "outbound", **settings}),
     )
 
 
@@ -206,7 +207,7 @@ def test_bulk_then_delta_across_three_versions(
     assert manifest(files)["file.users"] == "bulk"
     assert not [n for n in files if n.endswith(".part")]
     assert comparable(received(vendor.root / "outbound")) == comparable(served(hub))
-    (run,) = sx.runs(hub, export)
+    (run,) = targets.runs(hub, export)
     assert run["kind"] == "bulk"
     assert run["state"] == "done"
     for entry in run["files"]:  # the ledger's checksums are those of the files received
@@ -216,7 +217,7 @@ def test_bulk_then_delta_across_three_versions(
     ledger = sx.ledger(hub, export, first)
     assert ledger is not None
     assert ledger["state"] == "done"
-    pinned = sx.export_by_id(hub, export.id)
+    pinned = targets.export_by_id(hub, export.id)
     assert pinned.host_key is not None  # trusted on first use
     assert pinned.last_version_id == first
 
@@ -234,8 +235,8 @@ def test_bulk_then_delta_across_three_versions(
     assert set(users.get_column("dateLastModified")) == {
         clock.now.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     }
-    assert sx.runs(hub, export)[0]["kind"] == "delta"
-    assert sx.export_by_id(hub, export.id).last_version_id == second
+    assert targets.runs(hub, export)[0]["kind"] == "delta"
+    assert targets.export_by_id(hub, export.id).last_version_id == second
 
     clock.now += timedelta(hours=1)
     third = commit(hub, org, without_student(renamed(b"Renamed"), STUDENT))
@@ -247,7 +248,7 @@ def test_bulk_then_delta_across_three_versions(
     enrollments = as_csv(files["enrollments.csv"])
     assert set(enrollments.get_column("status")) == {"tobedeleted"}
     assert (sx.ledger(hub, export, third) or {}).get("state") == "done"
-    assert [r["kind"] for r in sx.runs(hub, export)] == ["delta", "delta", "bulk"]
+    assert [r["kind"] for r in targets.runs(hub, export)] == ["delta", "delta", "bulk"]
 
 
 def test_key_auth_and_a_zip_replaced_whole(
@@ -266,7 +267,7 @@ def test_key_auth_and_a_zip_replaced_whole(
     got = received(tmp_path / "unzipped")
     want = comparable(served(hub))
     assert comparable(got)["users"] == want["users"]
-    (run,) = sx.runs(hub, export)
+    (run,) = targets.runs(hub, export)
     assert run["files"][0]["sha256"] == hashlib.sha256(files["oneroster.zip"]).hexdigest()
 
 
@@ -296,7 +297,7 @@ def test_a_connection_cut_mid_upload_is_retried_and_no_partial_set_is_current(
     after = vendor.files()
     assert not [n for n in after if n.endswith(".part")]
     assert b"Renamed" in after["users.csv"]
-    assert [r["state"] for r in sx.runs(hub, export)] == ["done", "retrying", "done"]
+    assert [r["state"] for r in targets.runs(hub, export)] == ["done", "retrying", "done"]
 
 
 def test_a_changed_host_key_is_refused_with_a_clear_message(
@@ -329,7 +330,7 @@ def test_only_after_version_exports_follow_each_version_and_the_chore_runs_timed
     timed = add(hub, org, vendor, schedule="06:00", time_zone="America/Chicago", path="timed")
     commit(hub, org, district())
     drain(hub)
-    assert sx.runs(hub, timed) == []  # not after each version
+    assert targets.runs(hub, timed) == []  # not after each version
     # the tests' clock starts at 09:00 UTC = 03:00 in Chicago: not yet
     assert sx.scheduled(hub) == []
     clock.now += timedelta(hours=3, minutes=1)  # 06:01 in Chicago
@@ -343,11 +344,11 @@ def test_only_after_version_exports_follow_each_version_and_the_chore_runs_timed
 
 def test_settings_are_checked() -> None:
     with pytest.raises(InputError, match="HH:MM"):
-        sx.ExportSettings(schedule="25:00").checked()
+        targets.ExportSettings(schedule="25:00").checked()
     with pytest.raises(InputError, match="time zone"):
-        sx.ExportSettings(schedule="02:00", time_zone="Mars/Olympus").checked()
+        targets.ExportSettings(schedule="02:00", time_zone="Mars/Olympus").checked()
     with pytest.raises(InputError, match="users-orgs"):
-        sx.ExportSettings(files="some").checked()
+        targets.ExportSettings(files="some").checked()
 
 
 def test_jobs_are_queued_with_back_off_attempts(

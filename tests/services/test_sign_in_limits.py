@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from rosterport.services import integrations as ints
+from rosterport.services import hosted_accounts
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.services.sign_in_limits import give_back, take_place
@@ -47,11 +47,11 @@ def test_a_right_password_gives_its_place_back(hub: Hub) -> None:
 def test_hosted_sign_in_locks_out_the_user_name_and_the_address(
     hub: Hub, org: Organization, clock: Clock
 ) -> None:
-    ints.add_hosted_account(hub, org, login="springfield-sis", password=PASSWORD)
-    ints.add_hosted_account(hub, org, login="other-sis", password=PASSWORD)
+    hosted_accounts.add_hosted_account(hub, org, login="springfield-sis", password=PASSWORD)
+    hosted_accounts.add_hosted_account(hub, org, login="other-sis", password=PASSWORD)
 
-    def sign_in(login: str, password: str, address: str) -> ints.HostedSignIn:
-        return ints.sign_in_hosted(hub, login, password, address=address, limit=3)
+    def sign_in(login: str, password: str, address: str) -> hosted_accounts.HostedSignIn:
+        return hosted_accounts.sign_in_hosted(hub, login, password, address=address, limit=3)
 
     assert sign_in("springfield-sis", PASSWORD, "10.0.0.1").signed_in
     for n in range(1, 4):
@@ -71,7 +71,9 @@ def test_sftp_failures_do_not_lock_the_web_sign_in(hub: Hub, org: Organization) 
 
     accounts.create_account(hub, "admin@springfield.example", PASSWORD, org=org)
     for n in range(5):
-        ints.sign_in_hosted(hub, "springfield-sis", f"guess-{n}", address="10.0.0.1", limit=3)
+        hosted_accounts.sign_in_hosted(
+            hub, "springfield-sis", f"guess-{n}", address="10.0.0.1", limit=3
+        )
     assert accounts.sign_in(
         hub, "admin@springfield.example", PASSWORD, address="10.0.0.1", limit=3, hours=1
     )
@@ -80,10 +82,10 @@ def test_sftp_failures_do_not_lock_the_web_sign_in(hub: Hub, org: Organization) 
 def test_unknown_accounts_and_accounts_without_a_password_are_refused(
     hub: Hub, org: Organization
 ) -> None:
-    ints.add_hosted_account(hub, org, login="keys-only", public_keys=_public_key())
-    assert not ints.check_password(hub, "keys-only", PASSWORD)
-    assert not ints.check_password(hub, "nobody", PASSWORD)
-    assert not ints.check_password(hub, "nobody", "")
+    hosted_accounts.add_hosted_account(hub, org, login="keys-only", public_keys=_public_key())
+    assert not hosted_accounts.check_password(hub, "keys-only", PASSWORD)
+    assert not hosted_accounts.check_password(hub, "nobody", PASSWORD)
+    assert not hosted_accounts.check_password(hub, "nobody", "")
 
 
 def _public_key() -> str:

@@ -15,7 +15,7 @@ import pytest
 
 from rosterport.errors import InputError
 from rosterport.jobs.worker import Worker
-from rosterport.services import api_apps, ledger, webhooks
+from rosterport.services import api_apps, ledger, webhook_endpoints, webhooks
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.store import ledger as ledger_store
@@ -41,7 +41,7 @@ def hook(clock: Clock) -> Iterator[Receiver]:
 
 def registered(hub: Hub, org: Organization, r: Receiver, types: list[str] | None = None) -> int:
     app, _ = api_apps.create(hub, org, "Moodle")
-    endpoint, secret = webhooks.add(hub, org, app.client_id, r.url, types)
+    endpoint, secret = webhook_endpoints.add(hub, org, app.client_id, r.url, types)
     assert secret.startswith("whsec_")
     r.secrets.append(secret)
     return endpoint.id
@@ -174,8 +174,8 @@ def test_rotation_signs_with_both_secrets_for_24_hours(
     whub: Hub, org: Organization, clock: Clock, hook: Receiver
 ) -> None:
     app, _ = api_apps.create(whub, org, "Moodle")
-    made, old = webhooks.add(whub, org, app.client_id, hook.url)
-    _, new = webhooks.rotate(whub, org, app.client_id, made.id)
+    made, old = webhook_endpoints.add(whub, org, app.client_id, hook.url)
+    _, new = webhook_endpoints.rotate(whub, org, app.client_id, made.id)
     hook.secrets.extend([old, new])
     run(whub, commit(whub, org, district()))
     deliver_due(whub)
@@ -198,12 +198,14 @@ def test_loopback_and_private_targets_are_refused_unless_allowed(
     app, _ = api_apps.create(rhub, org, "Moodle")
     for url in (hook.url, "http://10.0.0.8/x", "http://169.254.169.254/latest", "http://[::1]/"):
         with pytest.raises(InputError, match="loopback, private or link-local"):
-            webhooks.add(rhub, org, app.client_id, url)
+            webhook_endpoints.add(rhub, org, app.client_id, url)
     with pytest.raises(InputError, match="http"):
-        webhooks.add(rhub, org, app.client_id, "file:///etc/passwd")
+        webhook_endpoints.add(rhub, org, app.client_id, "file:///etc/passwd")
     with pytest.raises(InputError, match="loopback"):  # a name is resolved and checked too
-        webhooks.check_url("http://localhost:9/x", allow_private=False, resolve=True)
-    made, secret = webhooks.add(whub, org, app.client_id, hook.url)  # allowed by the operator
+        webhook_endpoints.check_url("http://localhost:9/x", allow_private=False, resolve=True)
+    made, secret = webhook_endpoints.add(
+        whub, org, app.client_id, hook.url
+    )  # allowed by the operator
     hook.secrets.append(secret)
     version = commit(rhub, org, district())
     run(rhub, version)

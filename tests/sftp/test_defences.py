@@ -20,7 +20,7 @@ import asyncssh
 import pytest
 import sqlalchemy as sa
 
-from rosterport.services import integrations as ints
+from rosterport.services import hosted_accounts
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.sftp.drops import account_folder, ready_drops
@@ -73,7 +73,7 @@ def test_an_upload_refused_for_size_is_discarded_not_processed(
     hub: Hub, org: Organization, serve: RuntimeFactory, tmp_path: Path, keypair: tuple[Path, str]
 ) -> None:
     key, public = keypair
-    ints.add_hosted_account(hub, org, login=LOGIN, public_keys=public)
+    hosted_accounts.add_hosted_account(hub, org, login=LOGIN, public_keys=public)
     runtime = serve()  # sftp_max_upload_mb=1
     students = district()["students.csv"]
     too_big = students + students.split(b"\n", 1)[1] * (2 * 2**20 // len(students))
@@ -111,7 +111,7 @@ def test_a_client_killed_mid_upload_leaves_nothing_to_process(
     kill: str,
 ) -> None:
     key, public = keypair
-    ints.add_hosted_account(hub, org, login=LOGIN, public_keys=public)
+    hosted_accounts.add_hosted_account(hub, org, login=LOGIN, public_keys=public)
     runtime = serve(sftp_max_upload_mb=64)
     folder = account_folder(runtime.data_dir, LOGIN)
     students = district()["students.csv"]
@@ -167,7 +167,7 @@ def test_a_client_killed_mid_upload_leaves_nothing_to_process(
 def test_ready_drops_never_take_hidden_or_partial_files(
     hub: Hub, org: Organization, tmp_path: Path
 ) -> None:
-    account = ints.add_hosted_account(hub, org, login=LOGIN, password=PASSWORD)
+    account = hosted_accounts.add_hosted_account(hub, org, login=LOGIN, password=PASSWORD)
     folder = tmp_path / "drop"
     folder.mkdir()
     for name, data in district().items():
@@ -198,7 +198,7 @@ def test_permission_changes_are_refused_and_modes_stay_private(
     hub: Hub, org: Organization, serve: RuntimeFactory, tmp_path: Path, keypair: tuple[Path, str]
 ) -> None:
     key, public = keypair
-    ints.add_hosted_account(hub, org, login=LOGIN, public_keys=public)
+    hosted_accounts.add_hosted_account(hub, org, login=LOGIN, public_keys=public)
     runtime = serve()
     folder = account_folder(runtime.data_dir, LOGIN)
     upload = workdir(tmp_path, {})
@@ -232,7 +232,7 @@ def test_refusals_tell_the_client_what_and_how(
     hub: Hub, org: Organization, serve: RuntimeFactory, keypair: tuple[Path, str]
 ) -> None:
     key, public = keypair
-    ints.add_hosted_account(hub, org, login=LOGIN, public_keys=public)
+    hosted_accounts.add_hosted_account(hub, org, login=LOGIN, public_keys=public)
     runtime = serve(sftp_quota_mb=1)  # and sftp_max_upload_mb=1
     folder = account_folder(runtime.data_dir, LOGIN)
     reasons: dict[str, str] = {}
@@ -298,8 +298,8 @@ def test_password_guessing_is_locked_out_until_the_window_has_passed(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     key, public = keypair
-    ints.add_hosted_account(hub, org, login=LOGIN, password=PASSWORD, public_keys=public)
-    ints.add_hosted_account(hub, org, login="other-sis", password="other-password-1")
+    hosted_accounts.add_hosted_account(hub, org, login=LOGIN, password=PASSWORD, public_keys=public)
+    hosted_accounts.add_hosted_account(hub, org, login="other-sis", password="other-password-1")
     runtime = serve(login_attempts=3)
     caplog.set_level(logging.WARNING, logger="rosterport.sftp.signin")
     upload = workdir(tmp_path, {})
@@ -350,7 +350,7 @@ def test_password_guessing_is_locked_out_until_the_window_has_passed(
 def test_concurrent_guesses_are_counted_before_any_is_checked(
     hub: Hub, org: Organization, serve: RuntimeFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ints.add_hosted_account(hub, org, login=LOGIN, password=PASSWORD)
+    hosted_accounts.add_hosted_account(hub, org, login=LOGIN, password=PASSWORD)
     runtime = serve(login_attempts=3)
     caplog.set_level(logging.WARNING, logger="rosterport.sftp.signin")
 
@@ -380,7 +380,7 @@ def test_concurrent_guesses_are_counted_before_any_is_checked(
 def test_an_unknown_user_takes_as_long_as_a_wrong_password(
     hub: Hub, org: Organization, serve: RuntimeFactory
 ) -> None:
-    ints.add_hosted_account(hub, org, login=LOGIN, password=PASSWORD)
+    hosted_accounts.add_hosted_account(hub, org, login=LOGIN, password=PASSWORD)
     runtime = serve(login_attempts=10_000)
 
     async def attempt(login: str) -> float:
@@ -408,7 +408,7 @@ def test_writes_past_the_folder_quota_are_refused(
     hub: Hub, org: Organization, serve: RuntimeFactory, tmp_path: Path, keypair: tuple[Path, str]
 ) -> None:
     key, public = keypair
-    ints.add_hosted_account(hub, org, login=LOGIN, public_keys=public)
+    hosted_accounts.add_hosted_account(hub, org, login=LOGIN, public_keys=public)
     runtime = serve(sftp_quota_mb=1)  # files may have up to 1 MB each too
     folder = account_folder(runtime.data_dir, LOGIN)
     upload = workdir(tmp_path, {"a.csv": b"a" * 600 * 1024, "b.csv": b"b" * 600 * 1024})
@@ -433,7 +433,7 @@ def test_files_no_delivery_takes_are_removed_after_the_retention_period(
     clock: MovedClock,
 ) -> None:
     key, public = keypair
-    ints.add_hosted_account(hub, org, login=LOGIN, public_keys=public)
+    hosted_accounts.add_hosted_account(hub, org, login=LOGIN, public_keys=public)
     runtime = serve()
     folder = account_folder(runtime.data_dir, LOGIN)
     upload = workdir(tmp_path, {"notes.txt": b"n", "x.csv": b"x", "schools.csv": b"s"})

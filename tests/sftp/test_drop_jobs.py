@@ -20,8 +20,8 @@ from rosterport import blob_keys as keys
 from rosterport.bootstrap import build_hub, build_worker
 from rosterport.config import Settings
 from rosterport.remote import Credentials
+from rosterport.services import hosted_accounts, sftp_drops, sftp_pulls
 from rosterport.services import integrations as ints
-from rosterport.services import sftp_drops, sftp_pulls
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org
@@ -50,7 +50,9 @@ def org(hub: Hub) -> Organization:
 
 def dropped(hub: Hub, org: Organization, data_dir: Path) -> tuple[ints.Integration, list[Path]]:
     """A hosted account whose folder holds the fixture district, as an integrator put it."""
-    integration = ints.add_hosted_account(hub, org, login=LOGIN, password="nightly-export-1")
+    integration = hosted_accounts.add_hosted_account(
+        hub, org, login=LOGIN, password="nightly-export-1"
+    )
     folder = drops.make_account_folder(data_dir, LOGIN)
     for name, data in district().items():
         (folder / name).write_bytes(data)
@@ -134,7 +136,9 @@ def test_the_results_go_to_the_server_holding_the_folder_the_drop_came_from(
 def test_a_zip_that_is_not_one_is_refused_with_a_result(
     hub: Hub, org: Organization, settings: Settings
 ) -> None:
-    integration = ints.add_hosted_account(hub, org, login=LOGIN, password="nightly-export-1")
+    integration = hosted_accounts.add_hosted_account(
+        hub, org, login=LOGIN, password="nightly-export-1"
+    )
     folder = drops.make_account_folder(settings.data_dir, LOGIN)
     (folder / "roster.zip").write_bytes(b"this is no zip file")
     assert drops.hand_over_drop(hub, integration, settings.data_dir, [folder / "roster.zip"])

@@ -6,8 +6,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from rosterport.services import integrations as ints
-from rosterport.services import scim
+from rosterport.services import hosted_accounts, scim
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from tests.conftest import district
@@ -22,7 +21,7 @@ TOKEN = "sftp-Path-Bearer-3c9d"
 def test_an_sftp_drop_is_pushed_to_the_scim_application(
     hub: Hub, org: Organization, serve: RuntimeFactory, tmp_path: Path
 ) -> None:
-    ints.add_hosted_account(hub, org, login="springfield-sis", password=PASSWORD)
+    hosted_accounts.add_hosted_account(hub, org, login="springfield-sis", password=PASSWORD)
     with scim_server(TOKEN) as server:
         scim.add_app(hub, org, name="LMS", base_url=server.url, token=TOKEN)
         runtime = serve(sftp_quiet_seconds=600)  # a ZIP does not wait for the quiet period

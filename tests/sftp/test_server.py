@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from rosterport.services import integrations as ints
+from rosterport.services import hosted_accounts
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
@@ -61,7 +61,7 @@ def test_key_upload_is_committed_by_the_integration(
     tmp_path: Path,
 ) -> None:
     key, public = keypair
-    ints.add_hosted_account(hub, org, login="springfield-sis", public_keys=public)
+    hosted_accounts.add_hosted_account(hub, org, login="springfield-sis", public_keys=public)
     runtime = serve()
     upload = workdir(tmp_path, district())
     done = sftp(runtime.port, "springfield-sis", ["put *.csv"], workdir=upload, key=key)
@@ -84,7 +84,7 @@ def test_key_upload_is_committed_by_the_integration(
 def test_password_upload_of_a_zip_is_processed_when_it_is_closed(
     hub: Hub, org: Organization, serve: RuntimeFactory, tmp_path: Path
 ) -> None:
-    ints.add_hosted_account(hub, org, login="springfield-sis", password=PASSWORD)
+    hosted_accounts.add_hosted_account(hub, org, login="springfield-sis", password=PASSWORD)
     runtime = serve(sftp_quiet_seconds=600)  # a ZIP does not wait for the quiet period
     upload = workdir(tmp_path, {})
     with zipfile.ZipFile(upload / "district.zip", "w") as archive:
@@ -101,7 +101,7 @@ def test_password_upload_of_a_zip_is_processed_when_it_is_closed(
 def test_wrong_passwords_and_unknown_users_are_refused(
     hub: Hub, org: Organization, serve: RuntimeFactory, tmp_path: Path
 ) -> None:
-    ints.add_hosted_account(hub, org, login="springfield-sis", password=PASSWORD)
+    hosted_accounts.add_hosted_account(hub, org, login="springfield-sis", password=PASSWORD)
     runtime = serve()
     upload = workdir(tmp_path, {})
     for login, password in (("springfield-sis", "not-the-password"), ("nobody", PASSWORD)):
@@ -114,7 +114,7 @@ def test_partial_uploads_wait_for_the_rest_and_the_quiet_period(
     hub: Hub, org: Organization, serve: RuntimeFactory, tmp_path: Path, keypair: tuple[Path, str]
 ) -> None:
     key, public = keypair
-    ints.add_hosted_account(hub, org, login="springfield-sis", public_keys=public)
+    hosted_accounts.add_hosted_account(hub, org, login="springfield-sis", public_keys=public)
     runtime = serve(sftp_quiet_seconds=3)
     upload = workdir(tmp_path, district())
     first = sftp(
@@ -140,7 +140,7 @@ def test_a_duplicate_upload_creates_no_version(
     hub: Hub, org: Organization, serve: RuntimeFactory, tmp_path: Path, keypair: tuple[Path, str]
 ) -> None:
     key, public = keypair
-    ints.add_hosted_account(hub, org, login="springfield-sis", public_keys=public)
+    hosted_accounts.add_hosted_account(hub, org, login="springfield-sis", public_keys=public)
     runtime = serve()
     upload = workdir(tmp_path, district())
     folder = account_folder(runtime.data_dir, "springfield-sis")
@@ -163,7 +163,7 @@ def test_an_invalid_upload_is_recorded_with_its_error_report(
     hub: Hub, org: Organization, serve: RuntimeFactory, tmp_path: Path, keypair: tuple[Path, str]
 ) -> None:
     key, public = keypair
-    ints.add_hosted_account(hub, org, login="springfield-sis", public_keys=public)
+    hosted_accounts.add_hosted_account(hub, org, login="springfield-sis", public_keys=public)
     runtime = serve()
     upload = workdir(tmp_path, district("student-bad-dob"))
     assert (
@@ -183,8 +183,8 @@ def test_nobody_leaves_the_jail(
     hub: Hub, org: Organization, serve: RuntimeFactory, tmp_path: Path, keypair: tuple[Path, str]
 ) -> None:
     key, public = keypair
-    ints.add_hosted_account(hub, org, login="springfield-sis", public_keys=public)
-    ints.add_hosted_account(hub, org, login="other-sis", password=PASSWORD)
+    hosted_accounts.add_hosted_account(hub, org, login="springfield-sis", public_keys=public)
+    hosted_accounts.add_hosted_account(hub, org, login="other-sis", password=PASSWORD)
     runtime = serve()
     upload = workdir(tmp_path, {"x.txt": b"hello"})
     folder = account_folder(runtime.data_dir, "springfield-sis")
@@ -226,7 +226,7 @@ def test_files_past_the_upload_limit_are_refused(
     hub: Hub, org: Organization, serve: RuntimeFactory, tmp_path: Path, keypair: tuple[Path, str]
 ) -> None:
     key, public = keypair
-    ints.add_hosted_account(hub, org, login="springfield-sis", public_keys=public)
+    hosted_accounts.add_hosted_account(hub, org, login="springfield-sis", public_keys=public)
     runtime = serve()  # sftp_max_upload_mb=1 in these tests
     upload = workdir(tmp_path, {"big.csv": b"x" * (2 * 2**20), "small.csv": b"y" * 1000})
     done = sftp(runtime.port, "springfield-sis", ["put big.csv"], workdir=upload, key=key)

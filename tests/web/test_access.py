@@ -10,8 +10,16 @@ import pytest
 
 from rosterport.csvio.sources import SourceFile
 from rosterport.remote import Credentials
-from rosterport.services import accounts, api_apps, scim, sftp_export, uploads, vault, webhooks
-from rosterport.services import integrations as ints
+from rosterport.services import (
+    accounts,
+    api_apps,
+    hosted_accounts,
+    scim,
+    sftp_export_targets,
+    uploads,
+    vault,
+    webhook_endpoints,
+)
 from tests.conftest import DATA
 from tests.web.conftest import Site, routes_of, sign_in
 
@@ -30,10 +38,14 @@ def _other_org_ids(site: Site) -> dict[str, str]:
     accounts.create_token(site.hub, org, owner, "theirs")
     token_id = accounts.list_tokens(site.hub, org)[0].id
     pending = uploads.start(site.hub, org, "passport-roster")
-    theirs = ints.add_hosted_account(site.hub, org, login="theirs", password="their-password")
+    theirs = hosted_accounts.add_hosted_account(
+        site.hub, org, login="theirs", password="their-password"
+    )
     their_app, _ = api_apps.create(site.hub, org, "theirs")
-    their_hook, _ = webhooks.add(site.hub, org, their_app.client_id, "https://hooks.invalid/x")
-    their_export = sftp_export.add_export(
+    their_hook, _ = webhook_endpoints.add(
+        site.hub, org, their_app.client_id, "https://hooks.invalid/x"
+    )
+    their_export = sftp_export_targets.add_export(
         site.hub, org, host="127.0.0.1", username="x", credentials=Credentials(password="x")
     )
     vault.create_app(site.hub, org, "moodle", "Moodle")

@@ -12,7 +12,7 @@ import json
 
 from rosterport.bootstrap import build_hub
 from rosterport.cli.datasets import settings_from
-from rosterport.services import api_apps, webhooks
+from rosterport.services import api_apps, webhook_endpoints
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, get_org
 
@@ -65,7 +65,7 @@ def apps_command(args: argparse.Namespace) -> int:
 
 def _webhook(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
     if args.webhook_command == "add":
-        made, secret = webhooks.add(hub, org, args.app, args.url, args.types)
+        made, secret = webhook_endpoints.add(hub, org, args.app, args.url, args.types)
         if args.format == "json":
             print(json.dumps({**made.to_json(), "secret": secret}))
         else:
@@ -74,10 +74,10 @@ def _webhook(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
             print(f"secret:   {secret}   (shown once: keep it now)")
         return 0
     if args.webhook_command == "remove":
-        webhooks.remove(hub, org, args.app, args.endpoint_id)
+        webhook_endpoints.remove(hub, org, args.app, args.endpoint_id)
         print(f"removed endpoint {args.endpoint_id}")
         return 0
-    listed = webhooks.list_endpoints(hub, org, args.app)
+    listed = webhook_endpoints.list_endpoints(hub, org, args.app)
     if args.format == "json":
         print(json.dumps([e.to_json() for e in listed]))
         return 0

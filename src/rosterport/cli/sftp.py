@@ -22,7 +22,8 @@ from rosterport.cli.datasets import _hub, settings_from
 from rosterport.cli.validation import EXIT_INVALID, EXIT_VALID
 from rosterport.errors import InputError
 from rosterport.remote import Credentials
-from rosterport.services.integrations import DEFAULT_MODEL, add_hosted_account
+from rosterport.services.hosted_accounts import add_hosted_account
+from rosterport.services.integrations import DEFAULT_MODEL
 from rosterport.services.organizations import get_org
 from rosterport.sftp.client import check_connection
 

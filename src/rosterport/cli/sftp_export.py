@@ -13,6 +13,7 @@ from rosterport.cli.validation import EXIT_INVALID, EXIT_VALID
 from rosterport.jobs.worker import Worker
 from rosterport.remote import Credentials
 from rosterport.services import sftp_export as sx
+from rosterport.services import sftp_export_targets as targets
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, get_org
 from rosterport.store import jobs as queue
@@ -29,10 +30,14 @@ def _show(payload: Any, args: argparse.Namespace, text: str) -> None:
     print(json.dumps(payload, ensure_ascii=False, indent=2) if args.format == "json" else text)
 
 
-def _line(e: sx.Export) -> str:
+def _line(e: targets.Export) -> str:
     s = e.settings
     how = f"{'bulk then delta' if s.delta else 'bulk'}, {s.files}, {'zip' if s.zipped else 'loose'}"
-    when = "after each version" if s.schedule == sx.AFTER_VERSION else f"{s.schedule} {s.time_zone}"
+    when = (
+        "after each version"
+        if s.schedule == targets.AFTER_VERSION
+        else f"{s.schedule} {s.time_zone}"
+    )
     last = f"version {e.last_version_id}" if e.last_version_id else "nothing yet"
     where = f"{e.username}@{e.host}:{e.port}/{s.path}"
     return f"{e.id}  {e.name}  {where}  {how}  {when}  delivered: {last}"
@@ -43,7 +48,7 @@ def _add(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
         password=args.password,
         private_key=_read(args.key, "private key") if args.key else None,
     )
-    settings = sx.ExportSettings(
+    settings = targets.ExportSettings(
         path=args.path,
         schools=tuple(args.school or ()),
         files=args.files,
@@ -52,7 +57,7 @@ def _add(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
         time_zone=args.time_zone,
         zipped=args.zip,
     )
-    made = sx.add_export(
+    made = targets.add_export(
         hub,
         org,
         host=args.host,
@@ -67,18 +72,18 @@ def _add(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
 
 
 def _list(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
-    listed = sx.list_exports(hub, org)
+    listed = targets.list_exports(hub, org)
     _show([e.to_json() for e in listed], args, "\n".join(_line(e) for e in listed))
     return EXIT_VALID
 
 
 def _run(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
     """Queue one delivery and run it in this process (other due exports run too)."""
-    export = sx.get_export(hub, org, args.export_id)
+    export = targets.get_export(hub, org, args.export_id)
     job_id = sx.run_now(hub, export)
     Worker(hub.engine, {sx.EXPORT: lambda job: sx.deliver(hub, job)}, clock=hub.clock).drain()
     (job,) = [j for j in queue.list_jobs(hub.engine) if j["id"] == job_id]
-    latest = sx.runs(hub, export, limit=1)
+    latest = targets.runs(hub, export, limit=1)
     ok = job["state"] == queue.DONE
     if ok and latest:
         run = latest[0]
@@ -95,8 +100,8 @@ def _run(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
 
 
 def _test(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
-    export = sx.get_export(hub, org, args.export_id)
-    report = asyncio.run(sx.test_connection(hub, export))
+    export = targets.get_export(hub, org, args.export_id)
+    report = asyncio.run(targets.test_connection(hub, export))
     lines = [f"{'ok' if s.ok else 'FAILED':<7} {s.name:<16} {s.message}" for s in report.steps]
     _show(report.to_json(), args, "\n".join(lines))
     return EXIT_VALID if report.ok else EXIT_INVALID

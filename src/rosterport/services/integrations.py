@@ -1,50 +1,39 @@
-"""SFTP integrations of an organization: hosted accounts and pulls from a custom server.
+"""SFTP integrations of an organization: the records and their settings.
 
     hosted  an account on rosterport's own SFTP server (password and/or authorized public
             keys); the integrator drops files into the account's folder
+            (`services/hosted_accounts.py`: creating one, its credentials, signing in)
     pull    rosterport downloads files from the organization's server on a schedule
+            (`services/sftp_pulls.py`: when, and what it saw last time)
 
 Each integration carries its own processing settings (data model, mode, issue levels,
 safeguards), which override the organization's for its deliveries. Secrets are never kept
-in clear: hosted passwords as argon2id hashes, pull credentials encrypted with the data key
-(`SnapshotStore.box`). Signing in to a hosted account (`sign_in_hosted`) is limited like the
-web sign-in (`services/sign_in_limits.py`) and costs the same argon2 work whether or not the
-account exists. Processing a delivery is in `services/deliveries.py`.
+in clear: hosted passwords as argon2id hashes, pull credentials sealed with the data key
+(`services/server_credentials.py`). Processing a delivery is in `services/deliveries.py`.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import re
-import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-import asyncssh
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from rosterport.domain.issues import Level, issue_type
 from rosterport.domain.policy import Mode, Requirement
 from rosterport.domain.schemas import MODELS
 from rosterport.errors import InputError, NotFoundError
 from rosterport.remote import Credentials
+from rosterport.services import server_credentials
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
-from rosterport.services.sign_in_limits import give_back, take_place
 from rosterport.store import integrations as store
-from rosterport.store.engine import immediate
 
 HOSTED, PULL = "hosted", "pull"
 KEEP, MOVE, DELETE = "keep", "move", "delete"  # what happens to a custom server's files
 DEFAULT_MODEL = "passport-roster"
-MIN_PASSWORD = 10
-_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
-_hasher = PasswordHasher()
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +185,8 @@ class Integration:
         return replace(org, settings=settings)
 
 
-def _from_row(row: sa.Row[Any]) -> Integration:
+def from_row(row: sa.Row[Any]) -> Integration:
+    """An integration as its row in the store holds it."""
     return Integration(
         row.id,
         row.org_id,
@@ -217,85 +207,10 @@ def _from_row(row: sa.Row[Any]) -> Integration:
     )
 
 
-def _check_model(model: str) -> None:
+def check_model(model: str) -> None:
+    """InputError unless `model` is a known data model."""
     if model not in MODELS:
         raise InputError(f"unknown data model {model!r}; known: {', '.join(MODELS)}")
-
-
-def checked_public_keys(text: str) -> str:
-    """Authorized keys (OpenSSH format, one a line), or InputError saying what is wrong."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        raise InputError("the public key file is empty; give a key like 'ssh-ed25519 AAAA…'")
-    try:
-        asyncssh.import_authorized_keys("\n".join(lines))
-    except (ValueError, asyncssh.KeyImportError) as error:
-        raise InputError(
-            f"the public key is not an OpenSSH public key ({error}); give the .pub file "
-            "(a line like 'ssh-ed25519 AAAA… comment'), not the private key"
-        ) from None
-    return "\n".join(lines) + "\n"
-
-
-def _checked_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise InputError(
-            f"the SFTP password is too short ({len(password)} characters); use at least "
-            f"{MIN_PASSWORD}"
-        )
-    return password
-
-
-def add_hosted_account(
-    hub: Hub,
-    org: Organization,
-    *,
-    login: str,
-    password: str | None = None,
-    public_keys: str | None = None,
-    model: str = DEFAULT_MODEL,
-    settings: IntegrationSettings | None = None,
-) -> Integration:
-    """A new account on the hosted SFTP server, jailed in its own folder."""
-    if not _LOGIN.match(login):
-        raise InputError(
-            f"SFTP user name {login!r} must be 2–63 characters of a-z, 0-9, '.', '_' and '-', "
-            "starting with a letter or digit (e.g. springfield-sis)"
-        )
-    if password is None and public_keys is None:
-        raise InputError("give the account a password or a public key")
-    _check_model(model)
-    values = {
-        "password_hash": _hasher.hash(_checked_password(password)) if password else None,
-        "authorized_keys": checked_public_keys(public_keys) if public_keys else None,
-    }
-    with immediate(hub.engine).begin() as conn:
-        if store.login_taken(conn, login):
-            raise InputError(f"the SFTP user name {login!r} is taken; choose another")
-        new_id = store.insert(
-            conn,
-            org.id,
-            kind=HOSTED,
-            name=login,
-            model=model,
-            login=login,
-            settings=(settings or IntegrationSettings()).checked().to_json(),
-            now=hub.clock(),
-            **values,
-        )
-    return get_integration(hub, org, new_id)
-
-
-def set_hosted_credentials(
-    hub: Hub, integration: Integration, *, password: str | None, public_keys: str | None
-) -> None:
-    """Replace a hosted account's password and/or authorized keys (None leaves one as is)."""
-    values: dict[str, Any] = {}
-    if password is not None:
-        values["password_hash"] = _hasher.hash(_checked_password(password))
-    if public_keys is not None:
-        values["authorized_keys"] = checked_public_keys(public_keys)
-    set_columns(hub, integration, **values)
 
 
 def add_pull(
@@ -311,7 +226,7 @@ def add_pull(
     settings: IntegrationSettings | None = None,
 ) -> Integration:
     """A new pull from the organization's own SFTP server (credentials encrypted at rest)."""
-    _check_model(model)
+    check_model(model)
     if not host.strip() or not username.strip():
         raise InputError("give the SFTP server's host name and the user name to sign in as")
     if not 0 < port < 65536:
@@ -334,10 +249,9 @@ def add_pull(
 
 
 def _seal(hub: Hub, credentials: Credentials) -> bytes:
-    if not (credentials.password or credentials.private_key):
-        raise InputError("give the password or the private key to sign in with")
-    plain = {"password": credentials.password, "private_key": credentials.private_key}
-    return hub.snapshots.box.encrypt(json.dumps(plain).encode())
+    return server_credentials.seal(
+        hub, credentials, missing="give the password or the private key to sign in with"
+    )
 
 
 def pull_credentials(hub: Hub, integration: Integration) -> Credentials:
@@ -346,8 +260,7 @@ def pull_credentials(hub: Hub, integration: Integration) -> Credentials:
         sealed = store.secret(conn, integration.id)
     if not sealed:
         return Credentials()
-    plain = json.loads(hub.snapshots.box.decrypt(sealed))
-    return Credentials(plain.get("password"), plain.get("private_key"))
+    return server_credentials.unseal(hub, sealed)
 
 
 def update_integration(
@@ -367,7 +280,7 @@ def update_integration(
     if settings is not None:
         values["settings"] = settings.checked().to_json()
     if model is not None:
-        _check_model(model)
+        check_model(model)
         values["model"] = model
     if enabled is not None:
         values["enabled"] = enabled
@@ -383,19 +296,21 @@ def update_integration(
 
 
 def get_integration(hub: Hub, org: Organization, integration_id: int) -> Integration:
+    """An integration of the organization (NotFoundError for another organization's)."""
     with hub.engine.connect() as conn:
         row = store.in_org(conn, org.id, integration_id)
     if row is None:
         raise NotFoundError(f"no SFTP integration {integration_id} in {org.slug}")
-    return _from_row(row)
+    return from_row(row)
 
 
 def integration_by_id(hub: Hub, integration_id: int) -> Integration:
+    """The integration with this id, of any organization."""
     with hub.engine.connect() as conn:
         row = store.by_id(conn, integration_id)
     if row is None:
         raise NotFoundError(f"no SFTP integration {integration_id}")
-    return _from_row(row)
+    return from_row(row)
 
 
 def list_integrations(
@@ -404,64 +319,7 @@ def list_integrations(
     """The integrations of `org` (of every organization when None), oldest first."""
     with hub.engine.connect() as conn:
         rows = store.listed(conn, org_id=None if org is None else org.id, kind=kind)
-    return [_from_row(r) for r in rows]
-
-
-def hosted_account(hub: Hub, login: str) -> Integration | None:
-    """The enabled hosted account called `login`, if any."""
-    with hub.engine.connect() as conn:
-        row = store.enabled_by_login(conn, login, kind=HOSTED)
-    return None if row is None else _from_row(row)
-
-
-def authorized_keys(hub: Hub, integration: Integration) -> str | None:
-    with hub.engine.connect() as conn:
-        return store.authorized_keys(conn, integration.id)
-
-
-def check_password(hub: Hub, login: str, password: str) -> bool:
-    """Whether `password` signs in the enabled hosted account `login`. An unknown account, or
-    one without a password, is checked against a stand-in hash, so that it takes as long as
-    a wrong password for a real one (timing does not tell which user names exist)."""
-    with hub.engine.connect() as conn:
-        stored = store.password_hash(conn, login, kind=HOSTED)
-    try:
-        return _hasher.verify(stored or _stand_in_hash(), password) and bool(stored)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-@functools.cache
-def _stand_in_hash() -> str:
-    """An argon2id hash (same parameters as real ones) of a secret nobody knows."""
-    return _hasher.hash(secrets.token_urlsafe(32))
-
-
-@dataclass(frozen=True, slots=True)
-class HostedSignIn:
-    """How a password sign-in to a hosted account went."""
-
-    signed_in: bool
-    locked_out: bool  # refused unchecked: too many failures for this user name or address
-    failures: int  # failed attempts in the window for this user name or address (this one too)
-
-
-def sign_in_hosted(
-    hub: Hub, login: str, password: str, *, address: str, limit: int
-) -> HostedSignIn:
-    """Check a password sign-in to the hosted account `login` from the client `address`.
-
-    Once `limit` attempts failed for this user name, or from this address, within 15 minutes,
-    every further attempt is refused, the right password too, until the window has passed
-    (counted atomically: `services/sign_in_limits.py`).
-    """
-    place = take_place(hub, f"sftp:{login}", f"sftp:{address}", limit=limit)
-    if place.refused:
-        return HostedSignIn(signed_in=False, locked_out=True, failures=place.taken - 1)
-    if check_password(hub, login, password):
-        give_back(hub, place)
-        return HostedSignIn(signed_in=True, locked_out=False, failures=place.taken - 1)
-    return HostedSignIn(signed_in=False, locked_out=False, failures=place.taken)
+    return [from_row(r) for r in rows]
 
 
 def set_columns(hub: Hub, integration: Integration, **values: Any) -> None:
@@ -475,55 +333,3 @@ def set_columns(hub: Hub, integration: Integration, **values: Any) -> None:
 def pin_host_key(hub: Hub, integration: Integration, key: str) -> None:
     """Trust this server key (OpenSSH public key text) for the pull from now on."""
     set_columns(hub, integration, host_key=key.strip())
-
-
-def mark_pulled(hub: Hub, integration: Integration) -> None:
-    set_columns(hub, integration, last_pull_at=hub.clock())
-
-
-def pull_due(hub: Hub, integration: Integration) -> bool:
-    """Whether the pull's interval has passed since it last ran."""
-    if integration.kind != PULL or not integration.enabled:
-        return False
-    last = integration.last_pull_at
-    return last is None or (hub.clock() - last).total_seconds() >= (
-        integration.settings.interval_minutes * 60
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class SeenFile:
-    """A file as a custom server listed it when it was last downloaded."""
-
-    name: str
-    size: int
-    mtime: int
-    sha256: str
-
-
-def seen_files(hub: Hub, integration: Integration) -> dict[str, SeenFile]:
-    with hub.engine.connect() as conn:
-        rows = store.seen(conn, integration.id)
-    return {r.name: SeenFile(r.name, r.size, r.mtime, r.sha256) for r in rows}
-
-
-def record_seen(hub: Hub, integration: Integration, files: Sequence[SeenFile]) -> None:
-    """Remember these files as they are now (replacing what was known of them)."""
-    if not files:
-        return
-    names = [f.name for f in files]
-    with hub.engine.begin() as conn:
-        store.forget_seen(conn, integration.id, names)
-        store.add_seen(
-            conn,
-            integration.id,
-            [(f.name, f.size, f.mtime, f.sha256) for f in files],
-            now=hub.clock(),
-        )
-
-
-def forget_seen(hub: Hub, integration: Integration, names: Sequence[str]) -> None:
-    """Forget files that are gone from the server (moved, deleted)."""
-    if names:
-        with hub.engine.begin() as conn:
-            store.forget_seen(conn, integration.id, names)

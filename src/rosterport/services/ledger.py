@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from rosterport.services import versions as v
-from rosterport.services import webhooks
+from rosterport.services import webhook_endpoints, webhooks
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.store import ledger as store
@@ -95,7 +95,7 @@ def entries(hub: Hub, org: Organization, version_id: int) -> list[Entry]:
 def of_app(hub: Hub, org: Organization, client_id: str, *, limit: int = 100) -> list[Any]:
     """The newest ledger rows of an application's webhook endpoints, as JSON rows with the
     version and the endpoint's URL."""
-    listed = {e.id: e.url for e in webhooks.list_endpoints(hub, org, client_id)}
+    listed = {e.id: e.url for e in webhook_endpoints.list_endpoints(hub, org, client_id)}
     with hub.engine.connect() as conn:
         rows = store.of_endpoints(conn, sorted(listed), limit=limit)
     return [

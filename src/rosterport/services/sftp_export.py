@@ -1,10 +1,6 @@
-"""SFTP export (Sync Mode: Export of the SFTP app): the roster delivered to an application's
-SFTP server as OneRoster 1.1 CSV (docs/sftp-export.md).
-
-An export names the application's server (host, port, user, password or private key, the
-pinned host key), a folder, which schools and files, bulk every time or bulk then delta,
-the schedule (after each version in production, or a time of day in a time zone) and
-zipped or loose files. Credentials are encrypted with the data key, like pulls'.
+"""SFTP export delivery: the roster delivered to an application's SFTP server as OneRoster
+1.1 CSV (docs/sftp-export.md). The exports themselves (server, settings, credentials) are
+`services/sftp_export_targets.py`.
 
 A delivery is a job (`EXPORT`) of the job queue: it writes the files of the version the
 roster store holds (domain/roster/csv_export.py) into a private temporary folder, uploads
@@ -22,323 +18,38 @@ export's schools or files, and one whose last delivery is older than the tombsto
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import sqlalchemy as sa
 
 from rosterport.clock import monotonic
 from rosterport.domain.roster import csv_export as cx
-from rosterport.errors import InputError, NotFoundError
 from rosterport.files import file_sha256, private_folder
-from rosterport.remote import ConnectionFailed, ConnectionReport, Credentials, Server, UploadFailed
+from rosterport.remote import ConnectionFailed, Server, UploadFailed
 from rosterport.services import roster_store
 from rosterport.services.hub import Hub
-from rosterport.services.organizations import Organization
+from rosterport.services.sftp_export_targets import (
+    AFTER_VERSION,
+    EXPORT,
+    Export,
+    credentials_of,
+    export_by_id,
+    from_row,
+)
 from rosterport.store import jobs as queue
 from rosterport.store import ledger as ledger_store
 from rosterport.store import sftp_exports as store
 from rosterport.store.jobs import Job
 
-EXPORT = "sftp-export"  # job kind
-AFTER_VERSION = "version"  # schedule: after each version in production
 MAX_ATTEMPTS = 8  # 2 s, 4 s, … 128 s between attempts: about four minutes in all
-_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-SCHEMA = "IMS OneRoster 1.1"  # the Data Schema (the only one)
-
-
-@dataclass(frozen=True, slots=True)
-class ExportSettings:
-    path: str = ""  # folder on the server; "" is the login (home) folder
-    schools: tuple[str, ...] = ()  # () is every school
-    files: str = cx.FULL  # full or users-orgs
-    delta: bool = False  # bulk every time (False) or bulk then delta (True)
-    schedule: str = AFTER_VERSION  # "version" or a local time "HH:MM"
-    time_zone: str = "UTC"  # of a timed schedule (IANA name, e.g. America/Chicago)
-    zipped: bool = False
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ExportSettings:
-        return cls(
-            path=str(data.get("path", "")),
-            schools=tuple(str(s) for s in data.get("schools", ())),
-            files=str(data.get("files", cx.FULL)),
-            delta=bool(data.get("delta", False)),
-            schedule=str(data.get("schedule", AFTER_VERSION)),
-            time_zone=str(data.get("time_zone", "UTC")),
-            zipped=bool(data.get("zipped", False)),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "schools": list(self.schools),
-            "files": self.files,
-            "delta": self.delta,
-            "schedule": self.schedule,
-            "time_zone": self.time_zone,
-            "zipped": self.zipped,
-        }
-
-    def checked(self) -> ExportSettings:
-        if self.files not in cx.FILE_SETS:
-            raise InputError(
-                f"files {self.files!r}: choose full (every roster file) or users-orgs "
-                "(users and orgs only)"
-            )
-        if self.schedule != AFTER_VERSION and not _TIME.match(self.schedule):
-            raise InputError(
-                f"schedule {self.schedule!r}: give 'version' (after each committed version) "
-                "or a time of day as HH:MM, e.g. 02:30"
-            )
-        try:
-            ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InputError(
-                f"time zone {self.time_zone!r} is unknown; give an IANA name such as "
-                "America/Chicago"
-            ) from None
-        if "\\" in self.path or ".." in self.path.split("/"):
-            raise InputError(f"folder {self.path!r}: give a plain path such as outbound/roster")
-        return self
-
-    def scope(self) -> dict[str, Any]:
-        """What decides the content of a bulk set: changing it makes the next delivery bulk."""
-        return {"schools": sorted(self.schools), "files": self.files}
-
-
-@dataclass(frozen=True, slots=True)
-class Export:
-    id: int
-    org_id: int
-    name: str
-    host: str
-    port: int
-    username: str
-    host_key: str | None
-    enabled: bool
-    settings: ExportSettings
-    created_at: datetime
-    last_version_id: int | None
-    last_delivered_at: datetime | None
-    scope: Mapping[str, Any] = field(default_factory=dict)  # of the last delivery
-
-    @property
-    def consumer(self) -> str:
-        """Its name in the delivery ledger."""
-        return f"{EXPORT}:{self.id}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "host": self.host,
-            "port": self.port,
-            "username": self.username,
-            "sync_mode": "export",
-            "data_schema": SCHEMA,
-            "host_key_pinned": self.host_key is not None,
-            "enabled": self.enabled,
-            **self.settings.to_json(),
-            "created_at": self.created_at.isoformat(),
-            "last_version_id": self.last_version_id,
-            "last_delivered_at": (
-                None if self.last_delivered_at is None else self.last_delivered_at.isoformat()
-            ),
-        }
-
-
-def _from_row(row: sa.Row[Any]) -> Export:
-    raw = dict(row.settings or {})
-    scope = raw.pop("_scope", {})
-    return Export(
-        id=int(row.id),
-        org_id=int(row.org_id),
-        name=str(row.name),
-        host=str(row.host),
-        port=int(row.port),
-        username=str(row.username),
-        host_key=row.host_key,
-        enabled=bool(row.enabled),
-        settings=ExportSettings.from_json(raw),
-        created_at=row.created_at,
-        last_version_id=row.last_version_id,
-        last_delivered_at=row.last_delivered_at,
-        scope=scope,
-    )
-
-
-def _seal(hub: Hub, credentials: Credentials) -> bytes:
-    if not credentials.password and not credentials.private_key:
-        raise InputError("give the server's password or a private key")
-    plain = {"password": credentials.password, "private_key": credentials.private_key}
-    return hub.snapshots.box.encrypt(json.dumps(plain).encode())
-
-
-def credentials_of(hub: Hub, export: Export) -> Credentials:
-    with hub.engine.connect() as conn:
-        row = store.export_row(conn, export.id)
-    if row is None:
-        raise NotFoundError(f"there is no SFTP export {export.id}")
-    plain = json.loads(hub.snapshots.box.decrypt(row.secret))
-    return Credentials(password=plain.get("password"), private_key=plain.get("private_key"))
-
-
-def _checked_server(host: str, port: int, username: str) -> None:
-    if not host.strip() or any(c.isspace() for c in host.strip()):
-        raise InputError(f"host {host!r}: give the server's name or address")
-    if not 0 < port < 65536:
-        raise InputError(f"port {port} is not a TCP port; the SFTP default is 22")
-    if not username.strip():
-        raise InputError("give the user name on the application's server")
-
-
-def add_export(
-    hub: Hub,
-    org: Organization,
-    *,
-    host: str,
-    username: str,
-    credentials: Credentials,
-    port: int = 22,
-    name: str = "",
-    settings: ExportSettings | None = None,
-) -> Export:
-    """A new export to an application's server (credentials encrypted at rest)."""
-    _checked_server(host, port, username)
-    chosen = (settings or ExportSettings()).checked()
-    if credentials.private_key:
-        upload_key_check(credentials.private_key)
-    with hub.engine.begin() as conn:
-        export_id = store.insert_export(
-            conn,
-            org_id=org.id,
-            name=(name.strip() or f"{username}@{host}")[:100],
-            host=host.strip(),
-            port=port,
-            username=username.strip(),
-            secret=_seal(hub, credentials),
-            settings=chosen.to_json(),
-            created_at=hub.clock(),
-        )
-    return export_by_id(hub, export_id)
-
-
-def upload_key_check(private_key: str) -> None:
-    """InputError unless the text is a private key the SSH client can use."""
-    import asyncssh  # noqa: PLC0415 - the SSH stack loads slowly; only key checks need it
-
-    try:
-        asyncssh.import_private_key(private_key)
-    except (asyncssh.KeyImportError, ValueError):
-        raise InputError(
-            "the private key could not be read; give an unencrypted OpenSSH or PEM private "
-            "key (not the .pub file)"
-        ) from None
-
-
-def update_export(
-    hub: Hub,
-    export: Export,
-    *,
-    settings: ExportSettings | None = None,
-    credentials: Credentials | None = None,
-    enabled: bool | None = None,
-) -> Export:
-    values: dict[str, Any] = {}
-    if settings is not None:
-        values["settings"] = {**settings.checked().to_json(), "_scope": dict(export.scope)}
-    if credentials is not None:
-        values["secret"] = _seal(hub, credentials)
-    if enabled is not None:
-        values["enabled"] = enabled
-    if values:
-        with hub.engine.begin() as conn:
-            store.update_export(conn, export.id, **values)
-    return export_by_id(hub, export.id)
-
-
-def export_by_id(hub: Hub, export_id: int) -> Export:
-    with hub.engine.connect() as conn:
-        row = store.export_row(conn, export_id)
-    if row is None:
-        raise NotFoundError(f"there is no SFTP export {export_id}")
-    return _from_row(row)
-
-
-def get_export(hub: Hub, org: Organization, export_id: int) -> Export:
-    """An export of the organization (NotFoundError for another organization's)."""
-    found = export_by_id(hub, export_id)
-    if found.org_id != org.id:
-        raise NotFoundError(f"{org.slug} has no SFTP export {export_id}")
-    return found
-
-
-def list_exports(hub: Hub, org: Organization) -> list[Export]:
-    with hub.engine.connect() as conn:
-        return [_from_row(r) for r in store.export_rows(conn, org_id=org.id)]
-
-
-def runs(hub: Hub, export: Export, *, limit: int = 20) -> list[dict[str, Any]]:
-    """The export's latest deliveries, newest first."""
-    with hub.engine.connect() as conn:
-        rows = store.runs(conn, export.id, limit=limit)
-    return [
-        {
-            "id": r.id,
-            "version": r.version_id,
-            "kind": r.kind,
-            "state": r.state,
-            "attempt": r.attempts,
-            "bytes": r.bytes,
-            "files": list((r.detail or {}).get("files", [])),
-            "left_out": dict((r.detail or {}).get("left_out", {})),
-            "error": r.last_error,
-            "started_at": r.started_at.isoformat(),
-            "finished_at": None if r.finished_at is None else r.finished_at.isoformat(),
-        }
-        for r in rows
-    ]
-
-
-# -- connection tests ----------------------------------------------------------------------
-
-
-async def test_connection(hub: Hub, export: Export) -> ConnectionReport:
-    """Test Connection: reach, host key (against the pinned one), sign in, list the folder."""
-    return await hub.remote_servers().check_connection(
-        export.host,
-        export.port,
-        export.username,
-        credentials_of(hub, export),
-        path=export.settings.path,
-        pinned=export.host_key,
-    )
-
-
-async def trust_host_key(hub: Hub, export: Export, fingerprint: str) -> Export:
-    """Pin the server's host key once a person compared its fingerprint."""
-    report = await hub.remote_servers().check_connection(
-        export.host, export.port, export.username, credentials_of(hub, export)
-    )
-    if report.host_key is None or report.fingerprint != fingerprint.strip():
-        seen = report.fingerprint or "no key (the server could not be reached)"
-        raise InputError(
-            f"the server's host key is now {seen}, not the {fingerprint} you confirmed; "
-            "test the connection again and compare the fingerprint with the server's admin"
-        )
-    with hub.engine.begin() as conn:
-        store.update_export(conn, export.id, host_key=report.host_key)
-    return export_by_id(hub, export.id)
 
 
 # -- scheduling ------------------------------------------------------------------------------
@@ -372,7 +83,7 @@ def on_in_production(hub: Hub, conn: sa.Connection, version_id: int) -> None:
     if roster_store.roster_source(conn, org_id) != dataset_id:
         return
     for row in store.export_rows(conn, org_id=org_id):
-        export = _from_row(row)
+        export = from_row(row)
         if export.enabled and export.settings.schedule == AFTER_VERSION:
             enqueue(conn, export.id, now=hub.clock(), version_id=version_id)
 
@@ -385,7 +96,7 @@ def scheduled(hub: Hub) -> list[int]:
     with hub.engine.connect() as conn:
         rows = store.export_rows(conn)
     for row in rows:
-        export = _from_row(row)
+        export = from_row(row)
         s = export.settings
         if not export.enabled or s.schedule == AFTER_VERSION:
             continue
@@ -590,20 +301,14 @@ def ledger(hub: Hub, export: Export, version_id: int) -> dict[str, Any] | None:
     return None if row is None else dict(row._mapping)
 
 
-def with_settings(export: Export, **changes: Any) -> ExportSettings:
-    return replace(export.settings, **changes)
-
-
 __all__: Sequence[str] = [
-    "AFTER_VERSION",
     "EXPORT",
-    "Export",
-    "ExportSettings",
-    "add_export",
+    "MAX_ATTEMPTS",
     "deliver",
-    "get_export",
-    "list_exports",
+    "enqueue",
+    "ledger",
     "on_in_production",
     "run_now",
     "scheduled",
+    "write_files",
 ]

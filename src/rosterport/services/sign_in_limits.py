@@ -10,7 +10,7 @@ all slip under the limit: the k-th attempt to commit counts at least k places, o
 PostgreSQL alike, so at most `limit` passwords are ever checked and failed in one window.
 
 The web sign-in (`services/accounts.py`) keys the same table by e-mail address and client
-address; the hosted SFTP server (`integrations.sign_in_hosted`) writes both keys with an
+address; the hosted SFTP server (`hosted_accounts.sign_in_hosted`) writes both keys with an
 `sftp:` prefix, so the two doors have separate budgets (an integrator's misconfigured
 password does not lock a district's administrators out of the web UI, nor the reverse).
 """

@@ -34,6 +34,7 @@ from rosterport.errors import InputError, JobDeferred
 from rosterport.files import file_sha256
 from rosterport.remote import ConnectionFailed
 from rosterport.services import integrations as ints
+from rosterport.services import sftp_pulls
 from rosterport.services.deliveries import (
     DeliveryResult,
     complete,
@@ -41,9 +42,10 @@ from rosterport.services.deliveries import (
     refuse_delivery,
 )
 from rosterport.services.hub import Hub
-from rosterport.services.integrations import Integration, SeenFile
+from rosterport.services.integrations import Integration
 from rosterport.services.notifications import DELIVERY, Mailer, notify
 from rosterport.services.organizations import org_by_id
+from rosterport.services.sftp_pulls import SeenFile
 from rosterport.sftp.client import folder_of, listing_failure, open_connection
 from rosterport.store.jobs import Job
 
@@ -126,7 +128,7 @@ async def _failed(
     hub: Hub, integration: Integration, message: str, mailer: Mailer | None
 ) -> PullOutcome:
     text = f"The SFTP pull {integration.committed_by} failed: {message}"
-    await asyncio.to_thread(ints.mark_pulled, hub, integration)
+    await asyncio.to_thread(sftp_pulls.mark_pulled, hub, integration)
     await asyncio.to_thread(
         notify,
         hub,
@@ -159,12 +161,12 @@ async def _pull(
     now = hub.clock().timestamp()
     if any((n.attrs.mtime or 0) > now - quiet_seconds for n in listed):
         return PullOutcome(WAITING, "a file changed moments ago; looking again shortly")
-    seen = await asyncio.to_thread(ints.seen_files, hub, integration)
+    seen = await asyncio.to_thread(sftp_pulls.seen_files, hub, integration)
     names = [str(n.filename) for n in listed]
     gone = [name for name in seen if name not in names]
     for name in gone:
         hub.blobs.delete_prefix(_mirror(integration, name))
-    await asyncio.to_thread(ints.forget_seen, hub, integration, gone)
+    await asyncio.to_thread(sftp_pulls.forget_seen, hub, integration, gone)
     updates: list[SeenFile] = []
     changed = bool(gone) and bool(names)
     with tempfile.TemporaryDirectory() as scratch:
@@ -187,16 +189,16 @@ async def _pull(
     outcome = await asyncio.to_thread(
         _process, hub, integration, names, settle=settle, mailer=mailer
     )
-    await asyncio.to_thread(ints.record_seen, hub, integration, updates)
+    await asyncio.to_thread(sftp_pulls.record_seen, hub, integration, updates)
     if outcome.status == PROCESSED and settings.after != ints.KEEP:
         await _after(hub, integration, sftp, folder, names)
-    await asyncio.to_thread(ints.mark_pulled, hub, integration)
+    await asyncio.to_thread(sftp_pulls.mark_pulled, hub, integration)
     return outcome
 
 
 def _done(hub: Hub, integration: Integration, updates: list[SeenFile]) -> None:
-    ints.record_seen(hub, integration, updates)
-    ints.mark_pulled(hub, integration)
+    sftp_pulls.record_seen(hub, integration, updates)
+    sftp_pulls.mark_pulled(hub, integration)
 
 
 def _process(
@@ -240,4 +242,4 @@ async def _after(
         else:
             await sftp.remove(source)
         hub.blobs.delete_prefix(_mirror(integration, name))
-    await asyncio.to_thread(ints.forget_seen, hub, integration, names)
+    await asyncio.to_thread(sftp_pulls.forget_seen, hub, integration, names)

@@ -18,8 +18,8 @@ import logging
 
 import asyncssh
 
+from rosterport.services.hosted_accounts import authorized_keys, hosted_account, sign_in_hosted
 from rosterport.services.hub import Hub
-from rosterport.services.integrations import authorized_keys, hosted_account, sign_in_hosted
 
 log = logging.getLogger(__name__)
 

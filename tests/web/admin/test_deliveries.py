@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from rosterport.services import api_apps, ledger, webhooks
+from rosterport.services import api_apps, ledger, webhook_endpoints
 from rosterport.services import versions as v
 from tests.web.admin.test_views import commit
 from tests.web.conftest import Site, sign_in
@@ -25,7 +25,9 @@ def settled(site: Site, version: int, consumers: int) -> list[ledger.Entry]:
 def test_a_versions_deliveries_page_shows_the_ledger_and_redelivers(site: Site) -> None:
     made, _ = api_apps.create(site.hub, site.home, "Moodle")
     allowed = dataclasses.replace(site.hub, webhook_allow_private=True)
-    endpoint, _ = webhooks.add(allowed, site.home, made.client_id, "http://127.0.0.1:9/hooks")
+    endpoint, _ = webhook_endpoints.add(
+        allowed, site.home, made.client_id, "http://127.0.0.1:9/hooks"
+    )
     version, status = commit(site, site.home)
     assert status == v.PENDING
     entries = settled(site, version, 4)  # this instance does not allow loopback: refused
@@ -55,7 +57,9 @@ def test_an_applications_page_lists_its_endpoints_and_its_deliveries(site: Site)
     made, _ = api_apps.create(site.hub, site.home, "Canvas")
     other, _ = api_apps.create(site.hub, site.home, "Other")
     allowed = dataclasses.replace(site.hub, webhook_allow_private=True)
-    endpoint, _ = webhooks.add(allowed, site.home, made.client_id, "http://127.0.0.1:9/canvas")
+    endpoint, _ = webhook_endpoints.add(
+        allowed, site.home, made.client_id, "http://127.0.0.1:9/canvas"
+    )
     version, _ = commit(site, site.home)
     settled(site, version, 4)
     sign_in(site.client, "admin@springfield.example")

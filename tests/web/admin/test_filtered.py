@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from rosterport.csvio.sources import SourceFile
 from rosterport.domain.issues import Level
-from rosterport.services import deliveries
+from rosterport.services import deliveries, hosted_accounts
 from rosterport.services import integrations as ints
 from rosterport.services import versions as v
 from rosterport.services.notifications import list_notifications
@@ -26,7 +26,9 @@ def warn_on_formats(site: Site) -> None:
 
 def deliver(site: Site) -> deliveries.DeliveryResult:
     feed = ints.list_integrations(site.hub, site.home) or [
-        ints.add_hosted_account(site.hub, site.home, login="nightly", password="a-long-password")
+        hosted_accounts.add_hosted_account(
+            site.hub, site.home, login="nightly", password="a-long-password"
+        )
     ]
     files = [SourceFile.of(name, data) for name, data in BAD_DOB.items()]
     return deliveries.process_delivery(site.hub, feed[0], files)

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from rosterport.csvio.sources import SourceFile
 from rosterport.domain.issues import Level
-from rosterport.services import integrations as ints
-from rosterport.services import uploads
+from rosterport.services import hosted_accounts, uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import set_columns
@@ -71,7 +70,9 @@ def test_the_dashboard_shows_production_sources_held_failed_and_trends(site: Sit
     assert status == v.VALIDATION_ERRORS
     held, status = upload(site.hub, site.home, source="api", drop_enrollments=True)
     assert status == v.HELD
-    feed = ints.add_hosted_account(site.hub, site.home, login="nightly", password="a-long-password")
+    feed = hosted_accounts.add_hosted_account(
+        site.hub, site.home, login="nightly", password="a-long-password"
+    )
     set_columns(site.hub, feed, stale_since=site.hub.clock())
     csrf = sign_in(site.client, "admin@springfield.example")
     page = site.client.get("/orgs/springfield").text

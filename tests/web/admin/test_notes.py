@@ -6,8 +6,7 @@ a <details>, and no command-line advice; the command line keeps its sentences.""
 from __future__ import annotations
 
 from rosterport.csvio.sources import SourceFile
-from rosterport.services import deliveries, uploads
-from rosterport.services import integrations as ints
+from rosterport.services import deliveries, hosted_accounts, uploads
 from rosterport.services import versions as v
 from rosterport.services.notifications import list_notifications
 from tests.conftest import district
@@ -42,7 +41,9 @@ def big_district(students: int) -> list[SourceFile]:
 
 
 def test_a_held_drop_says_why_and_what_to_do_first(site: Site) -> None:
-    feed = ints.add_hosted_account(site.hub, site.home, login="nightly", password="a-long-password")
+    feed = hosted_accounts.add_hosted_account(
+        site.hub, site.home, login="nightly", password="a-long-password"
+    )
     first = deliveries.process_delivery(site.hub, feed, big_district(STUDENTS))
     assert first.status == v.PENDING
     held = deliveries.process_delivery(site.hub, feed, big_district(STUDENTS - 201))

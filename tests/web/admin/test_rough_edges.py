@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from rosterport.csvio.sources import SourceFile
+from rosterport.services import hosted_accounts, uploads
 from rosterport.services import integration_setup as setup
-from rosterport.services import integrations as ints
-from rosterport.services import uploads
 from rosterport.services import versions as v
 from tests.conftest import DATA
 from tests.web.admin.test_home import upload
@@ -118,7 +117,7 @@ def test_delivery_config_keeps_what_was_typed_and_says_what_is_wrong(site: Site)
 
 def test_schools_mapping_offers_schools_committed_through_another_model(site: Site) -> None:
     upload(site.hub, site.home, source="api")  # Passport Roster: schools 02M800 and 13K123
-    feed = ints.add_hosted_account(
+    feed = hosted_accounts.add_hosted_account(
         site.hub, site.home, login="oneroster", password="a-long-password", model="oneroster-1.1"
     )
     schools = setup.existing_schools(site.hub, site.home, feed.model)

@@ -3,7 +3,7 @@ Attributes Mapping, Data Requirements, Finish Configuration, notifications."""
 
 from __future__ import annotations
 
-from rosterport.services import integrations as ints
+from rosterport.services import hosted_accounts
 from tests.conftest import free_port
 from tests.web.api.test_uploads import upload_valid
 from tests.web.conftest import Site
@@ -67,7 +67,7 @@ def test_the_sftp_app_is_set_up_step_by_step(site: Site) -> None:
     finished = site.client.post(f"{one}/finish", headers=headers).json()
     assert finished["enabled"] is True
     assert finished["configured"] is True
-    assert ints.hosted_account(site.hub, "springfield-sis") is not None
+    assert hosted_accounts.hosted_account(site.hub, "springfield-sis") is not None
     listed = site.client.get(API, headers=headers).json()
     assert [i["username"] for i in listed] == ["springfield-sis"]
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from rosterport.errors import NotFoundError, RosterportError
-from rosterport.services import api_apps, ledger, webhooks
+from rosterport.services import api_apps, ledger, webhook_endpoints
 from rosterport.services.hub import Hub
 from rosterport.services.integration_setup import existing_schools
 from rosterport.services.organizations import Organization
@@ -134,7 +134,7 @@ def api_app_page(slug: str, client_id: str, request: Request, hub: HubDep) -> Re
         caller,
         org=org,
         app=app,
-        endpoints=webhooks.list_endpoints(hub, org, client_id),
+        endpoints=webhook_endpoints.list_endpoints(hub, org, client_id),
         deliveries=ledger.of_app(hub, org, client_id),
         scope_names={s: title for s, title, _ in SCOPES},
         school_names=schools,

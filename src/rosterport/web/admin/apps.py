@@ -20,6 +20,7 @@ from rosterport.domain.mappings import CREATE
 from rosterport.domain.schemas import MODELS
 from rosterport.errors import RosterportError
 from rosterport.remote import Credentials
+from rosterport.services import hosted_accounts
 from rosterport.services import integration_setup as setup
 from rosterport.services import integrations as ints
 from rosterport.services.notifications import list_notifications
@@ -216,7 +217,7 @@ async def delivery_save(slug: str, integration_id: Id, request: Request, hub: Hu
         kept = integration.settings
         ints.update_integration(hub, integration, settings=_with_mappings(settings, kept))
         if integration.kind == ints.HOSTED and (body.password or body.public_key):
-            ints.set_hosted_credentials(
+            hosted_accounts.set_hosted_credentials(
                 hub, integration, password=body.password, public_keys=body.public_key
             )
         if integration.kind == ints.PULL and (body.password or body.private_key):

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse
 from rosterport.errors import InputError, RosterportError
 from rosterport.remote import Credentials
 from rosterport.services import sftp_export as sx
+from rosterport.services import sftp_export_targets as targets
 from rosterport.services.organizations import Organization
 from rosterport.web.admin.pages import checked_form, go_back, render, signed_in
 from rosterport.web.auth import Caller
@@ -35,15 +36,17 @@ def _base(slug: str) -> str:
     return f"/orgs/{slug}/apps/sftp-export"
 
 
-def _settings(form: dict[str, Any]) -> sx.ExportSettings:
+def _settings(form: dict[str, Any]) -> targets.ExportSettings:
     use_home = form.get("use_home") == "on"
-    return sx.ExportSettings(
+    return targets.ExportSettings(
         path="" if use_home else str(form.get("path", "")).strip(),
         schools=tuple(s.strip() for s in str(form.get("schools", "")).split(",") if s.strip()),
         files=str(form.get("files") or "full"),
         delta=form.get("delta") == "delta",
         schedule=(
-            sx.AFTER_VERSION if form.get("when") != "time" else str(form.get("time") or "").strip()
+            targets.AFTER_VERSION
+            if form.get("when") != "time"
+            else str(form.get("time") or "").strip()
         ),
         time_zone=str(form.get("time_zone") or "UTC").strip(),
         zipped=form.get("zipped") == "zip",
@@ -71,7 +74,7 @@ def _page(
     request: Request,
     caller: Caller,
     org: Organization,
-    export: sx.Export | None,
+    export: targets.Export | None,
     *,
     hub: Any,
     form: dict[str, Any] | None = None,
@@ -87,10 +90,10 @@ def _page(
         error=error,
         org=org,
         export=export,
-        deliveries=sx.runs(hub, export) if export else [],
+        deliveries=targets.runs(hub, export) if export else [],
         typed=typed,
         report=report,
-        schema=sx.SCHEMA,
+        schema=targets.SCHEMA,
         page="apps",
     )
 
@@ -104,7 +107,7 @@ def exports_page(slug: str, request: Request, hub: HubDep) -> Response:
         "sftp_exports.html",
         caller,
         org=org,
-        exports=sx.list_exports(hub, org),
+        exports=targets.list_exports(hub, org),
         page="apps",
     )
 
@@ -124,7 +127,7 @@ async def create(slug: str, request: Request, hub: HubDep) -> Response:
         credentials = _credentials(form)
         if credentials is None:
             raise InputError("give the server's password, or choose Key-based and a private key")
-        made = sx.add_export(
+        made = targets.add_export(
             hub,
             org,
             host=str(form.get("host", "")),
@@ -147,7 +150,7 @@ async def create(slug: str, request: Request, hub: HubDep) -> Response:
 def export_page(slug: str, export_id: Id, request: Request, hub: HubDep) -> Response:
     caller = signed_in(request, hub)
     org = caller.org(hub, slug)
-    return _page(request, caller, org, sx.get_export(hub, org, export_id), hub=hub)
+    return _page(request, caller, org, targets.get_export(hub, org, export_id), hub=hub)
 
 
 @router.post("/orgs/{slug}/apps/sftp-export/{export_id}")
@@ -155,9 +158,9 @@ async def save(slug: str, export_id: Id, request: Request, hub: HubDep) -> Respo
     caller = signed_in(request, hub)
     form = await checked_form(request, caller)
     org = caller.org(hub, slug)
-    export = sx.get_export(hub, org, export_id)
+    export = targets.get_export(hub, org, export_id)
     try:
-        sx.update_export(
+        targets.update_export(
             hub,
             export,
             settings=_settings(form),
@@ -174,8 +177,8 @@ async def test(slug: str, export_id: Id, request: Request, hub: HubDep) -> Respo
     caller = signed_in(request, hub)
     await checked_form(request, caller)
     org = caller.org(hub, slug)
-    export = sx.get_export(hub, org, export_id)
-    report = await sx.test_connection(hub, export)
+    export = targets.get_export(hub, org, export_id)
+    report = await targets.test_connection(hub, export)
     return _page(request, caller, org, export, hub=hub, report=report.to_json())
 
 
@@ -184,9 +187,9 @@ async def trust(slug: str, export_id: Id, request: Request, hub: HubDep) -> Resp
     caller = signed_in(request, hub)
     form = await checked_form(request, caller)
     org = caller.org(hub, slug)
-    export = sx.get_export(hub, org, export_id)
+    export = targets.get_export(hub, org, export_id)
     try:
-        await sx.trust_host_key(hub, export, str(form.get("fingerprint", "")))
+        await targets.trust_host_key(hub, export, str(form.get("fingerprint", "")))
     except RosterportError as error:
         return _page(request, caller, org, export, hub=hub, error=str(error))
     return go_back(request, f"{_base(org.slug)}/{export.id}", message="Host key pinned.")
@@ -197,7 +200,7 @@ async def run(slug: str, export_id: Id, request: Request, hub: HubDep) -> Respon
     caller = signed_in(request, hub)
     await checked_form(request, caller)
     org = caller.org(hub, slug)
-    export = sx.get_export(hub, org, export_id)
+    export = targets.get_export(hub, org, export_id)
     sx.run_now(hub, export)
     return go_back(
         request,

@@ -14,6 +14,7 @@ from rosterport.domain.issues import Level
 from rosterport.domain.policy import Mode
 from rosterport.errors import InputError
 from rosterport.remote import Credentials
+from rosterport.services import hosted_accounts
 from rosterport.services import integration_setup as setup
 from rosterport.services import integrations as ints
 from rosterport.services.hub import Hub
@@ -146,7 +147,7 @@ def create_integration(hub: Hub, org: Organization, body: Delivery) -> ints.Inte
     """Delivery Config → a new integration, disabled until Finish Configuration."""
     settings = settings_from(body, configured=False)
     if body.server == "hosted":
-        made = ints.add_hosted_account(
+        made = hosted_accounts.add_hosted_account(
             hub,
             org,
             login=body.username.strip(),

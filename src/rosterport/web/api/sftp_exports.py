@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from rosterport.errors import InputError
 from rosterport.remote import Credentials
 from rosterport.services import sftp_export as sx
+from rosterport.services import sftp_export_targets as targets
 from rosterport.web.deps import CallerDep, HubDep, Id
 
 router = APIRouter(tags=["sftp export"])
@@ -27,8 +28,8 @@ class Options(BaseModel):
     time_zone: str = Field(default="UTC", description="of an HH:MM schedule (IANA name)")
     zipped: bool = Field(default=False, description="one oneroster.zip instead of loose files")
 
-    def settings(self) -> sx.ExportSettings:
-        return sx.ExportSettings(
+    def settings(self) -> targets.ExportSettings:
+        return targets.ExportSettings(
             path=self.path.strip(),
             schools=tuple(s.strip() for s in self.schools if s.strip()),
             files=self.files,
@@ -46,7 +47,7 @@ class NewExport(Options):
     username: str
     password: str | None = Field(default=None, description="password, or give private_key")
     private_key: str | None = Field(default=None, description="OpenSSH or PEM private key")
-    data_schema: str = Field(default=sx.SCHEMA, description="IMS OneRoster 1.1 (the only one)")
+    data_schema: str = Field(default=targets.SCHEMA, description="IMS OneRoster 1.1 (the only one)")
 
 
 class Changes(BaseModel):
@@ -62,15 +63,15 @@ class Trust(BaseModel):
 
 @router.get(BASE, summary="The organization's SFTP exports")
 def list_all(slug: str, caller: CallerDep, hub: HubDep) -> list[dict[str, Any]]:
-    return [e.to_json() for e in sx.list_exports(hub, caller.org(hub, slug))]
+    return [e.to_json() for e in targets.list_exports(hub, caller.org(hub, slug))]
 
 
 @router.post(BASE, status_code=201, summary="A new SFTP export (credentials kept encrypted)")
 def create(slug: str, body: NewExport, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
     org = caller.org(hub, slug)
-    if body.data_schema != sx.SCHEMA:
-        raise InputError(f"data schema {body.data_schema!r}: only {sx.SCHEMA} is offered")
-    made = sx.add_export(
+    if body.data_schema != targets.SCHEMA:
+        raise InputError(f"data schema {body.data_schema!r}: only {targets.SCHEMA} is offered")
+    made = targets.add_export(
         hub,
         org,
         host=body.host,
@@ -85,19 +86,19 @@ def create(slug: str, body: NewExport, caller: CallerDep, hub: HubDep) -> dict[s
 
 @router.get(BASE + "/{export_id}", summary="One export and its latest deliveries")
 def one(slug: str, export_id: Id, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
-    export = sx.get_export(hub, caller.org(hub, slug), export_id)
-    return {**export.to_json(), "deliveries": sx.runs(hub, export)}
+    export = targets.get_export(hub, caller.org(hub, slug), export_id)
+    return {**export.to_json(), "deliveries": targets.runs(hub, export)}
 
 
 @router.put(BASE + "/{export_id}", summary="Change an export's options, credentials or state")
 def change(
     slug: str, export_id: Id, body: Changes, caller: CallerDep, hub: HubDep
 ) -> dict[str, Any]:
-    export = sx.get_export(hub, caller.org(hub, slug), export_id)
+    export = targets.get_export(hub, caller.org(hub, slug), export_id)
     credentials = None
     if body.password or body.private_key:
         credentials = Credentials(body.password or None, body.private_key or None)
-    updated = sx.update_export(
+    updated = targets.update_export(
         hub,
         export,
         settings=None if body.options is None else body.options.settings(),
@@ -109,7 +110,7 @@ def change(
 
 @router.post(BASE + "/{export_id}/run", status_code=202, summary="Queue one delivery now")
 def run(slug: str, export_id: Id, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
-    export = sx.get_export(hub, caller.org(hub, slug), export_id)
+    export = targets.get_export(hub, caller.org(hub, slug), export_id)
     return {"job": sx.run_now(hub, export)}
 
 
@@ -118,13 +119,13 @@ def run(slug: str, export_id: Id, caller: CallerDep, hub: HubDep) -> dict[str, A
     summary="Test Connection: each step in plain words (against the pinned host key)",
 )
 async def test(slug: str, export_id: Id, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
-    export = sx.get_export(hub, caller.org(hub, slug), export_id)
-    return (await sx.test_connection(hub, export)).to_json()
+    export = targets.get_export(hub, caller.org(hub, slug), export_id)
+    return (await targets.test_connection(hub, export)).to_json()
 
 
 @router.post(BASE + "/{export_id}/trust", summary="Pin the server's host key, after comparing it")
 async def trust(
     slug: str, export_id: Id, body: Trust, caller: CallerDep, hub: HubDep
 ) -> dict[str, Any]:
-    export = sx.get_export(hub, caller.org(hub, slug), export_id)
-    return (await sx.trust_host_key(hub, export, body.fingerprint)).to_json()
+    export = targets.get_export(hub, caller.org(hub, slug), export_id)
+    return (await targets.trust_host_key(hub, export, body.fingerprint)).to_json()

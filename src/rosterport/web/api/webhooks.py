@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from rosterport.services import ledger, webhooks
+from rosterport.services import ledger, webhook_endpoints
 from rosterport.web.deps import CallerDep, HubDep, Id
 
 router = APIRouter(tags=["webhooks"])
@@ -26,7 +26,9 @@ class NewEndpoint(BaseModel):
 @router.get("/orgs/{slug}/apps/{client_id}/webhooks", summary="An application's webhook endpoints")
 def list_webhooks(slug: str, client_id: str, hub: HubDep, caller: CallerDep) -> dict[str, Any]:
     org = caller.org(hub, slug)
-    return {"webhooks": [e.to_json() for e in webhooks.list_endpoints(hub, org, client_id)]}
+    return {
+        "webhooks": [e.to_json() for e in webhook_endpoints.list_endpoints(hub, org, client_id)]
+    }
 
 
 @router.post(
@@ -38,7 +40,7 @@ def add_webhook(
     slug: str, client_id: str, body: NewEndpoint, hub: HubDep, caller: CallerDep
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
-    made, secret = webhooks.add(hub, org, client_id, body.url, body.types)
+    made, secret = webhook_endpoints.add(hub, org, client_id, body.url, body.types)
     return {**made.to_json(), "secret": secret}
 
 
@@ -50,7 +52,7 @@ def rotate_webhook(
     slug: str, client_id: str, endpoint_id: Id, hub: HubDep, caller: CallerDep
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
-    made, secret = webhooks.rotate(hub, org, client_id, endpoint_id)
+    made, secret = webhook_endpoints.rotate(hub, org, client_id, endpoint_id)
     return {**made.to_json(), "secret": secret}
 
 
@@ -62,7 +64,7 @@ def remove_webhook(
     slug: str, client_id: str, endpoint_id: Id, hub: HubDep, caller: CallerDep
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
-    webhooks.remove(hub, org, client_id, endpoint_id)
+    webhook_endpoints.remove(hub, org, client_id, endpoint_id)
     return {"removed": endpoint_id}
 
 
