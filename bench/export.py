@@ -191,7 +191,8 @@ def prepare(data: Path, database: str | None, students: int) -> dict[str, Any]:
     from rosterport.bootstrap import build_hub
     from rosterport.config import Settings
     from rosterport.services.organizations import create_org
-    from rosterport.store import roster
+    from rosterport.store.roster import loading
+    from rosterport.store.roster.rows import Place
     from rosterport.store.tables import datasets, read_models, versions
 
     hub = build_hub(Settings(data_dir=data, database_url=database, sftp_port=0))
@@ -216,7 +217,7 @@ def prepare(data: Path, database: str | None, students: int) -> dict[str, Any]:
         )
     start = time.perf_counter()
     frames = _frames(students)
-    place = roster.Place(org.id, dataset_id, 0)
+    place = Place(org.id, dataset_id, 0)
     counts = {}
     for collection, frame in frames.items():
         counts[collection] = frame.height
@@ -227,9 +228,9 @@ def prepare(data: Path, database: str | None, students: int) -> dict[str, Any]:
                 pl.lit(version_id).alias("version_id"),
             )
             with hub.engine.begin() as conn:
-                roster.write_objects(conn, place, collection, part)
+                loading.write_objects(conn, place, collection, part)
     with hub.engine.begin() as conn:
-        roster.analyze(conn)
+        loading.analyze(conn)
     return {
         "org": org.slug, "dataset_id": dataset_id, "version_id": version_id,
         "objects": counts, "prepare_seconds": round(time.perf_counter() - start, 1),

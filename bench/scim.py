@@ -36,7 +36,7 @@ from rosterport.services import scim, scim_push  # noqa: E402
 from rosterport.services.hub import Hub  # noqa: E402
 from rosterport.services.organizations import create_org  # noqa: E402
 from rosterport.snapshots import SnapshotStore  # noqa: E402
-from rosterport.store import directory as store  # noqa: E402
+from rosterport.store.directory import sync as store  # noqa: E402
 from rosterport.store.engine import create_engine, upgrade  # noqa: E402
 from rosterport.store.jobs import Job  # noqa: E402
 from tests.scim_server import scim_server  # noqa: E402

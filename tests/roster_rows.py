@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from rosterport.store import roster
+from rosterport.store.roster import queries as roster
 from rosterport.store.tables import roster_objects
 
 

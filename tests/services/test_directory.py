@@ -15,7 +15,7 @@ from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org, update_settings
 from rosterport.store import jobs as queue
-from rosterport.store.directory import Selection
+from rosterport.store.directory.queries import Selection
 from rosterport.store.tables import deliveries, directory_accounts
 from tests.conftest import Clock, district
 from tests.services.test_propagation import claimed, commit, status

@@ -16,8 +16,8 @@ from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.store import jobs as queue
-from rosterport.store import roster
 from rosterport.store.jobs import Job
+from rosterport.store.roster import loading
 from rosterport.store.tables import datasets, versions
 from tests.conftest import Clock, district
 from tests.roster_rows import active_count, active_object
@@ -142,7 +142,7 @@ def test_a_crash_mid_load_leaves_the_visible_rows_and_the_next_load_cleans_up(
         before = active_count(conn, 1, "enrollments")
     monkeypatch.setattr(propagation, "INCREMENTAL_LIMIT", 0)  # every change: a new generation
     monkeypatch.setattr(roster_store, "CHUNK", 2)
-    real_insert = roster.write_objects
+    real_insert = loading.write_objects
     calls = []
 
     def crash_on_third_chunk(*args: object, **kwargs: object) -> int:
@@ -151,7 +151,7 @@ def test_a_crash_mid_load_leaves_the_visible_rows_and_the_next_load_cleans_up(
             raise RuntimeError("killed mid-load")
         return real_insert(*args, **kwargs)  # type: ignore[arg-type]  # passed through
 
-    monkeypatch.setattr(roster, "write_objects", crash_on_third_chunk)
+    monkeypatch.setattr(loading, "write_objects", crash_on_third_chunk)
     second = commit(hub, org, renamed(b"Reloaded"))
     with pytest.raises(RuntimeError):
         propagation.propagate(hub, claimed(hub, second))
@@ -159,7 +159,7 @@ def test_a_crash_mid_load_leaves_the_visible_rows_and_the_next_load_cleans_up(
     with hub.engine.connect() as conn:
         assert active_count(conn, 1, "enrollments") == before
     assert len(generations(hub)) == 2  # the half-written generation is there, unseen
-    monkeypatch.setattr(roster, "write_objects", real_insert)
+    monkeypatch.setattr(loading, "write_objects", real_insert)
     with hub.engine.begin() as conn:
         conn.execute(sa.text("UPDATE jobs SET state = 'failed', locked_by = NULL"))
     propagation.propagate(hub, Job(999, v.PROPAGATE, {"version_id": second}, 1, 5))

@@ -1,4 +1,4 @@
-"""Migrations build exactly the schema of tables.py from an empty database, on both databases,
+"""Migrations build exactly the schema of store/tables/ from an empty database, on both databases,
 idempotently, even when several processes migrate at once."""
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def test_migrations_from_an_empty_database_build_the_tables(db_url: str) -> None
 
 
 def test_alembic_finds_nothing_to_migrate(engine: sa.Engine) -> None:
-    """Autogenerate's view: the migrated database and tables.py do not differ."""
+    """Autogenerate's view: the migrated database and store/tables/ do not differ."""
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []

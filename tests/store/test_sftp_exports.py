@@ -11,8 +11,10 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from rosterport.store import roster
 from rosterport.store import sftp_exports as store
+from rosterport.store.roster import loading
+from rosterport.store.roster.queries import Source
+from rosterport.store.roster.rows import Place
 from rosterport.store.tables import organizations
 
 WHEN = datetime(2026, 11, 28, 9, 0, 0, 123456, tzinfo=UTC)
@@ -39,10 +41,10 @@ def test_objects_come_back_as_stored(engine: sa.Engine, monkeypatch: Any) -> Non
             "version_id": [1] * 20 + [2] * 20,
         }
     )
-    place = roster.Place(org_id, 7, 0)
+    place = Place(org_id, 7, 0)
     with engine.begin() as conn:
-        roster.write_objects(conn, place, "users", frame)
-    source = roster.Source(7, 0)
+        loading.write_objects(conn, place, "users", frame)
+    source = Source(7, 0)
     with engine.connect() as conn:
         chunks = list(store.objects(conn, source, "users", schools=None, after_version=None))
         later = pl.concat(store.objects(conn, source, "users", schools=["S1"], after_version=1))

@@ -12,7 +12,7 @@ from rosterport.cli.datasets import settings_from
 from rosterport.domain.directory import unlisted
 from rosterport.services import directory, vault
 from rosterport.services.organizations import get_org
-from rosterport.store.directory import Selection
+from rosterport.store.directory.queries import Selection
 
 PAGE = 10_000
 

@@ -31,9 +31,11 @@ from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.services.roster_store import Plan
-from rosterport.store import directory as store
 from rosterport.store import ledger
-from rosterport.store.directory import Account, Selection
+from rosterport.store.directory import passwords as password_store
+from rosterport.store.directory import queries as account_queries
+from rosterport.store.directory import sync
+from rosterport.store.directory.queries import Account, Selection
 from rosterport.store.jobs import Job, enqueue
 
 CONSUMER = "directory"
@@ -117,7 +119,7 @@ def propagate(hub: Hub, p: Plan | None, version_ids: Sequence[int]) -> Outcome |
 def _propagate(hub: Hub, p: Plan, version_ids: Sequence[int]) -> Outcome:
     now = hub.clock()
     with hub.engine.connect() as conn:
-        held = store.head(conn, p.org_id)
+        held = sync.head(conn, p.org_id)
     if held == p.version_id:
         with hub.engine.begin() as conn:
             _delivered(hub, conn, version_ids)
@@ -130,27 +132,27 @@ def _propagate(hub: Hub, p: Plan, version_ids: Sequence[int]) -> Outcome:
     )
     passwords = rules.password_changes(before, sources)
     with hub.engine.connect() as conn:
-        existing = store.existing(conn, p.org_id)
+        existing = sync.existing(conn, p.org_id)
     planned = rules.changes(
         existing, incoming, now=now, grace=timedelta(days=hub.account_grace_days)
     )
     to_hash = passwords.filter(pl.col("has")).get_column("sourced_id").to_list()
     cleared = passwords.filter(~pl.col("has")).get_column("sourced_id").to_list()
     with hub.engine.begin() as conn:
-        store.insert_accounts(conn, p.org_id, planned.added, now)
-        store.update_accounts(conn, planned.changed, now)
-        store.set_state(conn, planned.suspended, rules.SUSPENDED, now, absent=True)
-        store.set_state(conn, planned.deleted, rules.DELETED, now, absent=False)
-        store.forget_credentials(conn, planned.deleted)
-        store.mark_passwords(conn, p.org_id, cleared, None)
-        store.mark_passwords(conn, p.org_id, to_hash, p.version_id)
+        sync.insert_accounts(conn, p.org_id, planned.added, now)
+        sync.update_accounts(conn, planned.changed, now)
+        sync.set_state(conn, planned.suspended, rules.SUSPENDED, now, absent=True)
+        sync.set_state(conn, planned.deleted, rules.DELETED, now, absent=False)
+        sync.forget_credentials(conn, planned.deleted)
+        password_store.mark_passwords(conn, p.org_id, cleared, None)
+        password_store.mark_passwords(conn, p.org_id, to_hash, p.version_id)
         if to_hash:
             enqueue(conn, HASH_PASSWORDS, {"org_id": p.org_id}, now=now)
-        store.set_head(conn, p.org_id, p.version_id, now)
+        sync.set_head(conn, p.org_id, p.version_id, now)
         _delivered(hub, conn, version_ids)
     if planned.added.height > 100_000:
         with hub.engine.begin() as conn:
-            store.analyze(conn)
+            sync.analyze(conn)
     return Outcome(
         planned.added.height,
         planned.changed.height,
@@ -173,11 +175,11 @@ def expire(
     for the organizations that lost accounts (the SCIM pushes are queued there)."""
     limit = hub.clock() - timedelta(days=hub.account_grace_days)
     with hub.engine.begin() as conn:
-        ids = store.expired(conn, before=limit)
-        store.set_state(conn, ids, rules.DELETED, hub.clock(), absent=False)
-        store.forget_credentials(conn, ids)
+        ids = sync.expired(conn, before=limit)
+        sync.set_state(conn, ids, rules.DELETED, hub.clock(), absent=False)
+        sync.forget_credentials(conn, ids)
         if ids and on_deleted is not None:
-            on_deleted(conn, store.orgs_of(conn, ids))
+            on_deleted(conn, sync.orgs_of(conn, ids))
     return len(ids)
 
 
@@ -190,7 +192,7 @@ def hash_passwords(hub: Hub, job: Job) -> None:
     passwords: dict[int, dict[str, str]] = {}
     for _ in range(HASH_ROUNDS):  # then a new job, queued behind the jobs already due
         with hub.engine.connect() as conn:
-            pending = store.pending_passwords(conn, org_id, HASH_BATCH)
+            pending = password_store.pending_passwords(conn, org_id, HASH_BATCH)
         if not pending:
             return
         done = []
@@ -201,18 +203,18 @@ def hash_passwords(hub: Hub, job: Job) -> None:
             if clear is not None:
                 done.append((account_id, version_id, HASHER.hash(clear)))
         with hub.engine.begin() as conn:
-            store.set_password_hashes(conn, done)
+            password_store.set_password_hashes(conn, done)
             missing = {a for a, _, _ in pending} - {a for a, _, _ in done}
-            store.drop_pending(conn, sorted(missing))
+            password_store.drop_pending(conn, sorted(missing))
     with hub.engine.begin() as conn:
-        if store.pending_passwords(conn, org_id, 1):
+        if password_store.pending_passwords(conn, org_id, 1):
             later = hub.clock() + timedelta(seconds=1)
             enqueue(conn, HASH_PASSWORDS, {"org_id": org_id}, now=hub.clock(), run_at=later)
 
 
 def _passwords_of(hub: Hub, version_id: int) -> dict[str, str]:
     with hub.engine.connect() as conn:
-        model_name = store.version_model(conn, version_id)
+        model_name = password_store.version_model(conn, version_id)
     model = get_model(model_name)
     states = v.LazyStates(hub, model, v.snapshot_of(hub, version_id))
     needed = {f: states[f] for f in SOURCE_FILES.get(model.name, ()) if f in states}
@@ -223,7 +225,7 @@ def _passwords_of(hub: Hub, version_id: int) -> dict[str, str]:
 def verify_password(hub: Hub, org: Organization, key: str, password: str) -> bool:
     """Whether `password` is the account's initial password (argon2id verify)."""
     with hub.engine.connect() as conn:
-        stored = store.password_hash(conn, org.id, key)
+        stored = password_store.password_hash(conn, org.id, key)
     if stored is None:
         return False
     try:
@@ -239,13 +241,15 @@ def accounts_page(
     hub: Hub, selection: Selection, *, offset: int, limit: int
 ) -> tuple[int, list[Account]]:
     with hub.engine.connect() as conn:
-        return store.count(conn, selection), store.page(conn, selection, offset=offset, limit=limit)
+        return account_queries.count(conn, selection), account_queries.page(
+            conn, selection, offset=offset, limit=limit
+        )
 
 
 def account(hub: Hub, org: Organization, key: str) -> Account:
     """An account by account id or sourcedId."""
     with hub.engine.connect() as conn:
-        found = store.one(conn, org.id, key)
+        found = account_queries.one(conn, org.id, key)
     if found is None:
         raise NotFoundError(f"{org.slug} has no account {key!r}")
     return found
@@ -254,4 +258,4 @@ def account(hub: Hub, org: Organization, key: str) -> Account:
 def lookup_frame(hub: Hub, org_id: int) -> pl.DataFrame:
     """The SSO look-up table (domain/checks/sso.py's `Production.accounts`)."""
     with hub.engine.connect() as conn:
-        return store.lookup_frame(conn, org_id)
+        return account_queries.lookup_frame(conn, org_id)

@@ -1,6 +1,6 @@
 """The OneRoster 1.1 REST API's one service: a parsed request in, objects out
 (spec/roster-delivery.md §2). Routes (web/oneroster/) parse and present; the queries are in
-store/roster.py; the query language and envelopes in domain/oneroster_query.py.
+store/roster/queries.py; the query language and envelopes in domain/oneroster_query.py.
 
 Which objects a caller sees: those of its organization's roster source, in the visible
 generation, within the application's schools when it has a subset. Lists show active
@@ -19,8 +19,8 @@ from rosterport.errors import ApiProblem, QueryError
 from rosterport.services import roster_store
 from rosterport.services.api_apps import AppCaller
 from rosterport.services.hub import Hub
-from rosterport.store import roster
-from rosterport.store.roster import Selection, Source
+from rosterport.store.roster import queries as roster
+from rosterport.store.roster.queries import Selection, Source
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,9 @@ from rosterport.services import events
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub, RosterMapping
 from rosterport.services.organizations import org_by_id
-from rosterport.store import ledger, roster
-from rosterport.store.roster import ACTIVE, TOBEDELETED, Place
+from rosterport.store import ledger
+from rosterport.store.roster import generations, loading, tombstones
+from rosterport.store.roster.rows import ACTIVE, TOBEDELETED, Place
 
 ROSTER_MODELS = ("passport-roster", "passport-identity", "oneroster-1.1")
 COMMITTED = (v.PENDING, v.IN_PRODUCTION, v.PROPAGATION_FAILED)
@@ -61,7 +62,7 @@ def domain_mapping() -> RosterMapping | None:
 
 def roster_source(conn: sa.Connection, org_id: int) -> int | None:
     """The organization's roster source dataset: the first roster-type dataset committed."""
-    return roster.first_committed(conn, org_id, models=ROSTER_MODELS, statuses=COMMITTED)
+    return loading.first_committed(conn, org_id, models=ROSTER_MODELS, statuses=COMMITTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +98,7 @@ def plan(
     with hub.engine.connect() as conn:
         if roster_source(conn, org_id) != dataset_id:
             return None
-        slug, name, committed_at = roster.district_and_commit(conn, org_id, version_id)
+        slug, name, committed_at = loading.district_and_commit(conn, org_id, version_id)
     district = (f"district-{slug}", name)  # stable: the organization's slug never changes
     full = org_by_id(hub, org_id).settings.events_on_first_load
     return Plan(mapping, org_id, dataset_id, model, version_id, committed_at, district, slug, full)
@@ -158,7 +159,7 @@ def is_loaded(hub: Hub, dataset_id: int, generation: int) -> bool:
     """Whether the store holds rows of the dataset's generation (a dataset propagated before
     the roster store existed has none: it is loaded whole)."""
     with hub.engine.connect() as conn:
-        return roster.has_objects(conn, dataset_id=dataset_id, generation=generation)
+        return generations.has_objects(conn, dataset_id=dataset_id, generation=generation)
 
 
 def apply(hub: Hub, conn: sa.Connection, p: Plan, planned: list[Change], generation: int) -> None:
@@ -166,14 +167,14 @@ def apply(hub: Hub, conn: sa.Connection, p: Plan, planned: list[Change], generat
     place = Place(p.org_id, p.dataset_id, generation)
     for change in planned:
         keys = change.upserts.get_column("sourcedId").to_list()
-        roster.delete_objects(conn, place, change.collection, keys)
-        roster.write_objects(
+        loading.delete_objects(conn, place, change.collection, keys)
+        loading.write_objects(
             conn,
             place,
             change.collection,
             _stamped(change.upserts, ACTIVE, p.committed_at, p.version_id),
         )
-        roster.mark_deleted(
+        loading.mark_deleted(
             conn,
             place,
             change.collection,
@@ -181,7 +182,7 @@ def apply(hub: Hub, conn: sa.Connection, p: Plan, planned: list[Change], generat
             when=p.committed_at,
             version_id=p.version_id,
         )
-    roster.purge_tombstones(conn, place, before=_retention(hub))
+    tombstones.purge_tombstones(conn, place, before=_retention(hub))
     publish(hub, conn, p, pl.concat([change.events for change in planned]))
 
 
@@ -227,7 +228,7 @@ def load(hub: Hub, p: Plan, held_version: int | None, *, old: int, new: int) -> 
     before = p.frames(hub, v.snapshot_of(hub, held_version)) if held_version else {}
     after = p.frames(hub, v.snapshot_of(hub, p.version_id))
     with hub.engine.begin() as conn:
-        roster.clear_generation(conn, dataset_id=p.dataset_id, generation=new)
+        generations.clear_generation(conn, dataset_id=p.dataset_id, generation=new)
     place = Place(p.org_id, p.dataset_id, new)
     for collection in sorted(set(before) | set(after)):
         target = after.get(collection)
@@ -237,7 +238,7 @@ def load(hub: Hub, p: Plan, held_version: int | None, *, old: int, new: int) -> 
         previous = before.get(collection)
         if previous is not None and previous.height:
             with hub.engine.connect() as conn:
-                prior = roster.modified_dates(
+                prior = loading.modified_dates(
                     conn, Place(p.org_id, p.dataset_id, old), collection
                 ).filter(pl.col("status") == ACTIVE)
             same = (
@@ -267,11 +268,13 @@ def load(hub: Hub, p: Plan, held_version: int | None, *, old: int, new: int) -> 
             )
         for start in range(0, stamped.height, CHUNK):
             with hub.engine.begin() as conn:
-                roster.write_objects(conn, place, collection, stamped.slice(start, CHUNK))
+                loading.write_objects(conn, place, collection, stamped.slice(start, CHUNK))
     with hub.engine.begin() as conn:
-        roster.copy_tombstones(conn, p.dataset_id, source=old, target=new, since=_retention(hub))
+        tombstones.copy_tombstones(
+            conn, p.dataset_id, source=old, target=new, since=_retention(hub)
+        )
     with hub.engine.begin() as conn:  # before the swap: readers of it get good plans
-        roster.analyze(conn)
+        loading.analyze(conn)
     return _load_events(p, before if held_version else None, after)
 
 
@@ -295,5 +298,5 @@ def drop_other_generations(hub: Hub, dataset_id: int, *, keep: int) -> None:
     """Delete the store's rows of every generation but `keep`, a chunk per transaction."""
     while True:
         with hub.engine.begin() as conn:
-            if roster.drop_other_generations(conn, dataset_id=dataset_id, keep=keep) == 0:
+            if generations.drop_other_generations(conn, dataset_id=dataset_id, keep=keep) == 0:
                 return

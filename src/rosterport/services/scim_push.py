@@ -34,9 +34,9 @@ from rosterport.services.scim import (
     app_by_id,
     bearer_token,
 )
-from rosterport.store import directory as directory_store
 from rosterport.store import ledger as ledger_store
 from rosterport.store import scim as store
+from rosterport.store.directory import sync as directory_sync
 from rosterport.store.jobs import Job
 
 BATCH = 200  # operations per batch (one bulk request, or one request each)
@@ -100,7 +100,7 @@ def push(hub: Hub, job: Job) -> None:
     """Job handler: bring the application's users to the directory's state."""
     app = app_by_id(hub, int(job.payload["app_id"]))
     with hub.engine.connect() as conn:
-        version_id = job.payload.get("version_id") or directory_store.head(conn, app.org_id)
+        version_id = job.payload.get("version_id") or directory_sync.head(conn, app.org_id)
     if version_id is None:
         return  # no directory yet: nothing to push
     token = bearer_token(hub, app)

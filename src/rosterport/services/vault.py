@@ -34,9 +34,9 @@ from rosterport.services import versions as v
 from rosterport.services.api_apps import AppCaller
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
-from rosterport.store import directory as accounts_store
 from rosterport.store import ledger
 from rosterport.store import vault as store
+from rosterport.store.directory import queries as accounts_store
 from rosterport.store.vault import CredentialSet, Read, VaultApp
 
 CONSUMER = "vault"

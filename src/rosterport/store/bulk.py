@@ -1,18 +1,27 @@
 """The bulk paths the repositories share: the driver connection inside a SQLAlchemy
-transaction, driver errors raised as SQLAlchemy's, and PostgreSQL `COPY … FROM STDIN` fed with
+transaction, driver errors raised as SQLAlchemy's, PostgreSQL `COPY … FROM STDIN` fed with
 text lines that polars builds column by column (DESIGN.md: 8M rows in ~3.6 s where
-executemany takes ~76 s)."""
+executemany takes ~76 s), and long key lists cut into IN (…) lists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 import sqlalchemy as sa
 
-BATCH = 50_000  # lines per COPY write
+BATCH = 50_000  # lines per COPY write, rows per executemany
+IN_CHUNK = 10_000  # keys per IN (…) list, unless a repository says otherwise
+
+T = TypeVar("T")
+
+
+def chunks(keys: Sequence[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    """`keys` in lists of at most `size`, for one IN (…) list each."""
+    for start in range(0, len(keys), size):
+        yield list(keys[start : start + size])
 
 
 def driver_connection(conn: sa.Connection) -> Any:

@@ -12,8 +12,9 @@ import polars as pl
 import sqlalchemy as sa
 
 from rosterport.domain.roster.objects import INDEX
-from rosterport.store import roster
 from rosterport.store.bulk import driver_connection, driver_errors
+from rosterport.store.roster.queries import Selection, Source, where_clauses
+from rosterport.store.roster.rows import INDEX_COLUMNS
 from rosterport.store.tables import (
     deliveries,
     organizations,
@@ -82,7 +83,7 @@ def org_of_version(conn: sa.Connection, version_id: int) -> tuple[int, int] | No
     return None if row is None else (int(row.org_id), int(row.dataset_id))
 
 
-def held_version(conn: sa.Connection, dataset_id: int) -> tuple[int | None, roster.Source]:
+def held_version(conn: sa.Connection, dataset_id: int) -> tuple[int | None, Source]:
     """The version the roster store of the dataset holds, and its visible rows."""
     row = conn.execute(
         sa.select(read_models.c.version_id, read_models.c.generation).where(
@@ -90,8 +91,8 @@ def held_version(conn: sa.Connection, dataset_id: int) -> tuple[int | None, rost
         )
     ).first()
     if row is None:
-        return None, roster.Source(dataset_id, 0)
-    return row.version_id, roster.Source(dataset_id, int(row.generation))
+        return None, Source(dataset_id, 0)
+    return row.version_id, Source(dataset_id, int(row.generation))
 
 
 def org_slug(conn: sa.Connection, org_id: int) -> str:
@@ -107,7 +108,7 @@ def org_slug(conn: sa.Connection, org_id: int) -> str:
 
 def objects(
     conn: sa.Connection,
-    source: roster.Source,
+    source: Source,
     collection: str,
     *,
     schools: Sequence[str] | None,
@@ -116,17 +117,13 @@ def objects(
     """The collection's objects (`sourcedId`, `status`, `dateLastModified`, `json`) in
     sourcedId order, CHUNK at a time: within `schools` (None: all), and when
     `after_version` is given only those changed by a later version (tombstones included)."""
-    selection = roster.Selection(
-        source, collection, schools=None if schools is None else tuple(schools)
-    )
+    selection = Selection(source, collection, schools=None if schools is None else tuple(schools))
     o = roster_objects.c
-    clauses = roster._where(conn.dialect.name, selection)  # the API's school scoping
+    clauses = where_clauses(conn.dialect.name, selection)  # the API's school scoping
     if after_version is not None:
         clauses.append(o.version_id > after_version)
     index = [
-        o[roster.INDEX_COLUMNS[name]].label(name)
-        for name in INDEX[collection]
-        if name in roster.INDEX_COLUMNS
+        o[INDEX_COLUMNS[name]].label(name) for name in INDEX[collection] if name in INDEX_COLUMNS
     ]
     query = (
         sa.select(o.sourced_id, o.status, o.date_last_modified, o.data, *index)

@@ -12,9 +12,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from rosterport.store.bulk import chunks
 from rosterport.store.tables import directory_accounts, vault_apps, vault_credentials, vault_reads
-
-IN_CHUNK = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +105,7 @@ def put_credentials(
     conn: sa.Connection, rows: Sequence[tuple[int, int, bytes]], *, by: str, now: datetime
 ) -> None:
     """Set (or replace) credentials: (account id, app id, sealed)."""
-    for start in range(0, len(rows), IN_CHUNK):
-        chunk = rows[start : start + IN_CHUNK]
+    for chunk in chunks(rows):
         remove_credentials(conn, [(a, p) for a, p, _ in chunk])
         conn.execute(
             sa.insert(vault_credentials),
@@ -142,7 +140,7 @@ def sealed_credential(conn: sa.Connection, account_id: int, app_id: int) -> byte
 def credentials_set(conn: sa.Connection, account_ids: Sequence[int]) -> list[CredentialSet]:
     """Which applications have credentials for these accounts, and since when."""
     out: list[CredentialSet] = []
-    for start in range(0, len(account_ids), IN_CHUNK):
+    for chunk in chunks(account_ids):
         rows = conn.execute(
             sa.select(
                 vault_credentials.c.account_id,
@@ -152,7 +150,7 @@ def credentials_set(conn: sa.Connection, account_ids: Sequence[int]) -> list[Cre
                 vault_credentials.c.set_by,
             )
             .join(vault_apps, vault_apps.c.id == vault_credentials.c.app_id)
-            .where(vault_credentials.c.account_id.in_(list(account_ids[start : start + IN_CHUNK])))
+            .where(vault_credentials.c.account_id.in_(chunk))
             .order_by(vault_apps.c.app_key)
         ).all()
         out.extend(CredentialSet(*r) for r in rows)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from rosterport.domain.directory import ROLES, STATES, unlisted
 from rosterport.errors import RosterportError
 from rosterport.services import directory, vault
-from rosterport.store.directory import Selection
+from rosterport.store.directory.queries import Selection
 from rosterport.web.admin.pages import checked_form, go_back, render, signed_in
 from rosterport.web.deps import HubDep, Offset
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from rosterport.domain.directory import unlisted
 from rosterport.services import api_apps, directory, vault
-from rosterport.store.directory import Account, Selection
+from rosterport.store.directory.queries import Account, Selection
 from rosterport.store.vault import CredentialSet, Read, VaultApp
 from rosterport.web.auth import client_address
 from rosterport.web.deps import CallerDep, HubDep, Limit, Offset, SettingsDep
