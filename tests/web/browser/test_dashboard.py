@@ -1,24 +1,29 @@
 """An administrator signs in and lands on the organization's home: production versions, the
 last upload per source, a Held upload with its actions (Discard asks first), filtered
 records, trends; readable at 390 px without sideways scrolling. The screenshots of the
-dashboard in docs/images/ come from this test."""
+dashboard in docs/images/ come from this test (written there only with
+ROSTERPORT_DOC_IMAGES=1, so a test run leaves the checkout as it was)."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import get_org
 from tests.web.admin.test_home import BAD_DOB, upload
-from tests.web.browser.conftest import ROOT, Server
+from tests.web.browser.conftest import ROOT, Server, artifacts
 from tests.web.browser.test_upload_tool import sign_in
 
 IMAGES = ROOT / "docs" / "images"
 
 
 def picture(page: Any, name: str) -> None:
-    page.screenshot(path=str(IMAGES / f"{name}.png"), full_page=True)
+    """A screenshot for the docs: into docs/images/ when ROSTERPORT_DOC_IMAGES=1 (refreshing
+    them), else beside the other test screenshots."""
+    folder = IMAGES if os.environ.get("ROSTERPORT_DOC_IMAGES") == "1" else artifacts()
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def no_sideways_scroll(page: Any) -> bool:
