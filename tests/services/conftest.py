@@ -11,7 +11,9 @@ import sqlalchemy as sa
 
 from rosterport.blobs import LocalBlobStore
 from rosterport.crypto import SecretBox
+from rosterport.services.hosted_accounts import add_hosted_account
 from rosterport.services.hub import Hub
+from rosterport.services.integrations import Integration
 from rosterport.services.organizations import Organization, create_org
 from rosterport.sftp.remote import SftpServers
 from rosterport.snapshots import SnapshotStore
@@ -33,3 +35,9 @@ def hub(engine: sa.Engine, tmp_path: Path, clock: Clock) -> Iterator[Hub]:
 @pytest.fixture
 def org(hub: Hub) -> Organization:
     return create_org(hub, "springfield", "Springfield USD")
+
+
+@pytest.fixture
+def account(hub: Hub, org: Organization) -> Integration:
+    """A hosted SFTP account of `org` (tests of integrations and of their deliveries)."""
+    return add_hosted_account(hub, org, login="springfield-sis", password="nightly-export-1")

@@ -16,7 +16,7 @@ from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, update_settings
 from tests.conftest import district
-from tests.services.test_integrations import files_of, settle
+from tests.services.test_deliveries import files_of, settle
 
 SOURCE_SCHOOLS = (
     b"School_id,School_name\n"
