@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from rosterport.errors import RosterportError
+from rosterport.errors import InputError, RosterportError
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,27 +80,31 @@ class Server:
     port: int
     username: str
     credentials: Credentials
-    pinned: str | None
-    path: str  # "" is the login folder
+    pinned: str | None = None  # the host key pinned at the first connection
+    path: str = ""  # "" is the login folder
 
 
 class RemoteServers(Protocol):
     """Connections to remote file servers (the port; `Hub.remote`)."""
 
-    async def check_connection(
-        self,
-        host: str,
-        port: int,
-        username: str,
-        credentials: Credentials,
-        *,
-        path: str = "",
-        pinned: str | None = None,
-    ) -> ConnectionReport:
-        """Connect, check the host key, sign in and list `path`; each step reported."""
+    async def check_connection(self, server: Server) -> ConnectionReport:
+        """Connect, check the host key (against `server.pinned`), sign in and list
+        `server.path`; each step reported."""
         ...
 
     async def upload(self, server: Server, files: Sequence[Path]) -> ConnectionReport:
         """Upload `files` to the server's folder so that a reader never sees half a set;
         ConnectionFailed before signing in, UploadFailed after."""
         ...
+
+
+def confirmed_host_key(report: ConnectionReport, fingerprint: str) -> str:
+    """The host key `report` saw, when its fingerprint is the one a person confirmed; else
+    an InputError saying what the server shows now (Trust for pulls and exports alike)."""
+    if report.host_key is None or report.fingerprint != fingerprint.strip():
+        seen = report.fingerprint or "no key (the server could not be reached)"
+        raise InputError(
+            f"the server's host key is now {seen}, not the {fingerprint} you confirmed; "
+            "test the connection again and compare the fingerprint with the server's admin"
+        )
+    return report.host_key

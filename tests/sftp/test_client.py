@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncssh
 import pytest
 
-from rosterport.remote import Credentials
+from rosterport.remote import Credentials, Server
 from rosterport.sftp.client import ConnectionReport, check_connection
 from tests.sftp.conftest import REMOTE_PASSWORD, REMOTE_USER, Loop, Remote, free_port
 
@@ -22,7 +22,7 @@ def check(
     pinned: str | None = None,
 ) -> ConnectionReport:
     credentials = Credentials(password=None if key else password, private_key=key)
-    return loop.run(check_connection(host, port, user, credentials, path=path, pinned=pinned))
+    return loop.run(check_connection(Server(host, port, user, credentials, pinned, path)))
 
 
 def failure(report: ConnectionReport) -> tuple[str, str]:

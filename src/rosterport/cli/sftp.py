@@ -21,7 +21,7 @@ from pathlib import Path
 from rosterport.cli.datasets import _hub, settings_from
 from rosterport.cli.validation import EXIT_INVALID, EXIT_VALID
 from rosterport.errors import InputError
-from rosterport.remote import Credentials
+from rosterport.remote import Credentials, Server
 from rosterport.services.hosted_accounts import add_hosted_account
 from rosterport.services.integrations import DEFAULT_MODEL
 from rosterport.services.organizations import get_org
@@ -67,9 +67,8 @@ def test_command(args: argparse.Namespace) -> int:
         password=args.password,
         private_key=_read(args.key, "private key") if args.key else None,
     )
-    report = asyncio.run(
-        check_connection(args.host, args.port, args.username, credentials, path=args.path)
-    )
+    server = Server(args.host, args.port, args.username, credentials, path=args.path)
+    report = asyncio.run(check_connection(server))
     for step in report.steps:
         print(f"{'ok' if step.ok else 'FAILED':<7} {step.name:<16} {step.message}")
     if report.ok and report.entries:

@@ -18,7 +18,7 @@ from rosterport.domain.policy import Requirement
 from rosterport.domain.schemas import get_model
 from rosterport.domain.tables import FileProblem
 from rosterport.errors import InputError
-from rosterport.remote import ConnectionReport
+from rosterport.remote import ConnectionReport, Server, confirmed_host_key
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import (
@@ -182,14 +182,15 @@ async def test_connection(hub: Hub, integration: Integration) -> ConnectionRepor
     """Test Connection for a saved pull: its stored credentials, against its pinned key."""
     if integration.kind != PULL or integration.host is None or integration.username is None:
         raise InputError("Test Connection is for a custom server; the hosted server is ours")
-    return await hub.remote_servers().check_connection(
+    server = Server(
         integration.host,
         integration.port or 22,
         integration.username,
         pull_credentials(hub, integration),
-        path=integration.settings.path,
-        pinned=integration.host_key,
+        integration.host_key,
+        integration.settings.path,
     )
+    return await hub.remote_servers().check_connection(server)
 
 
 async def trust_host_key(hub: Hub, integration: Integration, fingerprint: str) -> Integration:
@@ -198,18 +199,13 @@ async def trust_host_key(hub: Hub, integration: Integration, fingerprint: str) -
     have the fingerprint that was confirmed."""
     if integration.kind != PULL or integration.host is None or integration.username is None:
         raise InputError("only a custom server's host key can be trusted")
-    report = await hub.remote_servers().check_connection(
+    server = Server(
         integration.host,
         integration.port or 22,
         integration.username,
         pull_credentials(hub, integration),
         path=integration.settings.path,
     )
-    if report.host_key is None or report.fingerprint != fingerprint.strip():
-        seen = report.fingerprint or "no key (the server could not be reached)"
-        raise InputError(
-            f"the server's host key is now {seen}, not the {fingerprint} you confirmed; "
-            "test the connection again and compare the fingerprint with the server's admin"
-        )
-    pin_host_key(hub, integration, report.host_key)
+    report = await hub.remote_servers().check_connection(server)
+    pin_host_key(hub, integration, confirmed_host_key(report, fingerprint))
     return integration_by_id(hub, integration.id)

@@ -33,16 +33,16 @@ import sqlalchemy as sa
 from rosterport.clock import monotonic
 from rosterport.domain.roster import csv_export as cx
 from rosterport.files import file_sha256, private_folder
-from rosterport.remote import ConnectionFailed, Server, UploadFailed
+from rosterport.remote import ConnectionFailed, UploadFailed
 from rosterport.services import roster_store
 from rosterport.services.hub import Hub
 from rosterport.services.sftp_export_targets import (
     AFTER_VERSION,
     EXPORT,
     Export,
-    credentials_of,
     export_by_id,
     from_row,
+    server_of,
 )
 from rosterport.store import jobs as queue
 from rosterport.store import ledger as ledger_store
@@ -236,14 +236,7 @@ def deliver(hub: Hub, job: Job) -> None:
                 hub, export, source, folder, kind=kind, after_version=export.last_version_id
             )
             wrote = monotonic() - started
-            server = Server(
-                export.host,
-                export.port,
-                export.username,
-                credentials_of(hub, export),
-                export.host_key,
-                export.settings.path,
-            )
+            server = server_of(hub, export)
             report = asyncio.run(hub.remote_servers().upload(server, written.paths))
             uploaded = monotonic() - started - wrote
     except (ConnectionFailed, UploadFailed) as error:

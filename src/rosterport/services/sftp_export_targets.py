@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from rosterport.domain.roster import csv_export as cx
 from rosterport.errors import InputError, NotFoundError
-from rosterport.remote import ConnectionReport, Credentials
+from rosterport.remote import ConnectionReport, Credentials, Server, confirmed_host_key
 from rosterport.services import server_credentials
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
@@ -295,31 +295,30 @@ def runs(hub: Hub, export: Export, *, limit: int = 20) -> list[dict[str, Any]]:
 # -- connection tests ----------------------------------------------------------------------
 
 
-async def test_connection(hub: Hub, export: Export) -> ConnectionReport:
-    """Test Connection: reach, host key (against the pinned one), sign in, list the folder."""
-    return await hub.remote_servers().check_connection(
+def server_of(hub: Hub, export: Export) -> Server:
+    """The export's server as deliveries reach it: its folder, its pinned host key."""
+    return Server(
         export.host,
         export.port,
         export.username,
         credentials_of(hub, export),
-        path=export.settings.path,
-        pinned=export.host_key,
+        export.host_key,
+        export.settings.path,
     )
+
+
+async def test_connection(hub: Hub, export: Export) -> ConnectionReport:
+    """Test Connection: reach, host key (against the pinned one), sign in, list the folder."""
+    return await hub.remote_servers().check_connection(server_of(hub, export))
 
 
 async def trust_host_key(hub: Hub, export: Export, fingerprint: str) -> Export:
     """Pin the server's host key once a person compared its fingerprint."""
-    report = await hub.remote_servers().check_connection(
-        export.host, export.port, export.username, credentials_of(hub, export)
-    )
-    if report.host_key is None or report.fingerprint != fingerprint.strip():
-        seen = report.fingerprint or "no key (the server could not be reached)"
-        raise InputError(
-            f"the server's host key is now {seen}, not the {fingerprint} you confirmed; "
-            "test the connection again and compare the fingerprint with the server's admin"
-        )
+    server = Server(export.host, export.port, export.username, credentials_of(hub, export))
+    report = await hub.remote_servers().check_connection(server)
+    host_key = confirmed_host_key(report, fingerprint)
     with hub.engine.begin() as conn:
-        store.update_export(conn, export.id, host_key=report.host_key)
+        store.update_export(conn, export.id, host_key=host_key)
     return export_by_id(hub, export.id)
 
 

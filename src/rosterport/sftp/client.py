@@ -20,7 +20,7 @@ import socket
 import asyncssh
 
 from rosterport.errors import InputError
-from rosterport.remote import ConnectionFailed, ConnectionReport, Credentials, Step
+from rosterport.remote import ConnectionFailed, ConnectionReport, Credentials, Server, Step
 
 TIMEOUT = 15.0  # seconds to reach and sign in to a server
 
@@ -176,20 +176,19 @@ def listing_failure(path: str, error: asyncssh.SFTPError) -> str:
     return f"could not list {shown}: {error.reason}"
 
 
-async def check_connection(
-    host: str,
-    port: int,
-    username: str,
-    credentials: Credentials,
-    *,
-    path: str = "",
-    pinned: str | None = None,
-) -> ConnectionReport:
-    """Connect, check the host key, sign in and list `path`; each step reported."""
-    report = ConnectionReport(host, port)
+async def check_connection(server: Server) -> ConnectionReport:
+    """Connect, check the host key (against `server.pinned`), sign in and list `server.path`;
+    each step reported."""
+    report = ConnectionReport(server.host, server.port)
+    path = server.path
     try:
         conn, report = await open_connection(
-            host, port, username, credentials, pinned=pinned, report=report
+            server.host,
+            server.port,
+            server.username,
+            server.credentials,
+            pinned=server.pinned,
+            report=report,
         )
     except ConnectionFailed as failed:
         return failed.report

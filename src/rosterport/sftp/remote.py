@@ -5,26 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from rosterport.remote import ConnectionReport, Credentials, Server
+from rosterport.remote import ConnectionReport, Server
 from rosterport.sftp import client, export
 
 
 class SftpServers:
     """Remote file servers reached over SFTP (asyncssh), host keys pinned."""
 
-    async def check_connection(
-        self,
-        host: str,
-        port: int,
-        username: str,
-        credentials: Credentials,
-        *,
-        path: str = "",
-        pinned: str | None = None,
-    ) -> ConnectionReport:
-        return await client.check_connection(
-            host, port, username, credentials, path=path, pinned=pinned
-        )
+    async def check_connection(self, server: Server) -> ConnectionReport:
+        return await client.check_connection(server)
 
     async def upload(self, server: Server, files: Sequence[Path]) -> ConnectionReport:
         return await export.upload(server, files)

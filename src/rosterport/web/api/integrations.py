@@ -13,7 +13,7 @@ from rosterport.config import Settings
 from rosterport.domain.issues import Level
 from rosterport.domain.policy import Mode
 from rosterport.errors import InputError
-from rosterport.remote import Credentials
+from rosterport.remote import Credentials, Server
 from rosterport.services import hosted_accounts
 from rosterport.services import integration_setup as setup
 from rosterport.services import integrations as ints
@@ -211,13 +211,14 @@ def one(
 )
 async def probe(slug: str, body: Probe, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
     caller.org(hub, slug)
-    report = await hub.remote_servers().check_connection(
+    server = Server(
         body.host.strip(),
         body.port,
         body.username.strip(),
         Credentials(body.password or None, body.private_key or None),
         path=body.path,
     )
+    report = await hub.remote_servers().check_connection(server)
     return report.to_json()
 
 
