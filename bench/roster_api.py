@@ -37,7 +37,13 @@ def main() -> int:  # noqa: PLR0915 - one linear scenario, read top to bottom
     from rosterport.bootstrap import build_hub, build_worker
     from rosterport.config import Settings
     from rosterport.csvio.sources import SourceFile
-    from rosterport.services import api_apps, roster_store, uploads
+    from rosterport.services import (
+        api_apps,
+        roster_store,
+        upload_commit,
+        upload_validation,
+        uploads,
+    )
     from rosterport.services.organizations import create_org, update_settings
     from rosterport.web.app import create_app
     from tests.roster import fake
@@ -62,8 +68,10 @@ def main() -> int:  # noqa: PLR0915 - one linear scenario, read top to bottom
         def publish(data: dict[str, bytes]) -> float:
             session = uploads.start(hub, org, "passport-roster")
             uploads.add_files(hub, org, session.id, [SourceFile.of(n, d) for n, d in data.items()])
-            uploads.run_validation(hub, org, session.id, committed_by="bench", source="api")
-            uploads.commit(hub, org, session.id, committed_by="bench", source="api")
+            upload_validation.run_validation(
+                hub, org, session.id, committed_by="bench", source="api"
+            )
+            upload_commit.commit(hub, org, session.id, committed_by="bench", source="api")
             start = time.perf_counter()
             build_worker(hub, name="bench").drain()
             return time.perf_counter() - start

@@ -279,7 +279,7 @@ from pathlib import Path
 from rosterport.bootstrap import build_hub
 from rosterport.config import Settings
 from rosterport.csvio.sources import read_source
-from rosterport.services import uploads
+from rosterport.services import upload_commit, upload_validation, uploads
 from rosterport.services.organizations import create_org
 
 data = Path(sys.argv[1])
@@ -290,8 +290,10 @@ if len(sys.argv) > 2:
     files = [f for f in read_source([Path(sys.argv[2])]).files if f.name.endswith(".csv")]
     session = uploads.start(hub, org, "passport-roster")
     uploads.add_files(hub, org, session.id, files)
-    uploads.run_validation(hub, org, session.id, committed_by="bench", source="cli")
-    uploads.commit(hub, org, session.id, committed_by="bench", source="cli", allow_deletions=True)
+    upload_validation.run_validation(hub, org, session.id, committed_by="bench", source="cli")
+    upload_commit.commit(
+        hub, org, session.id, committed_by="bench", source="cli", allow_deletions=True
+    )
 """
 
 

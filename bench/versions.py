@@ -131,7 +131,7 @@ def main() -> None:
     from rosterport.bootstrap import build_hub
     from rosterport.config import Settings
     from rosterport.csvio.sources import read_source
-    from rosterport.services import uploads
+    from rosterport.services import upload_commit, upload_validation, uploads
     from rosterport.services.organizations import create_org
 
     base = district_folder(options.data_dir, options.students, options.shape)
@@ -168,7 +168,7 @@ def main() -> None:
         uploads.add_files(hub, org, session.id, files)
         step(
             f"{label} validate",
-            lambda s=session: uploads.run_validation(
+            lambda s=session: upload_validation.run_validation(
                 hub, org, s.id, committed_by="bench", source="cli"
             ),
         )
@@ -176,11 +176,11 @@ def main() -> None:
         # (9M added keys) into version 2's steps, which no real upload does
         counts = step(
             f"{label} preview",
-            lambda s=session: uploads.changes(hub, org, s.id).counts(),
+            lambda s=session: upload_commit.changes(hub, org, s.id).counts(),
         )
         step(
             f"{label} commit",
-            lambda s=session: uploads.commit(
+            lambda s=session: upload_commit.commit(
                 hub, org, s.id, committed_by="bench", source="cli", allow_deletions=True
             ),
         )

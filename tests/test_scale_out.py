@@ -33,8 +33,8 @@ import sqlalchemy as sa
 
 from rosterport.bootstrap import build_hub
 from rosterport.config import Settings
+from rosterport.domain.version_status import IN_PRODUCTION
 from rosterport.services import accounts, hosted_accounts
-from rosterport.services import versions as v
 from rosterport.services.organizations import create_org
 from rosterport.sftp.drops import account_folder
 from rosterport.store.tables import jobs, organizations, sftp_drops, upload_sessions, versions
@@ -194,7 +194,7 @@ def all_in_production(engine: sa.Engine, expected: dict[str, int]) -> bool:
     found = versions_by_org(engine)
     return all(
         len(found.get(slug, [])) == count
-        and all(status == v.IN_PRODUCTION for _, status in found[slug])
+        and all(status == IN_PRODUCTION for _, status in found[slug])
         for slug, count in expected.items()
     )
 

@@ -13,7 +13,7 @@ import pytest
 
 from rosterport.cli import main
 from rosterport.domain.report import Report
-from rosterport.services import uploads
+from rosterport.services import upload_commit
 from tests.conftest import district
 
 
@@ -211,14 +211,14 @@ def test_a_dry_run_lets_the_report_go_before_it_previews(
     the preview is computed, no Report object is alive (the JSON answer's report was
     written already; the text answer of a valid upload shows none). The answer is the same."""
     alive: list[int] = []
-    real = uploads.changes
+    real = upload_commit.changes
 
     def spying(*args: Any, **kwargs: Any) -> Any:
         gc.collect()
         alive.append(sum(isinstance(o, Report) for o in gc.get_objects()))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(uploads, "changes", spying)
+    monkeypatch.setattr(upload_commit, "changes", spying)
     folder = folder_of(tmp_path, "v1", district("student-bad-dob"))
     argv = ["upload", folder, "--org", "lincoln", "--model", "passport-roster", "--dry-run"]
     argv += ["--level", "invalid-format=warn", "--format", output]

@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from rosterport.bootstrap import build_hub
 from rosterport.config import Settings
 from rosterport.csvio.sources import SourceFile
-from rosterport.services import uploads
+from rosterport.domain.version_status import IN_PRODUCTION, PENDING
+from rosterport.services import upload_commit, upload_validation, uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org
@@ -60,11 +61,11 @@ def big_district(last_name: str, students: int = STUDENTS) -> dict[str, bytes]:
 def commit(hub: Hub, org: Organization, files: dict[str, bytes]) -> int:
     session = uploads.start(hub, org, "passport-roster")
     uploads.add_files(hub, org, session.id, [SourceFile.of(n, d) for n, d in files.items()])
-    uploads.run_validation(hub, org, session.id, committed_by="it@x.org", source="api")
-    version, status, _ = uploads.commit(
+    upload_validation.run_validation(hub, org, session.id, committed_by="it@x.org", source="api")
+    version, status, _ = upload_commit.commit(
         hub, org, session.id, committed_by="it@x.org", source="api", allow_deletions=True
     )
-    assert status == v.PENDING
+    assert status == PENDING
     return version
 
 
@@ -109,7 +110,7 @@ def test_sigkill_mid_propagation_then_restart(tmp_path: Path, db_url: str) -> No
     commit(hub, org, big_district("First"))
     first_worker = worker(data_dir, db_url)
     try:
-        wait_for(lambda: statuses(hub) == [v.IN_PRODUCTION], 120, "the first load")
+        wait_for(lambda: statuses(hub) == [IN_PRODUCTION], 120, "the first load")
         second = commit(hub, org, big_district("Second"))
         wait_for(lambda: job_running(hub, second), 60, "the second version's job")
         first_worker.send_signal(signal.SIGKILL)  # mid-propagation
@@ -124,7 +125,7 @@ def test_sigkill_mid_propagation_then_restart(tmp_path: Path, db_url: str) -> No
     try:
         wait_for(
             lambda: (
-                statuses(hub) == [v.IN_PRODUCTION] * 3
+                statuses(hub) == [IN_PRODUCTION] * 3
                 and not propagation_jobs(hub, "running")
                 and not propagation_jobs(hub, "queued")
             ),
@@ -178,7 +179,7 @@ def test_other_writers_are_not_kept_waiting_by_a_first_load(tmp_path: Path, db_u
         wait_for(lambda: bool(queue.list_jobs(hub.engine, state="running")), 60, "the load")
         writer.start()
         loading = time.monotonic()
-        wait_for(lambda: statuses(hub) == [v.IN_PRODUCTION], 180, "the load to finish")
+        wait_for(lambda: statuses(hub) == [IN_PRODUCTION], 180, "the load to finish")
         loading = time.monotonic() - loading
     finally:
         done.set()

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from rosterport.bootstrap import CRASH_AT
-from rosterport.services.versions import IN_PRODUCTION
+from rosterport.domain.version_status import IN_PRODUCTION
 from tests.conftest import district
 
 POINTS_BEFORE = ["after-snapshot", "after-version-insert", "before-transaction-commit"]

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from rosterport.bootstrap import build_worker
 from rosterport.csvio.sources import SourceFile
 from rosterport.domain.policy import Mode
+from rosterport.domain.version_status import HELD, IN_PRODUCTION, PENDING, VALIDATION_ERRORS
 from rosterport.services import deliveries, history
 from rosterport.services import integrations as ints
-from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.notifications import list_notifications, mark_read
 from rosterport.services.organizations import Organization, update_settings
@@ -39,14 +39,14 @@ def test_a_valid_delivery_is_committed_by_the_integration(
     result = deliveries.process_delivery(
         hub, account, files_of(district()), settle=lambda version: settle(hub, version)
     )
-    assert result.status == v.IN_PRODUCTION
+    assert result.status == IN_PRODUCTION
     assert result.changes["students.csv"]["added"] == 5
     with hub.engine.connect() as conn:
         rows = conn.execute(
             sa.select(versions.c.id, versions.c.committed_by, versions.c.source, versions.c.status)
         ).all()
     assert [tuple(r) for r in rows] == [
-        (result.version, "sftp:springfield-sis", "sftp", v.IN_PRODUCTION)
+        (result.version, "sftp:springfield-sis", "sftp", IN_PRODUCTION)
     ]
     [notice] = list_notifications(hub, org)
     assert notice.kind == "sftp-delivery"
@@ -70,13 +70,13 @@ def test_an_invalid_delivery_is_kept_as_validation_errors(
     hub: Hub, org: Organization, account: ints.Integration
 ) -> None:
     result = deliveries.process_delivery(hub, account, files_of(district("student-bad-dob")))
-    assert result.status == v.VALIDATION_ERRORS
+    assert result.status == VALIDATION_ERRORS
     assert result.summary["error"] >= 1
     report = deliveries.report_csv(hub, result)
     assert report is not None
     assert b"invalid-format" in report
     [row] = history.history(hub, org, "passport-roster")
-    assert (row.status, row.committed_by) == (v.VALIDATION_ERRORS, "sftp:springfield-sis")
+    assert (row.status, row.committed_by) == (VALIDATION_ERRORS, "sftp:springfield-sis")
     assert "failed validation" in list_notifications(hub, org)[0].message
 
 
@@ -88,7 +88,7 @@ def test_removals_past_a_safeguard_are_held(
     lines = files["students.csv"].splitlines(keepends=True)
     files["students.csv"] = b"".join(lines[:-1])  # one student of five: 20% > 10%
     result = deliveries.process_delivery(hub, account, files_of(files))
-    assert result.status == v.HELD
+    assert result.status == HELD
     assert list_notifications(hub, org)[0].message.startswith("Held: this upload removes 1 of 5")
     # the integration's own safeguard lets it through (the organization allowing the
     # orphaned enrollment to be filtered: 1 of 6 is more than the default 10%)
@@ -97,7 +97,7 @@ def test_removals_past_a_safeguard_are_held(
         hub, account, settings=ints.IntegrationSettings(default_threshold=0.5)
     )
     files["students.csv"] = b"".join(lines[:-1]) + b"\n"  # new content, same records
-    assert deliveries.process_delivery(hub, lenient, files_of(files)).status == v.PENDING
+    assert deliveries.process_delivery(hub, lenient, files_of(files)).status == PENDING
 
 
 def test_a_delivery_for_a_model_not_enabled_is_refused(

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from rosterport.domain.version_status import IN_PRODUCTION
 from rosterport.services import directory, propagation
-from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org, update_settings
 from rosterport.store import jobs as queue
@@ -63,7 +63,7 @@ def hash_job(hub: Hub) -> None:
 def test_one_account_per_person_with_its_fields_and_ledger_row(hub: Hub, org: Organization) -> None:
     first = commit(hub, org, district())
     run(hub, first)
-    assert status(hub, first) == v.IN_PRODUCTION
+    assert status(hub, first) == IN_PRODUCTION
     accounts = states(hub)
     assert accounts["738733110"][1] == "active"
     assert accounts["teacher-47"][1] == "active"

@@ -8,11 +8,11 @@ from dataclasses import replace
 import pytest
 
 from rosterport.domain.mappings import CREATE
+from rosterport.domain.version_status import HELD, IN_PRODUCTION, PENDING
 from rosterport.errors import InputError
 from rosterport.services import deliveries, hosted_accounts
 from rosterport.services import integration_setup as setup
 from rosterport.services import integrations as ints
-from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, update_settings
 from tests.conftest import district
@@ -31,7 +31,7 @@ def _in_production(hub: Hub, org: Organization) -> None:
         hub, org, login="first-load", password="first-load-pw"
     )
     result = deliveries.process_delivery(hub, account, files_of(district()))
-    assert result.status == v.PENDING
+    assert result.status == PENDING
 
 
 def test_setup_steps_then_a_mapped_delivery(hub: Hub, org: Organization) -> None:
@@ -80,7 +80,7 @@ def test_setup_steps_then_a_mapped_delivery(hub: Hub, org: Organization) -> None
     result = deliveries.process_delivery(
         hub, account, files_of(files), settle=lambda version: settle(hub, version)
     )
-    assert result.status == v.IN_PRODUCTION, result
+    assert result.status == IN_PRODUCTION, result
     # the mapped school ids are production's; the student without an e-mail was skipped
     # (a filtered record stays in production as it was), nothing else changed
     assert result.changes["schools.csv"] == {"added": 0, "updated": 0, "removed": 0}
@@ -99,5 +99,5 @@ def test_unmapped_schools_are_reported_and_their_records_filtered(
     )
     account = setup.save_schools(hub, org, account, {"02M800": "02M800"})  # 13K123 unmapped
     result = deliveries.process_delivery(hub, account, files_of(district()))
-    assert result.status == v.HELD  # its records are filtered: too many removals in Full mode
+    assert result.status == HELD  # its records are filtered: too many removals in Full mode
     assert any("not in the Schools Mapping (13K123)" in n for n in result.notes), result.notes

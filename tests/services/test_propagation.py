@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from rosterport.csvio.sources import SourceFile
+from rosterport.domain.version_status import IN_PRODUCTION, PENDING
 from rosterport.jobs.worker import Worker
-from rosterport.services import propagation, roster_store, uploads
+from rosterport.services import propagation, roster_store, upload_commit, upload_validation, uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
@@ -30,9 +31,11 @@ def commit(hub: Hub, org: Organization, files: Files) -> int:
     """Validate and commit `files` (their propagation job stays queued)."""
     session = uploads.start(hub, org, "passport-roster")
     uploads.add_files(hub, org, session.id, [SourceFile.of(n, d) for n, d in files.items()])
-    uploads.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
-    version, status, _ = uploads.commit(hub, org, session.id, committed_by="a@x.org", source="api")
-    assert status == v.PENDING
+    upload_validation.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
+    version, status, _ = upload_commit.commit(
+        hub, org, session.id, committed_by="a@x.org", source="api"
+    )
+    assert status == PENDING
     return version
 
 
@@ -90,7 +93,7 @@ def test_an_older_versions_job_run_late_never_overwrites_a_newer_state(
     assert last_name(hub) == "Newer"
     propagation.propagate(hub, claimed(hub, older))  # then the stale one
     assert last_name(hub) == "Newer"
-    assert [status(hub, x) for x in (first, older, newer)] == [v.IN_PRODUCTION] * 3
+    assert [status(hub, x) for x in (first, older, newer)] == [IN_PRODUCTION] * 3
 
 
 def test_a_job_brings_the_read_model_to_the_current_version(hub: Hub, org: Organization) -> None:
@@ -101,7 +104,7 @@ def test_a_job_brings_the_read_model_to_the_current_version(hub: Hub, org: Organ
     newer = commit(hub, org, renamed(b"Newer"))
     propagation.propagate(hub, claimed(hub, older))
     assert last_name(hub) == "Newer"
-    assert status(hub, newer) == v.IN_PRODUCTION  # it is what the read model holds
+    assert status(hub, newer) == IN_PRODUCTION  # it is what the read model holds
     propagation.propagate(hub, claimed(hub, newer))
     assert last_name(hub) == "Newer"
 
@@ -125,12 +128,12 @@ def test_a_second_job_for_the_dataset_is_deferred_not_failed(
     (waiting,) = queue.list_jobs(hub.engine, state="queued")
     assert (waiting["attempts"], waiting["last_error"]) == (0, None)  # not counted
     assert waiting["run_at"] > clock()
-    assert status(hub, second) == v.PENDING
+    assert status(hub, second) == PENDING
     # once the holder's lease has run out (it died), the dataset is free again
     clock.now += queue.DEFAULT_LEASE * 2
     assert worker.drain() == 2  # the dead holder's job, run again, and the second
     assert last_name(hub) == "Second"
-    assert [status(hub, x) for x in (first, second)] == [v.IN_PRODUCTION] * 2
+    assert [status(hub, x) for x in (first, second)] == [IN_PRODUCTION] * 2
 
 
 def test_a_crash_mid_load_leaves_the_visible_rows_and_the_next_load_cleans_up(
@@ -167,7 +170,7 @@ def test_a_crash_mid_load_leaves_the_visible_rows_and_the_next_load_cleans_up(
     assert len(generations(hub)) == 1
     with hub.engine.connect() as conn:
         assert active_count(conn, 1, "enrollments") == before
-    assert status(hub, second) == v.IN_PRODUCTION
+    assert status(hub, second) == IN_PRODUCTION
 
 
 def test_a_large_change_is_swapped_in_as_one_generation(

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from rosterport.domain.version_status import IN_PRODUCTION
 from rosterport.services import propagation, roster_store
-from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org, update_settings
 from rosterport.store.tables import read_models, roster_objects, versions
@@ -68,7 +68,7 @@ def test_first_load_change_removal_and_restore(rhub: Hub, org: Organization, clo
     assert {s for s, _ in users.values()} == {"active"}
     assert set(visible(rhub, "orgs")) == {"district-springfield", "02M800", "13K123"}
     assert visible(rhub, "classes")
-    assert status(rhub, first) == v.IN_PRODUCTION
+    assert status(rhub, first) == IN_PRODUCTION
 
     clock.now += timedelta(hours=1)
     second = commit(rhub, org, renamed(b"Renamed"))
@@ -91,7 +91,7 @@ def test_first_load_change_removal_and_restore(rhub: Hub, org: Organization, clo
     fourth = commit(rhub, org, renamed(b"Renamed"))  # the student is back
     run(rhub, fourth)
     assert visible(rhub, "users")["student-913113920"] == ("active", EPOCH + timedelta(hours=3))
-    assert [status(rhub, x) for x in (first, second, third, fourth)] == [v.IN_PRODUCTION] * 4
+    assert [status(rhub, x) for x in (first, second, third, fourth)] == [IN_PRODUCTION] * 4
 
 
 def test_a_large_change_is_a_new_generation_keeping_dates_and_tombstones(

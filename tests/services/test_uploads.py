@@ -11,8 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from rosterport.csvio.sources import SourceFile
+from rosterport.domain.preview import Verified
+from rosterport.domain.upload_session import COMMITTED
+from rosterport.domain.version_status import PENDING
 from rosterport.errors import ProductionChangedError, RosterportError, StateError
-from rosterport.services import uploads
+from rosterport.services import upload_commit, upload_validation, uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
@@ -24,14 +27,14 @@ def validated(hub: Hub, org: Organization, *, verify: bool = True) -> str:
     session = uploads.start(hub, org, "passport-roster")
     files = [SourceFile.of(n, d) for n, d in district().items()]
     uploads.add_files(hub, org, session.id, files)
-    uploads.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
+    upload_validation.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
     if verify:
-        uploads.changes(hub, org, session.id)
+        upload_commit.changes(hub, org, session.id)
     return session.id
 
 
-def commit(hub: Hub, org: Organization, session_id: str) -> tuple[int, str, v.Verified]:
-    return uploads.commit(hub, org, session_id, committed_by="a@x.org", source="api")
+def commit(hub: Hub, org: Organization, session_id: str) -> tuple[int, str, Verified]:
+    return upload_commit.commit(hub, org, session_id, committed_by="a@x.org", source="api")
 
 
 def version_count(hub: Hub) -> int:
@@ -94,14 +97,14 @@ def crash_in_commit(hub: Hub, org: Organization, monkeypatch: pytest.MonkeyPatch
     def dies_marking_committed(
         hub_: Hub, session: uploads.Session, state: str, data: dict[str, object]
     ) -> uploads.Session:
-        if state == uploads.COMMITTED:
+        if state == COMMITTED:
             raise Killed
         return real_save(hub_, session, state, data)
 
     if at == "move":
         monkeypatch.setattr(v, "_insert_version", dies)
     else:
-        monkeypatch.setattr(uploads, "_save", dies_marking_committed)
+        monkeypatch.setattr(upload_commit, "_save", dies_marking_committed)
     with pytest.raises(Killed):
         commit(hub, org, session_id)
     monkeypatch.undo()
@@ -115,15 +118,15 @@ def test_a_crashed_commit_is_resumed_after_a_while(
     session_id = crash_in_commit(hub, org, monkeypatch, at)
     with pytest.raises(StateError, match="in progress"):
         commit(hub, org, session_id)  # too soon: it might still be running
-    clock.now += uploads.STALE_COMMIT + timedelta(seconds=1)
+    clock.now += upload_commit.STALE_COMMIT + timedelta(seconds=1)
     _, status, _ = commit(hub, org, session_id)
-    assert status == v.PENDING
+    assert status == PENDING
     assert version_count(hub) == 1
     with hub.engine.connect() as conn:
         state = conn.execute(
             sa.select(upload_sessions.c.state).where(upload_sessions.c.id == session_id)
         ).scalar_one()
-    assert state == uploads.COMMITTED
+    assert state == COMMITTED
 
 
 def test_production_moved_then_validate_again(hub: Hub, org: Organization) -> None:
@@ -132,9 +135,9 @@ def test_production_moved_then_validate_again(hub: Hub, org: Organization) -> No
     commit(hub, org, first)
     with pytest.raises(ProductionChangedError):
         commit(hub, org, second)
-    uploads.run_validation(hub, org, second, committed_by="a@x.org", source="api")
+    upload_validation.run_validation(hub, org, second, committed_by="a@x.org", source="api")
     _, status, result = commit(hub, org, second)
-    assert status == v.PENDING
+    assert status == PENDING
     assert result.counts()["students.csv"]["added"] == 0
 
 
@@ -151,21 +154,21 @@ def test_the_change_detail_names_people_and_finds_them_by_name(hub: Hub, org: Or
     files["students.csv"] = "".join([header, marta, new, *rest]).encode()
     session = uploads.start(hub, org, "passport-roster")
     uploads.add_files(hub, org, session.id, [SourceFile.of(n, d) for n, d in files.items()])
-    uploads.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
-    uploads.changes(hub, org, session.id)
+    upload_validation.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
+    upload_commit.changes(hub, org, session.id)
 
-    page = uploads.change_page(hub, org, session.id, "students.csv")
+    page = upload_commit.change_page(hub, org, session.id, "students.csv")
     named = {(r["change"], r["key"]): r["name"] for r in page.rows}
     assert named[("added", "02M800 / 555000111")] == "Chidi Okafor"
     assert named[("removed", "02M800 / 738733110")] == "Diane Schmeler"
     assert named[("updated", "02M800 / 913113920")] == "Marta Greenholt"
 
-    found = uploads.change_page(hub, org, session.id, "students.csv", search="schMELER")
+    found = upload_commit.change_page(hub, org, session.id, "students.csv", search="schMELER")
     assert [(r["change"], r["name"]) for r in found.rows] == [("removed", "Diane Schmeler")]
     assert found.total == 1
-    by_key = uploads.change_page(hub, org, session.id, "students.csv", search="555000")
+    by_key = upload_commit.change_page(hub, org, session.id, "students.csv", search="555000")
     assert [r["name"] for r in by_key.rows] == ["Chidi Okafor"]
-    schools = uploads.change_page(hub, org, session.id, "schools.csv")
+    schools = upload_commit.change_page(hub, org, session.id, "schools.csv")
     assert schools.total == 0  # unchanged files have no detail rows
 
 
@@ -185,10 +188,10 @@ def test_originals_are_kept_beside_the_validator_and_dropped_when_it_fails(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the validator broke")
 
-    monkeypatch.setattr(uploads, "validate", broken)
+    monkeypatch.setattr(upload_validation, "validate", broken)
     session = uploads.start(hub, org, "passport-roster")
     files = [SourceFile.of(n, d) for n, d in district().items()]
     uploads.add_files(hub, org, session.id, files)
     with pytest.raises(RuntimeError):
-        uploads.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
+        upload_validation.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
     assert set(hub.blobs.keys("uploads/")) == before

@@ -10,9 +10,16 @@ import pytest
 import sqlalchemy as sa
 
 from rosterport.csvio.sources import SourceFile
+from rosterport.domain.version_status import PENDING
 from rosterport.errors import InputError, NotFoundError
-from rosterport.services import api_apps, propagation, uploads, vault
-from rosterport.services import versions as v
+from rosterport.services import (
+    api_apps,
+    propagation,
+    upload_commit,
+    upload_validation,
+    uploads,
+    vault,
+)
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org, update_settings
 from rosterport.store.tables import vault_credentials
@@ -35,14 +42,18 @@ def org(hub: Hub) -> Organization:
 def upload_sso(hub: Hub, org: Organization, data: bytes) -> tuple[str, object]:
     session = uploads.start(hub, org, "passport-sso")
     uploads.add_files(hub, org, session.id, [SourceFile.of("app_credentials.csv", data)])
-    _, report = uploads.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
+    _, report = upload_validation.run_validation(
+        hub, org, session.id, committed_by="a@x.org", source="api"
+    )
     return session.id, report
 
 
 def commit_sso(hub: Hub, org: Organization, data: bytes) -> int:
     session_id, _ = upload_sso(hub, org, data)
-    version, status, _ = uploads.commit(hub, org, session_id, committed_by="a@x.org", source="api")
-    assert status == v.PENDING
+    version, status, _ = upload_commit.commit(
+        hub, org, session_id, committed_by="a@x.org", source="api"
+    )
+    assert status == PENDING
     propagation.propagate(hub, claimed(hub, version))
     return version
 

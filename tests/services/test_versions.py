@@ -14,12 +14,23 @@ from rosterport.bootstrap import build_worker
 from rosterport.csvio.sources import SourceFile
 from rosterport.domain.issues import Level
 from rosterport.domain.policy import Mode
+from rosterport.domain.preview import Preview
 from rosterport.domain.report import Report
+from rosterport.domain.schemas import get_model
+from rosterport.domain.version_status import (
+    DISCARDED,
+    HELD,
+    IN_PRODUCTION,
+    PENDING,
+    PROPAGATION_FAILED,
+    VALIDATION_ERRORS,
+)
 from rosterport.errors import ProductionChangedError, StateError
-from rosterport.services import history, uploads
+from rosterport.services import history, upload_commit, upload_validation, uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, get_org
+from rosterport.services.snapshot_states import production_states
 from rosterport.store.tables import datasets
 from tests.conftest import Clock, district
 from tests.roster_rows import active_count, active_object
@@ -33,7 +44,7 @@ class Done:
     status: str
     report: Report
     counts: dict[str, dict[str, int]]
-    preview: v.Preview | None
+    preview: Preview | None
 
 
 def upload(
@@ -48,13 +59,13 @@ def upload(
 ) -> Done:
     session = uploads.start(hub, org, model, mode=mode)
     uploads.add_files(hub, org, session.id, [SourceFile.of(n, d) for n, d in files.items()])
-    session, report = uploads.run_validation(
+    session, report = upload_validation.run_validation(
         hub, org, session.id, levels=levels, committed_by="tester@example.org", source="api"
     )
     if not report.valid:
-        return Done(session.data["version"], v.VALIDATION_ERRORS, report, {}, None)
-    result = uploads.changes(hub, org, session.id)  # Verify Changes, then commit
-    version, _, _ = uploads.commit(
+        return Done(session.data["version"], VALIDATION_ERRORS, report, {}, None)
+    result = upload_commit.changes(hub, org, session.id)  # Verify Changes, then commit
+    version, _, _ = upload_commit.commit(
         hub,
         org,
         session.id,
@@ -93,7 +104,7 @@ def current_version(hub: Hub, org: Organization) -> int | None:
 
 def test_first_upload_goes_to_production_and_the_read_model(hub: Hub, org: Organization) -> None:
     done = upload(hub, org, district())
-    assert done.status == v.IN_PRODUCTION
+    assert done.status == IN_PRODUCTION
     assert done.counts["students.csv"] == {"added": 5, "updated": 0, "removed": 0}
     assert done.counts["enrollments.csv"]["added"] == 6
     assert current_version(hub, org) == done.version
@@ -146,7 +157,7 @@ def test_incremental_mode_removes_nothing(hub: Hub, org: Organization) -> None:
         "02M800,999000111,Newcomer,Ada",
     )
     done = upload(hub, org, {"students.csv": one}, mode=Mode.INCREMENTAL)
-    assert done.status == v.IN_PRODUCTION
+    assert done.status == IN_PRODUCTION
     assert done.counts["students.csv"] == {"added": 1, "updated": 0, "removed": 0}
     assert done.counts["enrollments.csv"] == {"added": 0, "updated": 0, "removed": 0}
 
@@ -159,7 +170,7 @@ def test_a_filtered_record_stays_in_production_as_it_was(hub: Hub, org: Organiza
     files["students.csv"] = files["students.csv"].replace(b",Schmeler,J,", b",Changed,J,")
     files["students.csv"] = files["students.csv"].replace(b"11/1/98", b"13/45/1998")
     done = upload(hub, org, files, levels={"invalid-format": Level.WARN})
-    assert done.status == v.IN_PRODUCTION
+    assert done.status == IN_PRODUCTION
     assert done.preview is not None
     assert done.preview.kept == {"students.csv": 1, "enrollments.csv": 2}
     assert done.counts["students.csv"] == {"added": 0, "updated": 0, "removed": 0}
@@ -187,7 +198,7 @@ def test_a_mistyped_school_id_keeps_the_student_at_the_real_school(
         b"02M800,738733110,", b"02M8OO,738733110,"
     )
     done = upload(hub, org, files)
-    assert done.status == v.IN_PRODUCTION
+    assert done.status == IN_PRODUCTION
     assert done.preview is not None
     assert done.preview.kept["students.csv"] == 1
     assert done.counts["students.csv"] == {"added": 0, "updated": 0, "removed": 0}
@@ -205,13 +216,13 @@ def test_safeguard_holds_then_approve(hub: Hub, org: Organization) -> None:
     files = district()
     first = upload(hub, org, files)
     done = upload(hub, org, students_without(files, "913113920"))
-    assert done.status == v.HELD
+    assert done.status == HELD
     assert current_version(hub, org) == first.version  # production untouched
     assert done.version is not None
     v.approve(hub, org, done.version)
     build_worker(hub).drain()
     assert current_version(hub, org) == done.version
-    assert _status(hub, done.version) == v.IN_PRODUCTION
+    assert _status(hub, done.version) == IN_PRODUCTION
     with pytest.raises(StateError):
         v.approve(hub, org, done.version)
 
@@ -222,7 +233,7 @@ def test_safeguard_hold_then_discard(hub: Hub, org: Organization) -> None:
     done = upload(hub, org, students_without(files, "913113920"))
     assert done.version is not None
     v.discard(hub, org, done.version)
-    assert _status(hub, done.version) == v.DISCARDED
+    assert _status(hub, done.version) == DISCARDED
     assert current_version(hub, org) == first.version
 
 
@@ -235,21 +246,21 @@ def test_two_concurrent_commits_one_wins(hub: Hub, org: Organization) -> None:
         changed["students.csv"] = files["students.csv"].replace(b"Schmeler", name)
         session = uploads.start(hub, org, "passport-roster")
         uploads.add_files(hub, org, session.id, [SourceFile.of(n, d) for n, d in changed.items()])
-        uploads.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
+        upload_validation.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
         sessions.append(session.id)
-    uploads.commit(hub, org, sessions[0], committed_by="a@x.org", source="api")
+    upload_commit.commit(hub, org, sessions[0], committed_by="a@x.org", source="api")
     with pytest.raises(ProductionChangedError, match="production changed since your preview"):
-        uploads.commit(hub, org, sessions[1], committed_by="b@x.org", source="api")
+        upload_commit.commit(hub, org, sessions[1], committed_by="b@x.org", source="api")
 
 
 def test_failed_validation_is_in_the_history_with_downloads(hub: Hub, org: Organization) -> None:
     files = district()
     files["students.csv"] = files["students.csv"].replace(b"11/1/98", b"13/45/2010")
     done = upload(hub, org, files)
-    assert done.status == v.VALIDATION_ERRORS
+    assert done.status == VALIDATION_ERRORS
     assert done.version is not None
     rows = history.history(hub, org)
-    assert [(r.version, r.status) for r in rows] == [(done.version, v.VALIDATION_ERRORS)]
+    assert [(r.version, r.status) for r in rows] == [(done.version, VALIDATION_ERRORS)]
     report = history.download(hub, org, done.version, "report").decode("utf-8-sig")
     assert "students.csv,2,DOB,13/45/2010,invalid-format,error," in report
     originals = history.download(hub, org, done.version, "originals")
@@ -273,7 +284,7 @@ def test_restore_and_compare(hub: Hub, org: Organization) -> None:
     build_worker(hub).drain()
     assert restored is not None
     assert result.counts()["students.csv"] == {"added": 0, "updated": 1, "removed": 0}
-    assert _status(hub, restored) == v.IN_PRODUCTION
+    assert _status(hub, restored) == IN_PRODUCTION
     same = history.compare(hub, org, first.version, restored)
     assert all(not any(c.values()) for c in same.counts().values())
     assert history.history(hub, org)[0].restored_from == first.version
@@ -339,7 +350,7 @@ def test_oneroster_bulk_then_delta_deletes(hub: Hub, org: Organization) -> None:
         ),
     }
     first = upload(hub, org, bulk, model="oneroster-1.1")
-    assert first.status == v.IN_PRODUCTION
+    assert first.status == IN_PRODUCTION
     delta = {
         "manifest.csv": ONEROSTER_MANIFEST.replace(b"MODE", b"delta"),
         "orgs.csv": csv(orgs),
@@ -351,7 +362,7 @@ def test_oneroster_bulk_then_delta_deletes(hub: Hub, org: Organization) -> None:
     }
     delta["orgs.csv"] = csv(orgs, "sch-1,active,2026-11-28T00:00:00Z,Lincoln High,school,,")
     second = upload(hub, org, delta, model="oneroster-1.1")
-    assert second.status == v.IN_PRODUCTION, second.report.to_dict()["issues"]
+    assert second.status == IN_PRODUCTION, second.report.to_dict()["issues"]
     assert second.counts["users.csv"] == {"added": 1, "updated": 0, "removed": 1}
     with hub.engine.connect() as conn:
         ds = conn.execute(
@@ -368,7 +379,7 @@ def test_snapshot_keeps_passwords_encrypted(hub: Hub, org: Organization) -> None
         hub.blobs.get(k) for k in hub.blobs.keys("snapshots") if k.endswith(("parquet", "secrets"))
     )
     assert b"eel7Thohd" not in raw
-    states = v.production_states(hub, v.get_model("passport-roster"), done.version)
+    states = production_states(hub, get_model("passport-roster"), done.version)
     assert "eel7Thohd" in states["students.csv"].get_column("Password").to_list()
     assert isinstance(states["students.csv"], pl.DataFrame)
 
@@ -385,9 +396,11 @@ def test_propagation_failure_is_visible_and_retryable(
 
     session = uploads.start(hub, org, "passport-roster")
     uploads.add_files(hub, org, session.id, [SourceFile.of(n, d) for n, d in district().items()])
-    uploads.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
-    version, status, _ = uploads.commit(hub, org, session.id, committed_by="a@x.org", source="api")
-    assert status == v.PENDING
+    upload_validation.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
+    version, status, _ = upload_commit.commit(
+        hub, org, session.id, committed_by="a@x.org", source="api"
+    )
+    assert status == PENDING
     snapshot = next(
         k
         for k in hub.blobs.keys("snapshots")
@@ -402,12 +415,12 @@ def test_propagation_failure_is_visible_and_retryable(
 
     worker = Worker(hub.engine, {v.PROPAGATE: partial(propagate, hub)}, clock=later)
     assert worker.drain() == 5  # max_attempts
-    assert _status(hub, version) == v.PROPAGATION_FAILED
+    assert _status(hub, version) == PROPAGATION_FAILED
     (failed,) = queue.list_jobs(hub.engine, state="failed")
     hub.blobs.put(snapshot, saved)
     queue.retry(hub.engine, failed["id"], now=clock.now)
     assert worker.drain() == 1
-    assert _status(hub, version) == v.IN_PRODUCTION
+    assert _status(hub, version) == IN_PRODUCTION
 
 
 def test_retry_propagation_queues_a_failed_version_once_more(
@@ -424,8 +437,8 @@ def test_retry_propagation_queues_a_failed_version_once_more(
 
     session = uploads.start(hub, org, "passport-roster")
     uploads.add_files(hub, org, session.id, [SourceFile.of(n, d) for n, d in district().items()])
-    uploads.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
-    version, _, _ = uploads.commit(hub, org, session.id, committed_by="a@x.org", source="api")
+    upload_validation.run_validation(hub, org, session.id, committed_by="a@x.org", source="api")
+    version, _, _ = upload_commit.commit(hub, org, session.id, committed_by="a@x.org", source="api")
     with pytest.raises(StateError, match="not Propagation failed"):
         v.retry_propagation(hub, org, version)  # pending: nothing to retry
     snapshot = next(
@@ -442,16 +455,16 @@ def test_retry_propagation_queues_a_failed_version_once_more(
 
     worker = Worker(hub.engine, {v.PROPAGATE: partial(propagate, hub)}, clock=later)
     worker.drain()
-    assert _status(hub, version) == v.PROPAGATION_FAILED
+    assert _status(hub, version) == PROPAGATION_FAILED
     other = create_org(hub, "shelbyville")
     with pytest.raises(NotFoundError):
         v.retry_propagation(hub, other, version)  # another organization's version
 
     hub.blobs.put(snapshot, saved)  # the cause is fixed
     job = v.retry_propagation(hub, org, version)
-    assert _status(hub, version) == v.PENDING
+    assert _status(hub, version) == PENDING
     with pytest.raises(StateError):
         v.retry_propagation(hub, org, version)  # queued already: not twice
     assert [j["id"] for j in queue.list_jobs(hub.engine, state="queued")] == [job]
     assert worker.drain() == 1
-    assert _status(hub, version) == v.IN_PRODUCTION
+    assert _status(hub, version) == IN_PRODUCTION

@@ -19,10 +19,10 @@ import sqlalchemy as sa
 from rosterport import blob_keys as keys
 from rosterport.bootstrap import build_hub, build_worker
 from rosterport.config import Settings
+from rosterport.domain.version_status import IN_PRODUCTION
 from rosterport.remote import Credentials
 from rosterport.services import hosted_accounts, sftp_drops, sftp_pulls
 from rosterport.services import integrations as ints
-from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org
 from rosterport.sftp import drops
@@ -103,20 +103,20 @@ def test_a_ready_drop_is_handed_over_once_and_answered_by_the_receiving_server(
     assert committed(hub) == []  # the server only received: processing is a worker's
 
     assert build_worker(hub, name="worker").drain() >= 1
-    assert committed(hub) == [v.IN_PRODUCTION]
+    assert committed(hub) == [IN_PRODUCTION]
     assert blob_keys_under(hub, keys.drop_files(drop)) == []  # no raw copy left behind
     assert sftp_drops.drop_states(hub, integration.id) == {"processed": 1}
 
     [written] = answers(hub, settings.data_dir)
     result = json.loads(written.read_text())
-    assert result["status"] == v.IN_PRODUCTION
+    assert result["status"] == IN_PRODUCTION
     assert result["changes"]["students.csv"]["added"] == 5
     assert blob_keys_under(hub, keys.drop_results(drop)) == []
     assert drops.write_answers(hub, settings.data_dir) == []  # once
 
     job = queue.Job(0, sftp_drops.DROP, {"drop": drop}, 2, 10)
     assert sftp_drops.process(hub, job) is None  # a job that runs again does nothing
-    assert committed(hub) == [v.IN_PRODUCTION]
+    assert committed(hub) == [IN_PRODUCTION]
 
 
 def test_the_results_go_to_the_server_holding_the_folder_the_drop_came_from(
@@ -206,7 +206,7 @@ def test_a_server_killed_in_the_middle_of_a_hand_over_loses_nothing(
         assert isinstance(hub.clock, Clock)
         hub.clock.now = max(hub.clock.now, run_at)
     build_worker(hub, name="worker").drain()
-    assert committed(hub) == [v.IN_PRODUCTION]
+    assert committed(hub) == [IN_PRODUCTION]
     assert len(answers(hub, settings.data_dir)) == 1
 
 

@@ -6,10 +6,10 @@ from functools import partial
 
 from rosterport.bootstrap import settle
 from rosterport.config import Settings
+from rosterport.domain.version_status import IN_PRODUCTION
 from rosterport.remote import Credentials
 from rosterport.services import history
 from rosterport.services import integrations as ints
-from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.notifications import list_notifications
 from rosterport.services.organizations import Organization
@@ -53,7 +53,7 @@ def test_password_pull_commits_pins_the_key_and_moves_the_files(
     outcome = pull(loop, hub, integration)
     assert outcome.status == p.PROCESSED, outcome.message
     assert outcome.result is not None
-    assert outcome.result.status == v.IN_PRODUCTION
+    assert outcome.result.status == IN_PRODUCTION
     assert outcome.result.committed_by == f"sftp:{REMOTE_USER}@127.0.0.1"
     pinned = ints.integration_by_id(hub, integration.id)
     assert pinned.host_key == remote.public_host_key  # trusted on first use
@@ -70,7 +70,7 @@ def test_key_pull_takes_only_changed_files(
     integration = add_pull(hub, org, remote, key=True)  # files kept on the server
     first = pull(loop, hub, integration)
     assert first.result is not None
-    assert first.result.status == v.IN_PRODUCTION
+    assert first.result.status == IN_PRODUCTION
     assert pull(loop, hub, integration).status == p.NO_CHANGES
     remote.put("export", {"students.csv": district()["students.csv"]}, age=300)  # touched only
     assert pull(loop, hub, integration).status == p.NO_CHANGES
@@ -97,7 +97,7 @@ def test_files_still_being_written_or_incomplete_sets_wait(
     outcome = pull(loop, hub, integration)
     assert outcome.status == p.PROCESSED
     assert outcome.result is not None
-    assert outcome.result.status == v.IN_PRODUCTION
+    assert outcome.result.status == IN_PRODUCTION
     assert list((remote.root / "export").iterdir()) == []  # deleted after processing
 
 
@@ -139,6 +139,6 @@ def test_the_runtime_runs_due_pulls_without_a_hosted_server(
     loop.run(runtime.run_round())
     assert runtime.port == 0
     [row] = history.history(hub, org, "passport-roster")
-    assert (row.committed_by, row.status) == (f"sftp:{REMOTE_USER}@127.0.0.1", v.IN_PRODUCTION)
+    assert (row.committed_by, row.status) == (f"sftp:{REMOTE_USER}@127.0.0.1", IN_PRODUCTION)
     loop.run(runtime.run_round())  # not due again for an hour
     assert len(history.history(hub, org, "passport-roster")) == 1

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from rosterport.domain.version_status import IN_PRODUCTION, VALIDATION_ERRORS
 from rosterport.services import hosted_accounts
-from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.sftp.drops import account_folder
@@ -37,7 +37,7 @@ def version_rows(hub: Hub) -> list[tuple[int, str, str, str]]:
 
 def in_production(hub: Hub, count: int = 1) -> bool:
     rows = version_rows(hub)
-    return len(rows) >= count and rows[-1][3] == v.IN_PRODUCTION
+    return len(rows) >= count and rows[-1][3] == IN_PRODUCTION
 
 
 def workdir(tmp_path: Path, files: dict[str, bytes], name: str = "upload") -> Path:
@@ -68,10 +68,10 @@ def test_key_upload_is_committed_by_the_integration(
     assert done.returncode == 0, done.stderr
     wait_for(lambda: in_production(hub), what="the version to reach production")
     [(version, who, source, status)] = version_rows(hub)
-    assert (who, source, status) == ("sftp:springfield-sis", "sftp", v.IN_PRODUCTION)
+    assert (who, source, status) == ("sftp:springfield-sis", "sftp", IN_PRODUCTION)
     folder = account_folder(runtime.data_dir, "springfield-sis")
     [result] = wait_for(lambda: results(folder), what="the result file")
-    assert result["status"] == v.IN_PRODUCTION
+    assert result["status"] == IN_PRODUCTION
     assert result["version"] == version
     assert result["changes"]["students.csv"]["added"] == 5
     assert not list(folder.glob("*.csv"))  # processed files leave the drop folder
@@ -172,11 +172,11 @@ def test_an_invalid_upload_is_recorded_with_its_error_report(
     )
     folder = account_folder(runtime.data_dir, "springfield-sis")
     [result] = wait_for(lambda: results(folder), what="the result file")
-    assert result["status"] == v.VALIDATION_ERRORS
+    assert result["status"] == VALIDATION_ERRORS
     errors = (folder / "results" / result["error_report"]).read_text(encoding="utf-8-sig")
     assert errors.startswith("file,row,column,value,code,level,message")
     assert "invalid-format" in errors
-    assert [r[3] for r in version_rows(hub)] == [v.VALIDATION_ERRORS]
+    assert [r[3] for r in version_rows(hub)] == [VALIDATION_ERRORS]
 
 
 def test_nobody_leaves_the_jail(

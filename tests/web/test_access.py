@@ -16,6 +16,8 @@ from rosterport.services import (
     hosted_accounts,
     scim,
     sftp_export_targets,
+    upload_commit,
+    upload_validation,
     uploads,
     vault,
     webhook_endpoints,
@@ -32,8 +34,10 @@ def _other_org_ids(site: Site) -> dict[str, str]:
     session = uploads.start(site.hub, org, "passport-roster")
     files = [SourceFile.of(p.name, p.read_bytes()) for p in sorted(VALID.glob("*.csv"))]
     uploads.add_files(site.hub, org, session.id, files)
-    uploads.run_validation(site.hub, org, session.id, committed_by="x@y.org", source="api")
-    version, _, _ = uploads.commit(site.hub, org, session.id, committed_by="x", source="api")
+    upload_validation.run_validation(
+        site.hub, org, session.id, committed_by="x@y.org", source="api"
+    )
+    version, _, _ = upload_commit.commit(site.hub, org, session.id, committed_by="x", source="api")
     owner = next(a for a in accounts.list_accounts(site.hub) if a.org_id == org.id)
     accounts.create_token(site.hub, org, owner, "theirs")
     token_id = accounts.list_tokens(site.hub, org)[0].id

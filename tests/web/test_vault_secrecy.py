@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from rosterport.csvio.sources import SourceFile
-from rosterport.services import scim, uploads
+from rosterport.services import scim, upload_commit, upload_validation, uploads
 from rosterport.store.tables import deliveries, metadata
 from tests.scim_server import scim_server
 from tests.web.api.test_directory import API, bearer, publish
@@ -43,8 +43,12 @@ def test_a_known_password_is_nowhere_but_in_the_connectors_answer(
         f"404,,moodle,ghost,{UPLOADED}\n"  # an issue row: its report names no password
     ).encode()
     uploads.add_files(site.hub, org, session.id, [SourceFile.of("app_credentials.csv", data)])
-    uploads.run_validation(site.hub, org, session.id, committed_by="a@x.org", source="api")
-    version, _, _ = uploads.commit(site.hub, org, session.id, committed_by="a@x.org", source="api")
+    upload_validation.run_validation(
+        site.hub, org, session.id, committed_by="a@x.org", source="api"
+    )
+    version, _, _ = upload_commit.commit(
+        site.hub, org, session.id, committed_by="a@x.org", source="api"
+    )
     with scim_server(SCIM_TOKEN) as server:
         for token in (SCIM_TOKEN, SCIM_WRONG):
             made = site.client.post(

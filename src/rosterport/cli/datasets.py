@@ -25,11 +25,13 @@ from rosterport.config import Settings
 from rosterport.csvio.sources import read_source
 from rosterport.domain.changes import ChangeSet
 from rosterport.domain.policy import Mode
+from rosterport.domain.preview import Preview, Verified
 from rosterport.domain.report import Report
+from rosterport.domain.version_status import DISCARDED, HELD, PENDING, VALIDATION_ERRORS
 from rosterport.reports.json_report import json_value as _json_value
 from rosterport.reports.json_report import report_writer, write_object
 from rosterport.reports.text_report import report_text
-from rosterport.services import history, uploads
+from rosterport.services import history, upload_commit, upload_validation, uploads
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org, get_org
@@ -80,21 +82,19 @@ def upload_command(args: argparse.Namespace) -> int:
     source = read_source(args.paths)
     session = uploads.start(hub, org, args.model, mode=Mode(args.mode) if args.mode else None)
     uploads.add_files(hub, org, session.id, source.files)
-    session, report = uploads.run_validation(
+    session, report = upload_validation.run_validation(
         hub, org, session.id, levels=parse_levels(args.level), committed_by=_who(), source="cli"
     )
     if not report.valid:
         version = session.data.get("version")
-        _upload_output(
-            args, version, status=v.VALIDATION_ERRORS, report=report, counts={}, notes=[]
-        )
+        _upload_output(args, version, status=VALIDATION_ERRORS, report=report, counts={}, notes=[])
         return EXIT_INVALID
     if args.dry_run:
         held = [report]
         del report  # from here `held` alone holds it: see _dry_run_output
         _dry_run_output(args, hub, org, session.id, held)
         return EXIT_VALID
-    version, status, result = uploads.commit(
+    version, status, result = upload_commit.commit(
         hub,
         org,
         session.id,
@@ -102,15 +102,15 @@ def upload_command(args: argparse.Namespace) -> int:
         source="cli",
         allow_deletions=args.allow_deletions,
     )
-    if status == v.PENDING:
+    if status == PENDING:
         status = settle(hub, version)
     _upload_output(
         args, version, status=status, report=report, counts=result.counts(), notes=_notes(result)
     )
-    return EXIT_HELD if status == v.HELD else EXIT_VALID
+    return EXIT_HELD if status == HELD else EXIT_VALID
 
 
-def _notes(result: v.Preview | v.Verified) -> list[str]:
+def _notes(result: Preview | Verified) -> list[str]:
     return [*result.sentences(), *(b.sentence() for b in result.breaches)]
 
 
@@ -120,12 +120,12 @@ def _dry_run_output(
     """A dry run's answer. The report (millions of issues, held by `held` alone) is written
     and let go before the preview is computed, so the two never sit in memory together: the
     answer's keys come in that order anyway (report, then changes and notes)."""
-    computed: list[v.Preview] = []
+    computed: list[Preview] = []
 
-    def changes() -> v.Preview:
+    def changes() -> Preview:
         if not computed:
             held.clear()  # the report was written (JSON) or is not shown (a valid upload)
-            computed.append(uploads.changes(hub, org, session_id))
+            computed.append(upload_commit.changes(hub, org, session_id))
             uploads.reset(hub, org, session_id)
         return computed[0]
 
@@ -229,7 +229,7 @@ def restore_command(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         allow_deletions=args.allow_deletions,
     )
-    if version is not None and status == v.PENDING:
+    if version is not None and status == PENDING:
         status = settle(hub, version)
     if args.format == "json":
         _print_json(
@@ -242,7 +242,7 @@ def restore_command(args: argparse.Namespace) -> int:
                 [f"{head} (restoring version {args.version})", *_counts_text(result.counts())]
             )
         )
-    return EXIT_HELD if status == v.HELD else EXIT_VALID
+    return EXIT_HELD if status == HELD else EXIT_VALID
 
 
 def diff_command(args: argparse.Namespace) -> int:
@@ -275,7 +275,7 @@ def approve_command(args: argparse.Namespace) -> int:
 def discard_command(args: argparse.Namespace) -> int:
     hub = _hub(args)
     v.discard(hub, get_org(hub, args.org), args.version)
-    print(f"version {args.version}: {v.DISCARDED}")
+    print(f"version {args.version}: {DISCARDED}")
     return EXIT_VALID
 
 

@@ -10,7 +10,8 @@
   one refused because production moved goes back to previewed (validate again); one that
   crashed leaves committing, and the next commit resumes it once it is stale.
 
-Pure data: `services/uploads.py` applies it, moving the state by compare-and-set.
+Pure data: `services/uploads.py` applies it, moving the state by compare-and-set
+(`services/upload_commit.py` takes a session to committing).
 """
 
 from __future__ import annotations

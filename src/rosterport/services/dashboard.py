@@ -10,8 +10,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from rosterport.domain.preview import Breach
 from rosterport.domain.schemas import MODELS
-from rosterport.services import versions as v
+from rosterport.domain.version_status import HELD, PROPAGATION_FAILED, VALIDATION_ERRORS
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import Integration, list_integrations
 from rosterport.services.organizations import Organization
@@ -36,7 +37,7 @@ class VersionLine:
     changes: dict[str, dict[str, int]]
     filtered: int  # records validation filtered out (Warn) of this upload
     has_report: bool
-    breaches: tuple[v.Breach, ...] = ()  # Held: the safeguards it breached
+    breaches: tuple[Breach, ...] = ()  # Held: the safeguards it breached
 
     @property
     def removed(self) -> int:
@@ -111,7 +112,7 @@ def _line(row: sa.Row[Any]) -> VersionLine:
         {f: dict(c) for f, c in dict(row.changes or {}).items()},
         int(detail.get("filtered", 0)),
         row.report is not None,
-        tuple(v.Breach.from_json(b) for b in detail.get("safeguards", ())),
+        tuple(Breach.from_json(b) for b in detail.get("safeguards", ())),
     )
 
 
@@ -133,10 +134,10 @@ def dashboard(hub: Hub, org: Organization) -> Dashboard:
             row = store.last_of_source(conn, org.id, source)
             if row is not None:
                 by_source.append((label, _line(row)))
-        waiting = store.with_status(conn, org.id, [v.HELD, v.PROPAGATION_FAILED])
+        waiting = store.with_status(conn, org.id, [HELD, PROPAGATION_FAILED])
         feeds = [_feed(conn, i) for i in list_integrations(hub, org)]
-    held = tuple(_line(r) for r in waiting if r.status == v.HELD)
-    stuck = tuple(_line(r) for r in waiting if r.status == v.PROPAGATION_FAILED)
+    held = tuple(_line(r) for r in waiting if r.status == HELD)
+    stuck = tuple(_line(r) for r in waiting if r.status == PROPAGATION_FAILED)
     failed = tuple(line for m in models for line in _last_failed(lines[m]))
     return Dashboard(
         tuple(
@@ -157,7 +158,7 @@ def _last_failed(lines: list[VersionLine]) -> list[VersionLine]:
     last: dict[str, VersionLine] = {}
     for line in lines:
         last.setdefault(line.source, line)
-    return [line for line in last.values() if line.status == v.VALIDATION_ERRORS]
+    return [line for line in last.values() if line.status == VALIDATION_ERRORS]
 
 
 def _feed(conn: sa.Connection, integration: Integration) -> Feed:

@@ -23,11 +23,12 @@ from typing import Any
 from rosterport.csvio.sources import SourceFile
 from rosterport.domain.mappings import apply_mappings
 from rosterport.domain.policy import Mode
+from rosterport.domain.preview import FILTERED, Breach, held_reason, plural
 from rosterport.domain.report import Report
 from rosterport.domain.schemas import get_model
+from rosterport.domain.version_status import HELD, PENDING, VALIDATION_ERRORS
 from rosterport.errors import InputError, ProductionChangedError
-from rosterport.services import upload_reports, uploads
-from rosterport.services import versions as v
+from rosterport.services import upload_commit, upload_reports, upload_validation, uploads
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import (
     Integration,
@@ -86,26 +87,26 @@ class DeliveryResult:
             return f"{who} is identical to the last one; nothing was processed."
         if self.status == REFUSED:
             return f"{who} was refused: {' '.join(self.notes)}"
-        if self.status == v.VALIDATION_ERRORS:
+        if self.status == VALIDATION_ERRORS:
             errors = self.summary.get("error", 0)
             return (
                 f"{who} failed validation with {errors:,} errors; production is unchanged. "
                 f"Download the error report of version {self.version} in the version history, "
                 "fix the export and deliver again."
             )
-        if self.status == v.HELD and self.reason:  # the reason and the action first
+        if self.status == HELD and self.reason:  # the reason and the action first
             counted_groups = "".join(f" {g[:1].upper()}{g[1:]}." for g in self.groups)
             return (
                 f"Held: {self.reason}. Approve it if that is right, or discard it: "
                 f"version {self.version} in the Version History.{counted_groups} ({who}.)"
             )
-        if self.status == v.HELD:
+        if self.status == HELD:
             return (
                 f"{who} was held by a safeguard ({' '.join(self.notes)}); approve or discard "
                 f"version {self.version} in the version history."
             )
         filtered = (
-            f", {self.filtered:,} {v.plural('record', self.filtered)} filtered"
+            f", {self.filtered:,} {plural('record', self.filtered)} filtered"
             if self.filtered
             else ""
         )
@@ -166,7 +167,7 @@ def process_delivery(
         result = DeliveryResult(
             REFUSED, digest, names, committed_by=integration.committed_by, notes=(str(error),)
         )
-    if result.status == v.PENDING and result.version is not None and settle is not None:
+    if result.status == PENDING and result.version is not None and settle is not None:
         result = _replace_status(result, settle(result.version))
     return _recorded(hub, integration, result, mailer)
 
@@ -216,7 +217,7 @@ def _run(
     names = tuple(f.name for f in files)
     session = uploads.start(hub, org, integration.model, mode=org.settings.mode)
     uploads.add_files(hub, org, session.id, files)
-    session, report = uploads.run_validation(
+    session, report = upload_validation.run_validation(
         hub,
         org,
         session.id,
@@ -232,7 +233,7 @@ def _run(
     report_key = session.data.get("report")
     if not report.valid:
         return DeliveryResult(
-            v.VALIDATION_ERRORS,
+            VALIDATION_ERRORS,
             digest,
             names,
             session.data.get("version"),
@@ -241,7 +242,7 @@ def _run(
             notes=report.notes,
             report=report_key,
         )
-    version, status, verified = uploads.commit(
+    version, status, verified = upload_commit.commit(
         hub,
         org,
         session.id,
@@ -260,13 +261,13 @@ def _run(
         report.summary(),
         (*report.notes, *verified.sentences(), *(b.sentence() for b in verified.breaches)),
         report_key,
-        v.held_reason(verified.breaches) if verified.breaches else "",
+        held_reason(verified.breaches) if verified.breaches else "",
         tuple(c.sentence() for c in verified.cascades()),
         sum(f.filtered for f in report.files),
     )
 
 
-def filtered_breaches(report: Report, threshold: float) -> tuple[v.Breach, ...]:
+def filtered_breaches(report: Report, threshold: float) -> tuple[Breach, ...]:
     """The files of an unattended upload whose share of records filtered out by validation
     (Warn) is above `threshold`: held for someone to look at, first loads included."""
     model = get_model(report.model)
@@ -276,7 +277,7 @@ def filtered_breaches(report: Report, threshold: float) -> tuple[v.Breach, ...]:
         name = f.schema_file or f.name
         if f.rows and f.filtered / f.rows > threshold:
             noun = model.file(name).entity if name in names else "record"
-            out.append(v.Breach(name, f.filtered, f.rows, threshold, noun, v.FILTERED))
+            out.append(Breach(name, f.filtered, f.rows, threshold, noun, FILTERED))
     order = [s.name for s in model.files]
     return tuple(sorted(out, key=lambda b: order.index(b.file) if b.file in order else len(order)))
 

@@ -27,10 +27,10 @@ from rosterport.domain import directory as rules
 from rosterport.domain.production_state import empty_state
 from rosterport.domain.schemas import get_model
 from rosterport.errors import NotFoundError
-from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.services.roster_store import Plan
+from rosterport.services.snapshot_states import LazyStates, snapshot_of
 from rosterport.store import ledger
 from rosterport.store.directory import passwords as password_store
 from rosterport.store.directory import queries as account_queries
@@ -64,7 +64,7 @@ class Outcome:
 
 
 def _needed(hub: Hub, p: Plan, prefix: str | None) -> dict[str, pl.DataFrame]:
-    states: Mapping[str, pl.DataFrame] = v.LazyStates(hub, p.model, prefix)
+    states: Mapping[str, pl.DataFrame] = LazyStates(hub, p.model, prefix)
     return {f: states[f] for f in SOURCE_FILES[p.model.name] if f in states}
 
 
@@ -124,9 +124,9 @@ def _propagate(hub: Hub, p: Plan, version_ids: Sequence[int]) -> Outcome:
         with hub.engine.begin() as conn:
             _delivered(hub, conn, version_ids)
         return Outcome()
-    incoming, sources = _people(hub, p, v.snapshot_of(hub, p.version_id))
+    incoming, sources = _people(hub, p, snapshot_of(hub, p.version_id))
     before = (  # the held version's passwords only: no mapping
-        rules.person_sources(p.model.name, _needed(hub, p, v.snapshot_of(hub, held)))
+        rules.person_sources(p.model.name, _needed(hub, p, snapshot_of(hub, held)))
         if held is not None
         else sources.clear()
     )
@@ -216,7 +216,7 @@ def _passwords_of(hub: Hub, version_id: int) -> dict[str, str]:
     with hub.engine.connect() as conn:
         model_name = password_store.version_model(conn, version_id)
     model = get_model(model_name)
-    states = v.LazyStates(hub, model, v.snapshot_of(hub, version_id))
+    states = LazyStates(hub, model, snapshot_of(hub, version_id))
     needed = {f: states[f] for f in SOURCE_FILES.get(model.name, ()) if f in states}
     sources = rules.person_sources(model.name, needed).filter(pl.col("password").is_not_null())
     return dict(sources.select("sourced_id", "password").iter_rows())

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from rosterport import blob_keys as keys
 from rosterport.domain.changes import ChangeSet, diff, knock_on_effects
+from rosterport.domain.preview import Breach, Cascade, Preview
 from rosterport.domain.schemas import get_model
 from rosterport.errors import InputError
 from rosterport.reports import issue_file
@@ -20,6 +21,7 @@ from rosterport.services import upload_reports
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
+from rosterport.services.snapshot_states import preview
 from rosterport.store import versions as stored_versions
 
 
@@ -37,8 +39,8 @@ class VersionInfo:
     restored_from: int | None = None
     filtered: int = 0  # records validation filtered out (Warn): they stay as they were
     issues: int = 0  # issues found by validation, every level (0: an empty errors report)
-    breaches: tuple[v.Breach, ...] = ()  # Held: the safeguards it breached
-    cascades: tuple[v.Cascade, ...] = ()  # knock-on removals, counted, with their detail
+    breaches: tuple[Breach, ...] = ()  # Held: the safeguards it breached
+    cascades: tuple[Cascade, ...] = ()  # knock-on removals, counted, with their detail
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,8 +87,8 @@ def _info(row: sa.Row[Any]) -> VersionInfo:
         row.restored_from,
         int(detail.get("filtered", 0)),
         sum(int(n) for n in dict(row.summary or {}).values()),
-        tuple(v.Breach.from_json(b) for b in detail.get("safeguards", ())),
-        tuple(v.Cascade.from_json(c) for c in detail.get("cascades", ())),
+        tuple(Breach.from_json(b) for b in detail.get("safeguards", ())),
+        tuple(Cascade.from_json(c) for c in detail.get("cascades", ())),
     )
 
 
@@ -160,14 +162,14 @@ def restore(
     source: str,
     dry_run: bool = False,
     allow_deletions: bool = False,
-) -> tuple[int | None, str, v.Preview]:
+) -> tuple[int | None, str, Preview]:
     """A new version whose content equals version `version_id`, with its own preview."""
     row = v.version_row(hub, org, version_id)
     if row.snapshot is None:
         raise InputError(f"version {version_id} is {row.status}: it has no data to restore")
     model = get_model(row.model)
     ds = v.dataset(hub, org, row.model)
-    result = v.preview(hub, org, model, ds.current_version, row.snapshot)  # shares the snapshot
+    result = preview(hub, org, model, ds.current_version, row.snapshot)  # shares the snapshot
     if dry_run:
         return None, "dry run", result
     recorded = v.Recorded(

@@ -30,6 +30,7 @@ from rosterport.services.integrations import (
     update_integration,
 )
 from rosterport.services.organizations import Organization
+from rosterport.services.snapshot_states import snapshot_of, state_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ def _schools_of(hub: Hub, org: Organization, model_name: str) -> list[School]:
     if found is None or current is None:
         return []
     file, key, title = found
-    state = v.state_of(hub, model, v.snapshot_of(hub, current), file)
+    state = state_of(hub, model, snapshot_of(hub, current), file)
     if state.is_empty() or key not in state.columns:
         return []
     names = state.get_column(title) if title in state.columns else [""] * state.height

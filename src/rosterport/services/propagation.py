@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from rosterport.domain.schemas import get_model
+from rosterport.domain.version_status import IN_PRODUCTION, PENDING, PROPAGATION_FAILED
 from rosterport.errors import JobDeferred
 from rosterport.services import directory, roster_store, scim, sftp_export, vault
-from rosterport.services import versions as v
 from rosterport.services.hub import Hub
 from rosterport.store import ledger, read_models
 from rosterport.store import propagation as store
@@ -75,7 +75,7 @@ def propagate(hub: Hub, job: Job) -> None:
                 roster_store.gave_up(
                     hub, conn, version_id, org_id=row.org_id, dataset_id=row.dataset_id, error=error
                 )
-                version_store.set_status(conn, version_id, v.PROPAGATION_FAILED)
+                version_store.set_status(conn, version_id, PROPAGATION_FAILED)
         raise
 
 
@@ -192,8 +192,8 @@ def _mark_in_production(hub: Hub, conn: sa.Connection, version_ids: tuple[int, .
     store.set_status_of(
         conn,
         sorted(set(version_ids)),
-        v.IN_PRODUCTION,
-        when_in=[v.PENDING, v.PROPAGATION_FAILED],  # a retried job
+        IN_PRODUCTION,
+        when_in=[PENDING, PROPAGATION_FAILED],  # a retried job
     )
     # SFTP exports that deliver after each version in production are queued with it
     sftp_export.on_in_production(hub, conn, max(version_ids))

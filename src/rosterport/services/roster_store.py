@@ -28,16 +28,17 @@ import sqlalchemy as sa
 
 from rosterport.domain import events as domain_events
 from rosterport.domain.schemas import DataModel
+from rosterport.domain.version_status import IN_PRODUCTION, PENDING, PROPAGATION_FAILED
 from rosterport.services import events
-from rosterport.services import versions as v
 from rosterport.services.hub import Hub, RosterMapping
 from rosterport.services.organizations import org_by_id
+from rosterport.services.snapshot_states import LazyStates, snapshot_of
 from rosterport.store import ledger
 from rosterport.store.roster import generations, loading, tombstones
 from rosterport.store.roster.rows import ACTIVE, TOBEDELETED, Place
 
 ROSTER_MODELS = ("passport-roster", "passport-identity", "oneroster-1.1")
-COMMITTED = (v.PENDING, v.IN_PRODUCTION, v.PROPAGATION_FAILED)
+COMMITTED = (PENDING, IN_PRODUCTION, PROPAGATION_FAILED)
 CONSUMER = "roster-store"  # the store's rows in the delivery ledger
 CHUNK = 25_000  # objects (with their links) per transaction of a generation load: short
 
@@ -83,7 +84,7 @@ class Plan:
         """The OneRoster objects of the state at snapshot `prefix` (None: nothing)."""
         if prefix is None:
             return {}
-        states = v.LazyStates(hub, self.model, prefix)
+        states = LazyStates(hub, self.model, prefix)
         return self.mapping(self.model.name, states, *self.district)
 
 
@@ -138,8 +139,8 @@ def _compare(before: pl.DataFrame | None, after: pl.DataFrame) -> tuple[pl.DataF
 def changes(hub: Hub, p: Plan, held_version: int | None, limit: int) -> list[Change] | None:
     """The changes from the held version to the target, or None when they exceed `limit`
     (then the caller loads a new generation)."""
-    before = p.frames(hub, v.snapshot_of(hub, held_version))
-    after = p.frames(hub, v.snapshot_of(hub, p.version_id))
+    before = p.frames(hub, snapshot_of(hub, held_version))
+    after = p.frames(hub, snapshot_of(hub, p.version_id))
     out = []
     total = 0
     for collection in sorted(set(before) | set(after)):
@@ -225,8 +226,8 @@ def load(hub: Hub, p: Plan, held_version: int | None, *, old: int, new: int) -> 
     tombstones of generation `old` are carried over. The change's events, for `publish` in
     the swap: from the held version's roster, or for a first load one `roster.loaded` marker
     (every object `created` when the organization asks for it)."""
-    before = p.frames(hub, v.snapshot_of(hub, held_version)) if held_version else {}
-    after = p.frames(hub, v.snapshot_of(hub, p.version_id))
+    before = p.frames(hub, snapshot_of(hub, held_version)) if held_version else {}
+    after = p.frames(hub, snapshot_of(hub, p.version_id))
     with hub.engine.begin() as conn:
         generations.clear_generation(conn, dataset_id=p.dataset_id, generation=new)
     place = Place(p.org_id, p.dataset_id, new)

@@ -30,10 +30,10 @@ from rosterport.domain.checks.sso import ACCOUNT, resolve_accounts
 from rosterport.domain.schemas import DataModel
 from rosterport.domain.tables import ROW
 from rosterport.errors import InputError, NotFoundError, RosterportError
-from rosterport.services import versions as v
 from rosterport.services.api_apps import AppCaller
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
+from rosterport.services.snapshot_states import snapshot_of
 from rosterport.store import ledger
 from rosterport.store import vault as store
 from rosterport.store.directory import queries as accounts_store
@@ -223,7 +223,7 @@ def propagate(
 
 
 def _fill(hub: Hub, org_id: int, model: DataModel, version_id: int) -> None:
-    frame = hub.snapshots.read_file(v.snapshot_of(hub, version_id) or "", model, FILE)
+    frame = hub.snapshots.read_file(snapshot_of(hub, version_id) or "", model, FILE)
     with hub.engine.connect() as conn:
         apps = {a.key: a.id for a in store.apps_of(conn, org_id)}
         lookup = accounts_store.lookup_frame(conn, org_id)

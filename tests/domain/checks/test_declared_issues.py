@@ -80,11 +80,11 @@ def test_a_module_declares_exactly_the_codes_it_names(module: ModuleType) -> Non
 
 
 def test_no_other_module_names_an_issue_code() -> None:
-    package = Path(str(rosterport.__file__)).parent
+    root = Path(str(rosterport.__file__)).parent
     emitters = {Path(str(m.__file__)) for m in EMITTERS}
     undeclared = {}
-    for source in sorted(package.rglob("*.py")):
-        name = ".".join(("rosterport", *source.relative_to(package).with_suffix("").parts))
+    for source in sorted(root.rglob("*.py")):
+        name = ".".join(("rosterport", *source.relative_to(root).with_suffix("").parts))
         if source in emitters or name in READERS:
             continue
         named = named_codes(source)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 import time
 
+from rosterport.domain.version_status import PENDING
 from rosterport.services import api_apps, ledger, webhook_endpoints
-from rosterport.services import versions as v
 from tests.web.admin.test_views import commit
 from tests.web.conftest import Site, sign_in
 
@@ -29,7 +29,7 @@ def test_a_versions_deliveries_page_shows_the_ledger_and_redelivers(site: Site) 
         allowed, site.home, made.client_id, "http://127.0.0.1:9/hooks"
     )
     version, status = commit(site, site.home)
-    assert status == v.PENDING
+    assert status == PENDING
     entries = settled(site, version, 4)  # this instance does not allow loopback: refused
     assert {e.consumer: e.state for e in entries} == {
         "directory": "done",

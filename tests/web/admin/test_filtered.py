@@ -8,9 +8,9 @@ from dataclasses import replace
 
 from rosterport.csvio.sources import SourceFile
 from rosterport.domain.issues import Level
+from rosterport.domain.version_status import HELD, PENDING
 from rosterport.services import deliveries, hosted_accounts
 from rosterport.services import integrations as ints
-from rosterport.services import versions as v
 from rosterport.services.notifications import list_notifications
 from rosterport.services.organizations import get_org, update_settings
 from tests.conftest import district
@@ -37,7 +37,7 @@ def deliver(site: Site) -> deliveries.DeliveryResult:
 def test_an_sftp_first_load_filtering_too_much_is_held(site: Site) -> None:
     warn_on_formats(site)
     result = deliver(site)
-    assert result.status == v.HELD
+    assert result.status == HELD
     message = list_notifications(site.hub, site.home)[0].message
     assert message.startswith(
         "Held: validation filtered out 2 of 5 students (40%, more than the 10% allowed)"
@@ -69,7 +69,7 @@ def test_a_lenient_safeguard_commits_and_every_page_says_what_was_filtered(site:
     assert "must be a number of percent" in bad
 
     result = deliver(site)
-    assert result.status == v.PENDING
+    assert result.status == PENDING
     message = list_notifications(site.hub, site.home)[0].message
     assert message.endswith("Pending propagation, 4 records filtered.")
     history = site.client.get("/orgs/springfield/history").text

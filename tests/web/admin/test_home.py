@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rosterport.csvio.sources import SourceFile
 from rosterport.domain.issues import Level
-from rosterport.services import hosted_accounts, uploads
-from rosterport.services import versions as v
+from rosterport.domain.version_status import HELD, PENDING, VALIDATION_ERRORS
+from rosterport.services import hosted_accounts, upload_commit, upload_validation, uploads
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import set_columns
 from rosterport.services.organizations import Organization
@@ -37,7 +37,7 @@ def upload(
         files.append(SourceFile.of(path.name, data))
     session = uploads.start(hub, org, "passport-roster")
     uploads.add_files(hub, org, session.id, files)
-    session, report = uploads.run_validation(
+    session, report = upload_validation.run_validation(
         hub,
         org,
         session.id,
@@ -46,8 +46,10 @@ def upload(
         levels={"invalid-format": Level.WARN} if warn else None,
     )
     if not report.valid:
-        return int(session.data["version"]), v.VALIDATION_ERRORS
-    version, status, _ = uploads.commit(hub, org, session.id, committed_by="t@x.org", source=source)
+        return int(session.data["version"]), VALIDATION_ERRORS
+    version, status, _ = upload_commit.commit(
+        hub, org, session.id, committed_by="t@x.org", source=source
+    )
     return version, status
 
 
@@ -63,13 +65,13 @@ def test_signing_in_lands_on_the_dashboard(site: Site) -> None:
 
 def test_the_dashboard_shows_production_sources_held_failed_and_trends(site: Site) -> None:
     first, status = upload(site.hub, site.home, source="api")
-    assert status == v.PENDING
+    assert status == PENDING
     filtered, status = upload(site.hub, site.home, students=BAD_DOB, warn=True)
-    assert status == v.PENDING
+    assert status == PENDING
     failed, status = upload(site.hub, site.home, students=BAD_DOB)
-    assert status == v.VALIDATION_ERRORS
+    assert status == VALIDATION_ERRORS
     held, status = upload(site.hub, site.home, source="api", drop_enrollments=True)
-    assert status == v.HELD
+    assert status == HELD
     feed = hosted_accounts.add_hosted_account(
         site.hub, site.home, login="nightly", password="a-long-password"
     )

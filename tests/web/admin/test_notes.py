@@ -6,8 +6,14 @@ a <details>, and no command-line advice; the command line keeps its sentences.""
 from __future__ import annotations
 
 from rosterport.csvio.sources import SourceFile
-from rosterport.services import deliveries, hosted_accounts, uploads
-from rosterport.services import versions as v
+from rosterport.domain.version_status import HELD, PENDING
+from rosterport.services import (
+    deliveries,
+    hosted_accounts,
+    upload_commit,
+    upload_validation,
+    uploads,
+)
 from rosterport.services.notifications import list_notifications
 from tests.conftest import district
 from tests.web.conftest import Site, sign_in
@@ -45,9 +51,9 @@ def test_a_held_drop_says_why_and_what_to_do_first(site: Site) -> None:
         site.hub, site.home, login="nightly", password="a-long-password"
     )
     first = deliveries.process_delivery(site.hub, feed, big_district(STUDENTS))
-    assert first.status == v.PENDING
+    assert first.status == PENDING
     held = deliveries.process_delivery(site.hub, feed, big_district(STUDENTS - 201))
-    assert held.status == v.HELD
+    assert held.status == HELD
     message = list_notifications(site.hub, site.home)[0].message
     assert message.startswith("Held: " + REASON)
     assert GROUP[:1].upper() + GROUP[1:] in message
@@ -79,8 +85,8 @@ def test_verify_changes_counts_the_knock_on_removals(site: Site) -> None:
     org = site.home
     session = uploads.start(site.hub, org, "passport-roster")
     uploads.add_files(site.hub, org, session.id, big_district(STUDENTS))
-    uploads.run_validation(site.hub, org, session.id, committed_by="t", source="api")
-    uploads.commit(site.hub, org, session.id, committed_by="t", source="api")
+    upload_validation.run_validation(site.hub, org, session.id, committed_by="t", source="api")
+    upload_commit.commit(site.hub, org, session.id, committed_by="t", source="api")
     started = site.client.post(
         "/api/v1/orgs/springfield/uploads", json={"model": "passport-roster"}, headers=headers
     ).json()

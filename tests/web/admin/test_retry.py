@@ -10,7 +10,7 @@ import time
 
 import sqlalchemy as sa
 
-from rosterport.services import versions as v
+from rosterport.domain.version_status import IN_PRODUCTION, PROPAGATION_FAILED
 from rosterport.store.tables import versions
 from tests.web.admin.test_home import upload
 from tests.web.conftest import Site, sign_in
@@ -33,10 +33,10 @@ def _wait_for(site: Site, version: int, status: str) -> None:
 def failed_version(site: Site) -> int:
     """A version in production whose propagation the queue gave up on."""
     version, _ = upload(site.hub, site.home, source="api")
-    _wait_for(site, version, v.IN_PRODUCTION)
+    _wait_for(site, version, IN_PRODUCTION)
     with site.hub.engine.begin() as conn:
         conn.execute(
-            sa.update(versions).where(versions.c.id == version).values(status=v.PROPAGATION_FAILED)
+            sa.update(versions).where(versions.c.id == version).values(status=PROPAGATION_FAILED)
         )
     return version
 
@@ -53,7 +53,7 @@ def test_retry_from_the_dashboard_delivers_the_version(site: Site) -> None:
 
     forged = site.client.post(f"/orgs/springfield/versions/{version}/retry", data={"back": "home"})
     assert forged.status_code == 403
-    assert _status(site, version) == v.PROPAGATION_FAILED
+    assert _status(site, version) == PROPAGATION_FAILED
 
     done = site.client.post(
         f"/orgs/springfield/versions/{version}/retry",
@@ -64,7 +64,7 @@ def test_retry_from_the_dashboard_delivers_the_version(site: Site) -> None:
     assert done.headers["location"] == "/orgs/springfield"
     page = site.client.get("/orgs/springfield").text
     assert f"Version {version} is queued for propagation again" in page
-    _wait_for(site, version, v.IN_PRODUCTION)
+    _wait_for(site, version, IN_PRODUCTION)
 
     again = site.client.post(
         f"/orgs/springfield/versions/{version}/retry", data={"csrf_token": csrf}
@@ -83,4 +83,4 @@ def test_another_organizations_version_cannot_be_retried(site: Site) -> None:
         f"/orgs/shelbyville/versions/{version}/retry", data={"csrf_token": csrf}
     )
     assert answer.status_code == 200  # back on its own history, with the refusal
-    assert _status(site, version) == v.PROPAGATION_FAILED
+    assert _status(site, version) == PROPAGATION_FAILED

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rosterport.csvio.sources import SourceFile
+from rosterport.domain.version_status import HELD
 from rosterport.services import hosted_accounts, uploads
 from rosterport.services import integration_setup as setup
 from rosterport.services import versions as v
@@ -39,7 +40,7 @@ def test_the_api_docs_page_shows_code_not_backticks(site: Site) -> None:
 def test_history_names_models_and_says_what_a_discarded_upload_did(site: Site) -> None:
     clean, _ = upload(site.hub, site.home, source="api")
     held, status = upload(site.hub, site.home, source="api", drop_enrollments=True)
-    assert status == v.HELD
+    assert status == HELD
     v.discard(site.hub, site.home, held)
     sign_in(site.client, "admin@springfield.example")
     page = site.client.get("/orgs/springfield/history").text

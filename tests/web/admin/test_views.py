@@ -6,8 +6,8 @@ from __future__ import annotations
 from rosterport.csvio.sources import SourceFile
 from rosterport.domain.issues import Level
 from rosterport.domain.policy import Mode
-from rosterport.services import uploads
-from rosterport.services import versions as v
+from rosterport.domain.version_status import HELD, PENDING
+from rosterport.services import upload_commit, upload_validation, uploads
 from rosterport.services.organizations import Organization, get_org
 from tests.conftest import DATA
 from tests.web.conftest import Site, sign_in
@@ -24,8 +24,12 @@ def commit(site: Site, org: Organization, drop_enrollments: bool = False) -> tup
         files.append(SourceFile.of(path.name, data))
     session = uploads.start(site.hub, org, "passport-roster")
     uploads.add_files(site.hub, org, session.id, files)
-    uploads.run_validation(site.hub, org, session.id, committed_by="t@x.org", source="api")
-    version, status, _ = uploads.commit(site.hub, org, session.id, committed_by="t", source="api")
+    upload_validation.run_validation(
+        site.hub, org, session.id, committed_by="t@x.org", source="api"
+    )
+    version, status, _ = upload_commit.commit(
+        site.hub, org, session.id, committed_by="t", source="api"
+    )
     return version, status
 
 
@@ -63,11 +67,11 @@ def test_settings_form_saves_mode_levels_safeguards_and_models(site: Site) -> No
 
 def test_history_page_approves_discards_and_restores(site: Site) -> None:
     first, status = commit(site, site.home)
-    assert status == v.PENDING
+    assert status == PENDING
     held, status = commit(site, site.home, drop_enrollments=True)
-    assert status == v.HELD
+    assert status == HELD
     again, status = commit(site, site.home, drop_enrollments=True)
-    assert status == v.HELD
+    assert status == HELD
     csrf = sign_in(site.client, "admin@springfield.example")
     page = site.client.get("/orgs/springfield/history")
     assert page.text.count(">Approve</button>") == 2

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 from rosterport.csvio.sources import SourceFile
-from rosterport.services import api_apps, uploads
+from rosterport.services import api_apps, upload_commit, upload_validation, uploads
 from rosterport.services.organizations import update_settings
 from tests.conftest import district
 from tests.services.test_propagation import commit
@@ -124,8 +124,10 @@ def test_an_sso_upload_through_the_api_lands_in_the_vault(site: Site) -> None:
         f"738733110,,moodle,diane,{SECRET}\n"
     ).encode()
     uploads.add_files(site.hub, org, session.id, [SourceFile.of("app_credentials.csv", data)])
-    uploads.run_validation(site.hub, org, session.id, committed_by="a@x.org", source="api")
-    uploads.commit(site.hub, org, session.id, committed_by="a@x.org", source="api")
+    upload_validation.run_validation(
+        site.hub, org, session.id, committed_by="a@x.org", source="api"
+    )
+    upload_commit.commit(site.hub, org, session.id, committed_by="a@x.org", source="api")
     site.settle()
     connector = bearer(site, ["vault.read:moodle"])
     read = site.client.get("/api/v1/vault/moodle/accounts/738733110", headers=connector)

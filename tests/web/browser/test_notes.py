@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rosterport.services import uploads
+from rosterport.services import upload_commit, upload_validation, uploads
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import get_org
 from tests.web.admin.test_notes import STUDENTS, big_district
@@ -24,8 +24,8 @@ def test_verify_changes_counts_first_and_details_on_demand(
     org = get_org(hub, "springfield")
     session = uploads.start(hub, org, "passport-roster")
     uploads.add_files(hub, org, session.id, big_district(STUDENTS))
-    uploads.run_validation(hub, org, session.id, committed_by="t", source="api")
-    uploads.commit(hub, org, session.id, committed_by="t", source="api")
+    upload_validation.run_validation(hub, org, session.id, committed_by="t", source="api")
+    upload_commit.commit(hub, org, session.id, committed_by="t", source="api")
     for file in big_district(STUDENTS - 201):
         tmp_path.joinpath(file.name).write_bytes(file.data)
 

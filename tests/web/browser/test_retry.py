@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from rosterport.services import versions as v
+from rosterport.domain.version_status import IN_PRODUCTION, PROPAGATION_FAILED
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import get_org
 from rosterport.store.tables import versions
@@ -33,12 +33,12 @@ def test_retry_a_failed_propagation_from_the_dashboard(
     page = browser.new_page(viewport={"width": 390, "height": 844})
     sign_in(page, server, "admin@springfield.example", upload=False)
     for _ in range(150):
-        if _status(hub, version) == v.IN_PRODUCTION:
+        if _status(hub, version) == IN_PRODUCTION:
             break
         page.wait_for_timeout(200)
     with hub.engine.begin() as conn:
         conn.execute(
-            sa.update(versions).where(versions.c.id == version).values(status=v.PROPAGATION_FAILED)
+            sa.update(versions).where(versions.c.id == version).values(status=PROPAGATION_FAILED)
         )
     page.reload()
     item = page.locator(f'#todo li[data-version="{version}"][data-kind="propagation"]')
@@ -48,7 +48,7 @@ def test_retry_a_failed_propagation_from_the_dashboard(
     notice = page.locator("[role=status]").inner_text()
     assert f"Version {version} is queued for propagation again" in notice
     for _ in range(150):
-        if _status(hub, version) == v.IN_PRODUCTION:
+        if _status(hub, version) == IN_PRODUCTION:
             break
         page.wait_for_timeout(200)
     page.reload()

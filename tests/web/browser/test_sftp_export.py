@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rosterport.services import versions as v
+from rosterport.domain.version_status import IN_PRODUCTION
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import get_org
 from tests.services.test_sftp_export import PASSWORD, STUDENT, USER, Vendor
@@ -29,7 +29,7 @@ def test_set_up_an_export_and_deliver_now(
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in(page, server, "admin@springfield.example", upload=False)
     for _ in range(200):
-        if _status(hub, version) == v.IN_PRODUCTION:
+        if _status(hub, version) == IN_PRODUCTION:
             break
         page.wait_for_timeout(200)
 

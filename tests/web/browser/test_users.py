@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rosterport.domain.version_status import HELD, IN_PRODUCTION
 from rosterport.services import vault
 from rosterport.services import versions as v
 from rosterport.services.hub import Hub
@@ -23,7 +24,7 @@ SECRET = "Vault-Only-7d2f"  # the credential typed into the form: never shown ba
 
 def _wait_in_production(page: Any, hub: Hub, version: int) -> None:
     for _ in range(200):
-        if _status(hub, version) == v.IN_PRODUCTION:
+        if _status(hub, version) == IN_PRODUCTION:
             return
         page.wait_for_timeout(200)
     raise AssertionError(f"version {version} is {_status(hub, version)!r}, not in production")
@@ -88,7 +89,7 @@ def test_find_a_student_and_manage_a_vault_credential(
     students = tmp_path / "students.csv"
     students.write_bytes(b"".join(kept))
     second, status = upload(hub, org, source="api", students=students)
-    if status == v.HELD:  # a quarter of the students gone: the safeguard asks first
+    if status == HELD:  # a quarter of the students gone: the safeguard asks first
         v.approve(hub, org, second)
     _wait_in_production(page, hub, second)
     page.goto(server.url + "/orgs/springfield/users")

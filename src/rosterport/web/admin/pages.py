@@ -14,8 +14,8 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from rosterport import logs
+from rosterport.domain.preview import held_reason
 from rosterport.domain.schemas import MODELS
-from rosterport.services.versions import held_reason
 from rosterport.web.auth import CSRF_FIELD, Caller, caller_of, check_csrf
 from rosterport.web.errors import HttpProblem, log
 from rosterport.web.flash import drop_notice, set_notice, take_notice

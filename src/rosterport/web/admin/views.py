@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from rosterport.domain.issues import CATALOGUE, RECORD_ISSUES
 from rosterport.domain.schemas import MODELS
+from rosterport.domain.version_status import HELD
 from rosterport.errors import RateLimitedError, RosterportError, SignInError
 from rosterport.services import accounts, history
 from rosterport.services import versions as v
@@ -226,7 +227,7 @@ def home_page(slug: str, request: Request, hub: HubDep) -> Response:
     caller = signed_in(request, hub)
     org = caller.org(hub, slug)
     return render(
-        request, "home.html", caller, org=org, board=dashboard(hub, org), held=v.HELD, page="home"
+        request, "home.html", caller, org=org, board=dashboard(hub, org), held=HELD, page="home"
     )
 
 
@@ -271,7 +272,7 @@ def history_page(
         rows=rows[:HISTORY_PAGE],
         more=len(rows) > HISTORY_PAGE,
         page_no=page,
-        held=v.HELD,
+        held=HELD,
         unread=unread,
         page="history",
     )

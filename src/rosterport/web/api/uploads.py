@@ -32,11 +32,11 @@ from starlette.concurrency import run_in_threadpool
 
 from rosterport.domain.issues import Level
 from rosterport.domain.policy import Mode
+from rosterport.domain.preview import Preview, Verified, plural
 from rosterport.domain.schemas import get_model
 from rosterport.domain.upload_session import WITH_REPORT
 from rosterport.reports.issue_file import IssuePage
-from rosterport.services import uploads
-from rosterport.services import versions as v
+from rosterport.services import upload_commit, upload_validation, uploads
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.web.deps import CallerDep, HubDep, Limit, Offset, SettingsDep
@@ -90,7 +90,7 @@ def session_json(hub: Hub, org: Organization, session: uploads.Session) -> dict[
         "files": session.data.get("files", []),
         "model_files": files,
         "ready": all(f["present"] for f in files if f["required"]),
-        "report": uploads.last_report(hub, org, session.id)
+        "report": upload_validation.last_report(hub, org, session.id)
         if session.state in WITH_REPORT
         else None,
         "version": session.data.get("version"),
@@ -101,12 +101,12 @@ def session_json(hub: Hub, org: Organization, session: uploads.Session) -> dict[
 def kept_sentence(file: str, count: int) -> str:
     """ "9 records of students.csv left out by validation stay in production as they were" """
     return (
-        f"{count:,} {v.plural('record', count)} of {file} left out by validation "
+        f"{count:,} {plural('record', count)} of {file} left out by validation "
         "stay in production as they were"
     )
 
 
-def preview_json(result: v.Preview | v.Verified) -> dict[str, Any]:
+def preview_json(result: Preview | Verified) -> dict[str, Any]:
     return {
         "changes": result.counts(),
         "notes": result.sentences(),
@@ -293,7 +293,7 @@ def validate(
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
     levels = {code: Level.parse(level) for code, level in (body.levels if body else {}).items()}
-    session, _ = uploads.run_validation(
+    session, _ = upload_validation.run_validation(
         hub, org, session_id, levels=levels, committed_by=caller.who, source=caller.via
     )
     return session_json(hub, org, session)
@@ -322,7 +322,7 @@ def issues(
     level: str | None = None,
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
-    page = uploads.session_issues(
+    page = upload_validation.session_issues(
         hub,
         org,
         session_id,
@@ -342,7 +342,7 @@ def issues(
 )
 def changes(slug: str, session_id: str, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
     org = caller.org(hub, slug)
-    return preview_json(uploads.changes(hub, org, session_id))
+    return preview_json(upload_commit.changes(hub, org, session_id))
 
 
 @router.get(
@@ -362,7 +362,7 @@ def change_detail(
     limit: Limit = 50,
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
-    page = uploads.change_page(
+    page = upload_commit.change_page(
         hub, org, session_id, file, change=change, search=q, offset=offset, limit=limit
     )
     return {"file": file, "total": page.total, "offset": offset, "rows": page.rows}
@@ -382,7 +382,7 @@ def commit(
     org = caller.org(hub, slug)
     # the service commits by compare-and-set: a second commit of the upload, in this process
     # or another, answers 409 (in progress, or already committed as version N)
-    version, status, result = uploads.commit(
+    version, status, result = upload_commit.commit(
         hub,
         org,
         session_id,
