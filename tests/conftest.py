@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from rosterport.csvio.reader import read_table
+from rosterport.domain.inputs import FileProblem, RawTable, position
 from rosterport.domain.policy import Policy, Production
 from rosterport.domain.report import Report
 from rosterport.domain.schemas import get_model
-from rosterport.domain.tables import FileProblem, RawTable, position
 from rosterport.domain.validator import Validation, validate
 from tests.s3server import s3, s3_server  # noqa: F401 - fixtures: a bucket of a loopback S3 server
 

@@ -24,9 +24,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     "from listening on a port in use; `serve` prints its message",
     ("rosterport.domain.schemas.model", "KeyError"): "`DataModel.file(name)` and "
     "`FileSchema.column(name)` are lookups like a mapping's, and their callers catch KeyError",
-    ("rosterport.domain.issues", "KeyError"): "`IssueType.shape(variant)` is a lookup like a "
+    ("rosterport.domain.issue_type", "KeyError"): "`IssueType.shape(variant)` is a lookup like a "
     "mapping's (an unknown variant is a bug in a check)",
-    ("rosterport.domain.issues", "TypeError"): "a check giving a message the wrong slots is a "
+    ("rosterport.domain.issue_type", "TypeError"): "a check giving a message the wrong slots is a "
     "bug, told as Python tells a call with a wrong keyword argument; tests render every shape, "
     "so it never reaches a user",
 }

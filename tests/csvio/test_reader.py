@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from rosterport.csvio import reader
 from rosterport.csvio.reader import read_table
-from rosterport.domain.tables import FIELDS, FileProblem, RawTable
+from rosterport.domain.inputs import FIELDS, FileProblem, RawTable
 from tests.conftest import csv_text, problem, records, table
 
 # Characters that stress CSV: separators, quotes, every line break, spaces, non-ASCII

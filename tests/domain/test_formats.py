@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from rosterport.domain import formats
 from rosterport.domain.formats import Format
+from rosterport.domain.inputs import FIELDS, ROW, RawTable
 from rosterport.domain.policy import Policy
 from rosterport.domain.schemas.model import Column, DataModel, FileSchema
 from rosterport.domain.schemas.passport_identity import ROLE
-from rosterport.domain.tables import FIELDS, ROW, RawTable
 from rosterport.domain.validator import validate
 from tests.conftest import TODAY
 

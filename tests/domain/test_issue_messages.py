@@ -13,7 +13,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from rosterport.domain.issues import CATALOGUE, INVALID_FORMAT, REFERENCE_NOT_FOUND, IssueType
+from rosterport.domain.issue_type import IssueType
+from rosterport.domain.issues import CATALOGUE, INVALID_FORMAT, REFERENCE_NOT_FOUND
 from rosterport.domain.policy import Policy
 from rosterport.domain.report import Report
 from rosterport.services.validation import validate_paths

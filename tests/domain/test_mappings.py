@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rosterport.domain.inputs import position
 from rosterport.domain.mappings import (
     CREATE,
     School,
@@ -11,7 +12,6 @@ from rosterport.domain.mappings import (
     schools_in,
 )
 from rosterport.domain.schemas import get_model
-from rosterport.domain.tables import position
 from tests.conftest import csv_text, table
 
 ROSTER = get_model("passport-roster")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from rosterport.domain.issues import Level
+from rosterport.domain.issue_type import Level
 from rosterport.domain.policy import Policy
 from tests.conftest import TODAY, check, district
 

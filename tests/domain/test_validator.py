@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 
 from rosterport.csvio.reader import read_table
-from rosterport.domain.issues import Level
+from rosterport.domain.inputs import ROW
+from rosterport.domain.issue_type import Level
 from rosterport.domain.policy import Mode, Policy, Production, Requirement
 from rosterport.domain.schemas import get_model
-from rosterport.domain.tables import ROW
 from rosterport.domain.validator import Validation, validate
 from rosterport.reports.json_report import write_report
 from tests.conftest import (

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from rosterport.csvio.reader import read_table
+from rosterport.domain.inputs import FileProblem, RawTable
 from rosterport.domain.policy import Policy
 from rosterport.domain.report import Report
 from rosterport.domain.schemas import MODELS, get_model
 from rosterport.domain.schemas.model import FileSchema
-from rosterport.domain.tables import FileProblem, RawTable
 from rosterport.domain.validator import validate
 from rosterport.reports.csv_report import report_csv
 from rosterport.reports.text_report import report_text

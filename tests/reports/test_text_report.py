@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rosterport.domain.issues import Level
+from rosterport.domain.issue_type import Level
 from rosterport.domain.policy import Policy
 from rosterport.reports.text_report import printable, report_text
 from tests.conftest import TODAY, check, district

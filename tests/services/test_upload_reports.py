@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from rosterport.reports import issue_file
+from rosterport.reports.issue_file import IssueQuery
 from rosterport.services import upload_reports as reports
 from rosterport.services.hub import Hub
 from tests.conftest import check, district
@@ -39,10 +40,10 @@ def stored(hub: Hub) -> str:
 
 def test_a_page_holds_at_most_a_thousand_issues_and_says_how_many_match(hub: Hub) -> None:
     key = stored(hub)
-    page = reports.issue_page(hub, key, limit=5_000)
+    page = reports.issue_page(hub, key, IssueQuery(limit=5_000))
     assert page.issues.height == reports.MAX_ISSUE_PAGE
     assert page.total >= BAD_DOB_ROWS
-    dobs = reports.issue_page(hub, key, column="DOB", offset=1_150, limit=100)
+    dobs = reports.issue_page(hub, key, IssueQuery(column="DOB", offset=1_150, limit=100))
     assert dobs.total == BAD_DOB_ROWS
     assert dobs.issues.height == 50
 
@@ -71,7 +72,9 @@ def test_a_report_stored_as_csv_before_issue_files_is_paged_the_same_way(hub: Hu
     ]
     lines += ["enrollments.csv,2,Student_id,9,reference-not-found,warn,Student_id '9' …"]
     hub.blobs.put("reports/old-report.csv", ("\n".join(lines) + "\n").encode())
-    page = reports.issue_page(hub, "reports/old-report.csv", column="DOB", offset=8, limit=5)
+    page = reports.issue_page(
+        hub, "reports/old-report.csv", IssueQuery(column="DOB", offset=8, limit=5)
+    )
     assert page.total == 10
     assert page.issues["row"].to_list() == [10, 11]
-    assert reports.issue_page(hub, "reports/old-report.csv", level="warn").total == 1
+    assert reports.issue_page(hub, "reports/old-report.csv", IssueQuery(level="warn")).total == 1

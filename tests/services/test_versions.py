@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from rosterport.bootstrap import build_worker
 from rosterport.csvio.sources import SourceFile
-from rosterport.domain.issues import Level
+from rosterport.domain.issue_type import Level
 from rosterport.domain.policy import Mode
 from rosterport.domain.preview import Preview
 from rosterport.domain.report import Report

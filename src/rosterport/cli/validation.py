@@ -12,7 +12,8 @@ from typing import BinaryIO
 
 from rosterport.clock import system_clock
 from rosterport.csvio.templates import templates_zip
-from rosterport.domain.issues import Level, issue_type
+from rosterport.domain.issue_type import Level
+from rosterport.domain.issues import issue_type
 from rosterport.domain.policy import Policy
 from rosterport.domain.schemas import get_model
 from rosterport.errors import InputError

@@ -11,7 +11,7 @@ import polars as pl
 
 from rosterport.csvio import problems
 from rosterport.csvio.raw_table import finish
-from rosterport.domain.tables import FIELDS, MAX_COLUMNS, ROW, FileProblem, RawTable, position
+from rosterport.domain.inputs import FIELDS, MAX_COLUMNS, ROW, FileProblem, RawTable, position
 
 _CSV_FIELD_LIMIT = 1 << 24
 

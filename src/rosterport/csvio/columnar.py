@@ -11,7 +11,7 @@ import polars as pl
 from rosterport.csvio import problems
 from rosterport.csvio.field_counts import Text, field_counts, full_records
 from rosterport.csvio.raw_table import finish, one_chunk_each
-from rosterport.domain.tables import FIELDS, MAX_COLUMNS, ROW, FileProblem, RawTable, position
+from rosterport.domain.inputs import FIELDS, MAX_COLUMNS, ROW, FileProblem, RawTable, position
 
 
 def read_fast(name: str, head: bytes, text: Text) -> RawTable | FileProblem | None:

@@ -8,7 +8,7 @@ import codecs
 import re
 
 from rosterport.csvio import problems
-from rosterport.domain.tables import FileProblem
+from rosterport.domain.inputs import FileProblem
 
 UTF8_BOM = b"\xef\xbb\xbf"
 _UTF8_CHUNK = 1 << 24

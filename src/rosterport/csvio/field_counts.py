@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from rosterport.domain.tables import FIELDS
+from rosterport.domain.inputs import FIELDS
 
 LINE_SEPARATOR = "\x1f"  # a control character: never valid inside roster values
 _QUOTED = r'"[^"]*("|$)'  # a quoted stretch, or an open quote running to the end of line

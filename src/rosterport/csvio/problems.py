@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from rosterport.domain.inputs import MAX_COLUMNS, FileProblem
 from rosterport.domain.issues import EMPTY_FILE, UNREADABLE_FILE
-from rosterport.domain.tables import MAX_COLUMNS, FileProblem
 
 # the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
 EMITS: Final = frozenset({EMPTY_FILE.code, UNREADABLE_FILE.code})

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import polars as pl
 
 from rosterport.csvio import problems
-from rosterport.domain.tables import FIELDS, ROW, FileProblem, RawTable, position
+from rosterport.domain.inputs import FIELDS, ROW, FileProblem, RawTable, position
 
 
 def one_chunk_each(columns: list[pl.Series]) -> pl.DataFrame:

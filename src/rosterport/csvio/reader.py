@@ -34,7 +34,7 @@ from rosterport.csvio.careful import read_careful
 from rosterport.csvio.columnar import read_fast
 from rosterport.csvio.encoding import UTF8_BOM, check_utf8, sniff
 from rosterport.csvio.field_counts import LINE_SEPARATOR, Text
-from rosterport.domain.tables import FileProblem, RawTable, position
+from rosterport.domain.inputs import FileProblem, RawTable, position
 
 _BLANK_START = re.compile(rb"[ \t\r\n,]*")
 _HEAD = 1 << 20  # bytes read to find the header row (a longer one is read the bytes way)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from rosterport.domain.inputs import FileProblem, RawTable, position
 from rosterport.domain.schemas.model import DataModel
-from rosterport.domain.tables import FileProblem, RawTable, position
 
 CREATE = ""  # a schools-mapping target meaning "create the school as it is"
 

@@ -13,7 +13,8 @@ from enum import StrEnum
 
 import polars as pl
 
-from rosterport.domain.issues import CATALOGUE, Level, issue_type
+from rosterport.domain.issue_type import Level
+from rosterport.domain.issues import CATALOGUE, issue_type
 from rosterport.errors import InputError
 
 

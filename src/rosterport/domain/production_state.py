@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from rosterport.domain.inputs import ROW
 from rosterport.domain.schemas.model import FileSchema
-from rosterport.domain.tables import ROW
 
 
 def production_columns(schema: FileSchema) -> list[str]:

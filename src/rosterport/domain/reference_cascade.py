@@ -20,11 +20,12 @@ from rosterport.domain.checks import issueframe
 from rosterport.domain.checks.files import PackagePlan
 from rosterport.domain.checks.model_rules import FileState, ModelRules
 from rosterport.domain.checks.references import Targets, check_reference
-from rosterport.domain.issues import REFERENCE_NOT_FOUND, Level
+from rosterport.domain.inputs import ROW
+from rosterport.domain.issue_type import Level
+from rosterport.domain.issues import REFERENCE_NOT_FOUND
 from rosterport.domain.policy import Policy, Production
 from rosterport.domain.row_sets import in_rows, without
 from rosterport.domain.schemas.model import DataModel, FileSchema, Reference
-from rosterport.domain.tables import ROW
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from rosterport.domain.checks import issueframe
-from rosterport.domain.issues import Level
+from rosterport.domain.issue_type import Level
 
 BATCH = 10_000  # issues written out at a time (a few MB of text: small batches, small peaks)
 

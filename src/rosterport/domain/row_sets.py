@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from rosterport.domain.tables import ROW
+from rosterport.domain.inputs import ROW
 
 
 def without(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import polars as pl
 
 from rosterport.domain.checks import issueframe
+from rosterport.domain.inputs import FIELDS, ROW, RawTable
 from rosterport.domain.issues import CATALOGUE, MALFORMED_ROW
 from rosterport.domain.row_sets import in_rows
 from rosterport.domain.schemas.model import FileSchema
-from rosterport.domain.tables import FIELDS, ROW, RawTable
 
 
 def mask_shifted(schema: FileSchema, table: RawTable, issues: pl.DataFrame) -> pl.DataFrame:

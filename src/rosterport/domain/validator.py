@@ -30,7 +30,9 @@ from rosterport.domain.checks.model_rules import FileCheck, FileState, ModelRule
 from rosterport.domain.checks.rules import check_date_order
 from rosterport.domain.checks.values import check_malformed, check_values
 from rosterport.domain.formats import FormatContext
-from rosterport.domain.issues import CATALOGUE, Level, issue_type
+from rosterport.domain.inputs import ROW, FileProblem, RawTable, loaded, position
+from rosterport.domain.issue_type import Level
+from rosterport.domain.issues import CATALOGUE, issue_type
 from rosterport.domain.policy import Policy, Production
 from rosterport.domain.production_state import object_key, state_key
 from rosterport.domain.reference_cascade import ReferenceCascade
@@ -38,7 +40,6 @@ from rosterport.domain.report import FileResult, FileStatus, Report, in_reading_
 from rosterport.domain.row_sets import in_rows, without
 from rosterport.domain.schemas.model import DataModel, FileSchema
 from rosterport.domain.shifted_values import mask_shifted
-from rosterport.domain.tables import ROW, FileProblem, RawTable, loaded, position
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,42 +52,30 @@ class IssuePage:
     total: int
 
 
-def page(
-    path: Path,
-    *,
-    offset: int = 0,
-    limit: int = 100,
-    file: str | None = None,
-    column: str | None = None,
-    code: str | None = None,
-    level: str | None = None,
-) -> IssuePage:
-    """Issues `offset` … `offset + limit` of those matching every filter given."""
-    return page_of(
-        pl.scan_parquet(path),
-        offset=offset,
-        limit=limit,
-        file=file,
-        column=column,
-        code=code,
-        level=level,
-    )
+@dataclass(frozen=True, slots=True)
+class IssueQuery:
+    """Which stored issues a page shows: issues `offset` … `offset + limit` of those that match
+    every filter given (None: any)."""
+
+    offset: int = 0
+    limit: int = 100
+    file: str | None = None
+    column: str | None = None
+    code: str | None = None
+    level: str | None = None
 
 
-def page_of(
-    scan: pl.LazyFrame,
-    *,
-    offset: int = 0,
-    limit: int = 100,
-    file: str | None = None,
-    column: str | None = None,
-    code: str | None = None,
-    level: str | None = None,
-) -> IssuePage:
+def page(path: Path, query: IssueQuery) -> IssuePage:
+    """The page `query` asks for of the issue file at `path`."""
+    return page_of(pl.scan_parquet(path), query)
+
+
+def page_of(scan: pl.LazyFrame, query: IssueQuery) -> IssuePage:
     """`page` over any scan of issues in the contract's columns (a stored CSV report too)."""
-    for name, wanted in (("file", file), ("column", column), ("code", code), ("level", level)):
+    for name in ("file", "column", "code", "level"):
+        wanted = getattr(query, name)
         if wanted is not None:
             scan = scan.filter(pl.col(name) == wanted)
     total = int(scan.select(pl.len()).collect().item())
-    rows = scan.slice(max(offset, 0), max(limit, 0)).collect()
+    rows = scan.slice(max(query.offset, 0), max(query.limit, 0)).collect()
     return IssuePage(rows, total)

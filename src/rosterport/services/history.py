@@ -111,13 +111,13 @@ def report_download(hub: Hub, org: Organization, version_id: int) -> Iterator[by
 
 
 def version_issues(
-    hub: Hub, org: Organization, version_id: int, **filters: Any
+    hub: Hub, org: Organization, version_id: int, query: issue_file.IssueQuery
 ) -> issue_file.IssuePage:
-    """A page of the issues of a version's validation (`upload_reports.issue_page` filters)."""
+    """A page of the issues of a version's validation (see `upload_reports.issue_page`)."""
     row = v.version_row(hub, org, version_id)
     if row.report is None:
         raise InputError(f"version {version_id} has no validation report")
-    return upload_reports.issue_page(hub, row.report, **filters)
+    return upload_reports.issue_page(hub, row.report, query)
 
 
 def write_originals(hub: Hub, org: Organization, version_id: int, out: BinaryIO) -> None:

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from rosterport.csvio.reader import read_table
+from rosterport.domain.inputs import FileProblem
 from rosterport.domain.mappings import CREATE, School, auto_map, school_file, schools_in
 from rosterport.domain.policy import Requirement
 from rosterport.domain.schemas import get_model
-from rosterport.domain.tables import FileProblem
 from rosterport.errors import InputError
 from rosterport.remote import ConnectionReport, Server, confirmed_host_key
 from rosterport.services import versions as v

@@ -21,7 +21,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from rosterport.domain.issues import Level, issue_type
+from rosterport.domain.issue_type import Level
+from rosterport.domain.issues import issue_type
 from rosterport.domain.policy import Mode, Requirement
 from rosterport.domain.schemas import MODELS
 from rosterport.errors import InputError, NotFoundError

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rosterport.domain.issues import Level, issue_type
+from rosterport.domain.issue_type import Level
+from rosterport.domain.issues import issue_type
 from rosterport.domain.policy import Mode
 from rosterport.domain.schemas import MODELS
 from rosterport.errors import InputError, OrganizationNotFoundError

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 import polars as pl
 
@@ -50,28 +51,14 @@ def report_chunks(hub: Hub, key: str) -> Iterator[bytes]:
         yield from csv_chunks(issue_file.batches(path))
 
 
-def issue_page(
-    hub: Hub,
-    key: str,
-    *,
-    offset: int = 0,
-    limit: int = 100,
-    file: str | None = None,
-    column: str | None = None,
-    code: str | None = None,
-    level: str | None = None,
-) -> issue_file.IssuePage:
+def issue_page(hub: Hub, key: str, query: issue_file.IssueQuery) -> issue_file.IssuePage:
     """A page of the issues stored under `key` (see `issue_file.page`), at most 1,000 rows;
     a report stored as CSV (before issue files) is paged from its CSV."""
-    limit = max(1, min(limit, MAX_ISSUE_PAGE))
+    query = replace(query, limit=max(1, min(query.limit, MAX_ISSUE_PAGE)))
     with hub.blobs.local_copy(key) as path:
         if key.endswith(issue_file.SUFFIX):
-            return issue_file.page(
-                path, offset=offset, limit=limit, file=file, column=column, code=code, level=level
-            )
+            return issue_file.page(path, query)
         scan = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy").with_columns(
             pl.col("row").cast(pl.UInt32)
         )
-        return issue_file.page_of(
-            scan, offset=offset, limit=limit, file=file, column=column, code=code, level=level
-        )
+        return issue_file.page_of(scan, query)

@@ -24,12 +24,12 @@ from rosterport import blob_keys as keys
 from rosterport.csvio import originals
 from rosterport.csvio.reader import read_table
 from rosterport.domain.checks.files import Given
-from rosterport.domain.issues import Level
+from rosterport.domain.inputs import DeferredTable, FileProblem, RawTable, loaded
+from rosterport.domain.issue_type import Level
 from rosterport.domain.policy import Mode, Policy, Production, Requirement
 from rosterport.domain.report import Report
 from rosterport.domain.schemas import get_model
 from rosterport.domain.schemas.model import DataModel
-from rosterport.domain.tables import DeferredTable, FileProblem, RawTable, loaded
 from rosterport.domain.upload_session import FAILED, VALIDATE, VALIDATED
 from rosterport.domain.validator import validate
 from rosterport.errors import InputError, NotFoundError
@@ -202,11 +202,11 @@ def _keep_report(hub: Hub, attempt: str, report: Report) -> str:
 
 
 def session_issues(
-    hub: Hub, org: Organization, session_id: str, **filters: Any
+    hub: Hub, org: Organization, session_id: str, query: issue_file.IssueQuery
 ) -> issue_file.IssuePage:
     """A page of the issues of the session's last validation (also once it is committed)."""
     session = get(hub, org, session_id)
     key = session.data.get("report")
     if not key:
         raise NotFoundError(f"upload {session_id} has not been validated yet: validate it first")
-    return reports.issue_page(hub, key, **filters)
+    return reports.issue_page(hub, key, query)

@@ -11,9 +11,9 @@ from rosterport.csvio.reader import read_table
 from rosterport.csvio.sources import Source, ZipLimits, read_source
 from rosterport.domain.checks.files import Given
 from rosterport.domain.detect import detect_model
+from rosterport.domain.inputs import DeferredTable
 from rosterport.domain.policy import Policy, Production
 from rosterport.domain.schemas import DataModel, get_model
-from rosterport.domain.tables import DeferredTable
 from rosterport.domain.validator import Validation, validate
 from rosterport.errors import InputError
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from rosterport.domain.checks.sso import ACCOUNT, resolve_accounts
+from rosterport.domain.inputs import ROW
 from rosterport.domain.schemas import DataModel
-from rosterport.domain.tables import ROW
 from rosterport.errors import InputError, NotFoundError, RosterportError
 from rosterport.services.api_apps import AppCaller
 from rosterport.services.hub import Hub

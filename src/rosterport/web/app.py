@@ -25,7 +25,19 @@ from rosterport.errors import RosterportError
 from rosterport.services.hub import Hub
 from rosterport.web import ops
 from rosterport.web.admin import api_apps as api_app_pages
-from rosterport.web.admin import apps, deliveries, pages, scim, sftp_export, users, views
+from rosterport.web.admin import (
+    apps,
+    deliveries,
+    home,
+    org_settings,
+    orgs,
+    pages,
+    scim,
+    sftp_export,
+    sign_in,
+    users,
+    version_history,
+)
 from rosterport.web.admin import password_reset as reset_pages
 from rosterport.web.api.routes import PREFIX, router
 from rosterport.web.api.uploads import sweep_incoming
@@ -89,7 +101,7 @@ def create_app(
         "(create tokens in the admin UI under API tokens). Every error answers "
         '`{"error": {"status", "code", "message"}}`.',
         lifespan=lifespan,
-        docs_url=None,  # the app's own page (views.api_docs): no scripts from a CDN
+        docs_url=None,  # the app's own page (home.api_docs): no scripts from a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -100,7 +112,8 @@ def create_app(
     app.include_router(router())
     app.include_router(oneroster.router())
     app.include_router(oauth.router())
-    app.include_router(views.router)
+    for pages_router in (home, sign_in, orgs, version_history, org_settings):
+        app.include_router(pages_router.router)
     app.include_router(apps.router)
     app.include_router(reset_pages.router)
     app.include_router(api_app_pages.router)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 
 from rosterport.config import Settings
+from rosterport.reports.issue_file import IssueQuery
 from rosterport.services.hub import Hub
 from rosterport.web.auth import CSRF_HEADER, SAFE_METHODS, Caller, caller_of, check_csrf
 from rosterport.web.errors import HttpProblem
@@ -51,3 +52,18 @@ Limit = Annotated[int, Query(ge=0, le=MAX_INT, description="rows to answer at mo
 HubDep = Annotated[Hub, Depends(hub_of)]
 SettingsDep = Annotated[Settings, Depends(settings_of)]
 CallerDep = Annotated[Caller, Depends(api_caller)]
+
+
+def issue_query(
+    offset: Offset = 0,
+    limit: Limit = 100,
+    file: str | None = None,
+    column: str | None = None,
+    code: str | None = None,
+    level: str | None = None,
+) -> IssueQuery:
+    """A page of stored issues from the query string: `offset`, `limit` and the filters."""
+    return IssueQuery(offset, limit, file, column, code, level)
+
+
+IssueQueryDep = Annotated[IssueQuery, Depends(issue_query)]

@@ -17,7 +17,8 @@ from rosterport.domain import issues
 from rosterport.domain.checks import files, headers, keys, references, rules, sso, values
 from rosterport.domain.checks.oneroster import headers as oneroster_headers
 from rosterport.domain.checks.oneroster import manifest, package, records
-from rosterport.domain.issues import CATALOGUE, IssueType
+from rosterport.domain.issue_type import IssueType
+from rosterport.domain.issues import CATALOGUE
 
 EMITTERS: tuple[ModuleType, ...] = (
     files,

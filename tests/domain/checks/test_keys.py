@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from rosterport.domain.checks.issueframe import rendered
 from rosterport.domain.checks.keys import check_unique
-from rosterport.domain.tables import ROW
+from rosterport.domain.inputs import ROW
 from tests.conftest import check, district, issues, messages
 
 KEY = ("School_id", "Student_id")

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 
 from rosterport.domain.checks.issueframe import rendered
 from rosterport.domain.checks.references import Targets, check_reference
-from rosterport.domain.issues import Level
+from rosterport.domain.inputs import ROW
+from rosterport.domain.issue_type import Level
 from rosterport.domain.policy import Policy
 from rosterport.domain.schemas.model import Reference
-from rosterport.domain.tables import ROW
 from tests.conftest import TODAY, check, district, issues, leveled, messages
 
 TO_STUDENT = Reference(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from rosterport.domain.inputs import ROW
 from rosterport.domain.policy import Production
-from rosterport.domain.tables import ROW
 from tests.conftest import check, issues, leveled, messages
 
 HEADER = "School_id,User_id,Username,Application_id,Application_username,Application_password"

@@ -10,9 +10,9 @@ from rosterport.domain import formats
 from rosterport.domain.checks.issueframe import rendered
 from rosterport.domain.checks.values import check_malformed, check_values
 from rosterport.domain.formats import FormatContext
+from rosterport.domain.inputs import FIELDS, ROW
 from rosterport.domain.policy import Requirement
 from rosterport.domain.schemas.model import Column, FileSchema
-from rosterport.domain.tables import FIELDS, ROW
 from tests.conftest import TODAY
 
 PEOPLE = FileSchema(

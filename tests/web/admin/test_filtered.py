@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rosterport.csvio.sources import SourceFile
-from rosterport.domain.issues import Level
+from rosterport.domain.issue_type import Level
 from rosterport.domain.version_status import HELD, PENDING
 from rosterport.services import deliveries, hosted_accounts
 from rosterport.services import integrations as ints

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rosterport.csvio.sources import SourceFile
-from rosterport.domain.issues import Level
+from rosterport.domain.issue_type import Level
 from rosterport.domain.version_status import HELD, PENDING, VALIDATION_ERRORS
 from rosterport.services import hosted_accounts, upload_commit, upload_validation, uploads
 from rosterport.services.hub import Hub

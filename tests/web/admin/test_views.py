@@ -4,7 +4,7 @@ organizations and administrators."""
 from __future__ import annotations
 
 from rosterport.csvio.sources import SourceFile
-from rosterport.domain.issues import Level
+from rosterport.domain.issue_type import Level
 from rosterport.domain.policy import Mode
 from rosterport.domain.version_status import HELD, PENDING
 from rosterport.services import upload_commit, upload_validation, uploads

@@ -13,11 +13,11 @@ from typing import Final
 import polars as pl
 
 from rosterport.domain.checks import issueframe
+from rosterport.domain.inputs import DeferredTable, FileProblem, RawTable
 from rosterport.domain.issues import MISSING_FILE, UNEXPECTED_FILE
 from rosterport.domain.names import did_you_mean, folded
 from rosterport.domain.policy import Mode
 from rosterport.domain.schemas.model import DataModel
-from rosterport.domain.tables import DeferredTable, FileProblem, RawTable
 
 # the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
 EMITS: Final = frozenset({MISSING_FILE.code, UNEXPECTED_FILE.code})

@@ -26,7 +26,8 @@ from collections.abc import Iterable, MutableSequence
 
 import polars as pl
 
-from rosterport.domain.issues import CATALOGUE, IssueType, Level
+from rosterport.domain.issue_type import IssueType, Level
+from rosterport.domain.issues import CATALOGUE
 
 CODE = pl.Enum(list(CATALOGUE))
 LEVEL = pl.Enum([level.value for level in Level])

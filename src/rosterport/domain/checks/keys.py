@@ -7,8 +7,8 @@ from typing import Final
 import polars as pl
 
 from rosterport.domain.checks import issueframe
+from rosterport.domain.inputs import ROW
 from rosterport.domain.issues import UNIQUENESS_VIOLATION
-from rosterport.domain.tables import ROW
 
 # the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
 EMITS: Final = frozenset({UNIQUENESS_VIOLATION.code})

@@ -14,10 +14,10 @@ from typing import Final
 import polars as pl
 
 from rosterport.domain.checks import issueframe
+from rosterport.domain.inputs import ROW
 from rosterport.domain.issues import REFERENCE_NOT_FOUND
 from rosterport.domain.names import with_article
 from rosterport.domain.schemas.model import Reference
-from rosterport.domain.tables import ROW
 
 # the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
 EMITS: Final = frozenset({REFERENCE_NOT_FOUND.code})

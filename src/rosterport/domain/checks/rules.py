@@ -7,9 +7,9 @@ from typing import Final
 import polars as pl
 
 from rosterport.domain.checks import issueframe
+from rosterport.domain.inputs import ROW
 from rosterport.domain.issues import INVALID_FORMAT
 from rosterport.domain.schemas.model import DateOrder
-from rosterport.domain.tables import ROW
 
 # the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
 EMITS: Final = frozenset({INVALID_FORMAT.code})

@@ -15,9 +15,9 @@ import polars as pl
 
 from rosterport.domain.checks import issueframe
 from rosterport.domain.checks.model_rules import FileCheck, ModelRules
+from rosterport.domain.inputs import ROW
 from rosterport.domain.issues import REFERENCE_NOT_FOUND, REQUIRED_ATTRIBUTE, UNIQUENESS_VIOLATION
 from rosterport.domain.policy import Production
-from rosterport.domain.tables import ROW
 
 # the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
 EMITS: Final = frozenset(

@@ -15,10 +15,10 @@ import polars as pl
 
 from rosterport.domain.checks import issueframe
 from rosterport.domain.formats import FormatContext
+from rosterport.domain.inputs import FIELDS, ROW
 from rosterport.domain.issues import INVALID_FORMAT, MALFORMED_ROW, REQUIRED_ATTRIBUTE
 from rosterport.domain.policy import Requirement
 from rosterport.domain.schemas.model import Column, FileSchema
-from rosterport.domain.tables import FIELDS, ROW
 
 # the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
 EMITS: Final = frozenset({INVALID_FORMAT.code, MALFORMED_ROW.code, REQUIRED_ATTRIBUTE.code})

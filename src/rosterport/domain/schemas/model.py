@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from rosterport.domain.formats import Format
-from rosterport.domain.issues import Level
+from rosterport.domain.issue_type import Level
 
 
 class HeaderRule(StrEnum):

@@ -23,7 +23,7 @@ from rosterport.domain.formats_oneroster import (
     YEAR,
     enum_format,
 )
-from rosterport.domain.issues import Level
+from rosterport.domain.issue_type import Level
 from rosterport.domain.schemas.model import (
     Column,
     DataModel,

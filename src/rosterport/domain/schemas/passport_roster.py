@@ -21,7 +21,7 @@ from rosterport.domain.formats import (
     YES_NO,
     ZIP,
 )
-from rosterport.domain.issues import Level
+from rosterport.domain.issue_type import Level
 from rosterport.domain.schemas.model import Column, DataModel, DateOrder, FileSchema, Reference
 
 SCHOOLS = FileSchema(

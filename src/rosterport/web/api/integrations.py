@@ -10,7 +10,7 @@ from fastapi import APIRouter, UploadFile
 from pydantic import BaseModel, Field
 
 from rosterport.config import Settings
-from rosterport.domain.issues import Level
+from rosterport.domain.issue_type import Level
 from rosterport.domain.policy import Mode
 from rosterport.errors import InputError
 from rosterport.remote import Credentials, Server

@@ -30,7 +30,7 @@ from fastapi import APIRouter, Request, UploadFile
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from rosterport.domain.issues import Level
+from rosterport.domain.issue_type import Level
 from rosterport.domain.policy import Mode
 from rosterport.domain.preview import Preview, Verified, plural
 from rosterport.domain.schemas import get_model
@@ -39,7 +39,7 @@ from rosterport.reports.issue_file import IssuePage
 from rosterport.services import upload_commit, upload_validation, uploads
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
-from rosterport.web.deps import CallerDep, HubDep, Limit, Offset, SettingsDep
+from rosterport.web.deps import CallerDep, HubDep, IssueQueryDep, Limit, Offset, SettingsDep
 from rosterport.web.errors import HttpProblem, log
 
 router = APIRouter(tags=["uploads"])
@@ -314,26 +314,11 @@ def issues(
     session_id: str,
     caller: CallerDep,
     hub: HubDep,
-    offset: Offset = 0,
-    limit: Limit = 100,
-    file: str | None = None,
-    column: str | None = None,
-    code: str | None = None,
-    level: str | None = None,
+    query: IssueQueryDep,
 ) -> dict[str, Any]:
     org = caller.org(hub, slug)
-    page = upload_validation.session_issues(
-        hub,
-        org,
-        session_id,
-        offset=offset,
-        limit=limit,
-        file=file,
-        column=column,
-        code=code,
-        level=level,
-    )
-    return issues_json(page, offset)
+    page = upload_validation.session_issues(hub, org, session_id, query)
+    return issues_json(page, query.offset)
 
 
 @router.post(

@@ -15,7 +15,7 @@ from rosterport.domain.changes import ChangeSet
 from rosterport.services import history
 from rosterport.services import versions as v
 from rosterport.web.api.uploads import issues_json, preview_json
-from rosterport.web.deps import CallerDep, HubDep, Id, Limit, Offset, QueryId
+from rosterport.web.deps import CallerDep, HubDep, Id, IssueQueryDep, Limit, Offset, QueryId
 
 router = APIRouter(tags=["versions"])
 COMPARE_ROWS = 100  # detail rows per file in a comparison (counts are always complete)
@@ -109,25 +109,10 @@ def version_issues(
     version_id: Id,
     caller: CallerDep,
     hub: HubDep,
-    offset: Offset = 0,
-    limit: Limit = 100,
-    file: str | None = None,
-    column: str | None = None,
-    code: str | None = None,
-    level: str | None = None,
+    query: IssueQueryDep,
 ) -> dict[str, Any]:
-    page = history.version_issues(
-        hub,
-        caller.org(hub, slug),
-        version_id,
-        offset=offset,
-        limit=limit,
-        file=file,
-        column=column,
-        code=code,
-        level=level,
-    )
-    return issues_json(page, offset)
+    page = history.version_issues(hub, caller.org(hub, slug), version_id, query)
+    return issues_json(page, query.offset)
 
 
 @router.post(

@@ -48,10 +48,10 @@ from rosterport.domain.checks.oneroster.records import (
     primary_teachers,
     subject_codes,
 )
+from rosterport.domain.inputs import loaded
 from rosterport.domain.names import folded
 from rosterport.domain.policy import Policy
 from rosterport.domain.schemas.model import DataModel, FileSchema
-from rosterport.domain.tables import loaded
 
 __all__ = ["Manifest", "OneRosterRules", "file_property", "map_strict", "read_manifest"]
 

@@ -12,16 +12,16 @@ import polars as pl
 
 from rosterport.domain.checks import issueframe
 from rosterport.domain.checks.files import Table
+from rosterport.domain.inputs import FIELDS, ROW, FileProblem, RawTable, position
+from rosterport.domain.issue_type import Level
 from rosterport.domain.issues import (
     EMPTY_FILE,
     HEADER_CASE,
     MANIFEST_INVALID,
     MANIFEST_PROPERTY,
     UNEXPECTED_FILE,
-    Level,
 )
 from rosterport.domain.names import did_you_mean, folded
-from rosterport.domain.tables import FIELDS, ROW, FileProblem, RawTable, position
 
 # the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
 EMITS: Final = frozenset(

@@ -18,6 +18,7 @@ from rosterport.domain.checks.oneroster.manifest import (
     Manifest,
     file_property,
 )
+from rosterport.domain.inputs import FileProblem, RawTable
 from rosterport.domain.issues import (
     EMPTY_FILE,
     FILE_NAME_CASE,
@@ -27,7 +28,6 @@ from rosterport.domain.issues import (
 )
 from rosterport.domain.names import did_you_mean, folded
 from rosterport.domain.schemas.model import DataModel
-from rosterport.domain.tables import FileProblem, RawTable
 
 # the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
 EMITS: Final = frozenset(

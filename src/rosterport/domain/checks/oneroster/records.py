@@ -11,15 +11,14 @@ import polars as pl
 from rosterport.domain.checks import issueframe
 from rosterport.domain.checks.model_rules import FileCheck
 from rosterport.domain.checks.oneroster.manifest import MANIFEST
+from rosterport.domain.inputs import ROW
+from rosterport.domain.issue_type import IssueType, Level
 from rosterport.domain.issues import (
     INVALID_FORMAT,
     REFERENCE_NOT_FOUND,
     REQUIRED_ATTRIBUTE,
     UNIQUENESS_VIOLATION,
-    IssueType,
-    Level,
 )
-from rosterport.domain.tables import ROW
 
 # the issue codes this module raises (tests/domain/checks/test_declared_issues.py)
 EMITS: Final = frozenset(
