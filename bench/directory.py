@@ -27,7 +27,7 @@ import sqlalchemy as sa  # noqa: E402 - after the path is set
 
 from rosterport.blobs import LocalBlobStore  # noqa: E402
 from rosterport.crypto import SecretBox  # noqa: E402
-from rosterport.domain import directory as rules  # noqa: E402
+from rosterport.domain import directory as domain  # noqa: E402
 from rosterport.services.hub import Hub  # noqa: E402
 from rosterport.services.organizations import create_org  # noqa: E402
 from rosterport.snapshots import SnapshotStore  # noqa: E402
@@ -53,18 +53,18 @@ def people(n: int, renamed: int = 0) -> pl.DataFrame:
         pl.format("|{}|", pl.col("i") % 200).alias("school_ids"),
         pl.lit("|09|").alias("grades"),
     )
-    return frame.with_columns(rules.digest(frame).alias("digest"))
+    return frame.with_columns(domain.digest(frame).alias("digest"))
 
 
 def step(engine: sa.Engine, org_id: int, incoming: pl.DataFrame, now: datetime) -> float:
     started = time.perf_counter()
     with engine.connect() as conn:
         existing = store.existing(conn, org_id)
-    planned = rules.changes(existing, incoming, now=now, grace=timedelta(days=30))
+    planned = domain.changes(existing, incoming, now=now, grace=timedelta(days=30))
     with engine.begin() as conn:
         store.insert_accounts(conn, org_id, planned.added, now)
         store.update_accounts(conn, planned.changed, now)
-        store.set_state(conn, planned.suspended, rules.SUSPENDED, now, absent=True)
+        store.set_state(conn, planned.suspended, domain.SUSPENDED, now, absent=True)
     return time.perf_counter() - started
 
 

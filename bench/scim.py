@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 from bench.directory import people  # noqa: E402 - after the path is set
 from rosterport.blobs import LocalBlobStore  # noqa: E402
 from rosterport.crypto import SecretBox  # noqa: E402
-from rosterport.domain import directory as rules  # noqa: E402
+from rosterport.domain import directory as domain  # noqa: E402
 from rosterport.services import scim, scim_push  # noqa: E402
 from rosterport.services.hub import Hub  # noqa: E402
 from rosterport.services.organizations import create_org  # noqa: E402
@@ -77,7 +77,7 @@ def main() -> int:
             .otherwise(pl.col("role"))
             .alias("role")
         )
-        frame = frame.with_columns(rules.digest(frame).alias("digest"))
+        frame = frame.with_columns(domain.digest(frame).alias("digest"))
         with engine.begin() as conn:
             store.insert_accounts(conn, org.id, frame, now)
         prepared = time.perf_counter() - started
@@ -91,7 +91,7 @@ def main() -> int:
         )
         first = push(hub, app)
         renamed = frame.slice(0, k).with_columns(family_name=pl.lit("Renamed"))
-        renamed = renamed.with_columns(rules.digest(renamed).alias("digest"))
+        renamed = renamed.with_columns(domain.digest(renamed).alias("digest"))
         with engine.begin() as conn:
             ids = store.existing(conn, org.id).select("id", "sourced_id")
             store.update_accounts(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from rosterport.domain import scim as rules
+from rosterport.domain import scim as domain
 
 COLUMNS = ("sourced_id", "role", "given_name", "middle_name", "family_name", "email",
            "username", "schools", "school_ids", "state", "digest")  # fmt: skip
@@ -44,7 +44,7 @@ def keys(frame: pl.DataFrame) -> list[str]:
 
 
 def test_create_replace_delete() -> None:
-    plan = rules.plan(DIRECTORY, SENT, (), ())
+    plan = domain.plan(DIRECTORY, SENT, (), ())
     assert keys(plan.create) == ["new"]
     assert keys(plan.replace) == ["away", "changed"]  # suspended: active false; changed
     assert plan.replace.get_column("scim_id").to_list() == ["u4", "u3"]
@@ -53,18 +53,18 @@ def test_create_replace_delete() -> None:
 
 
 def test_roles_and_schools_scope_the_plan() -> None:
-    teachers = rules.plan(DIRECTORY, SENT, ("teacher",), ())
+    teachers = domain.plan(DIRECTORY, SENT, ("teacher",), ())
     assert keys(teachers.create) == []
     assert keys(teachers.delete) == ["away", "gone", "same"]  # no longer in its scope
-    by_sis_id = rules.plan(DIRECTORY, SENT, (), ("2",))
-    by_sourced_id = rules.plan(DIRECTORY, SENT, (), ("s2",))
+    by_sis_id = domain.plan(DIRECTORY, SENT, (), ("2",))
+    by_sourced_id = domain.plan(DIRECTORY, SENT, (), ("s2",))
     assert keys(by_sis_id.replace) == keys(by_sourced_id.replace) == ["away", "changed"]
     assert keys(by_sis_id.delete) == ["gone", "same"]
 
 
 def test_user_attributes() -> None:
     row = DIRECTORY.row(0, named=True)
-    assert rules.user_attributes(row) == {
+    assert domain.user_attributes(row) == {
         "external_id": "new",
         "user_name": "ab",
         "active": True,
@@ -73,6 +73,6 @@ def test_user_attributes() -> None:
         "emails": [{"value": "a@x.org", "primary": True, "type": "work"}],
         "user_type": "student",
     }
-    no_username = rules.user_attributes(DIRECTORY.row(1, named=True))
+    no_username = domain.user_attributes(DIRECTORY.row(1, named=True))
     assert no_username["user_name"] == "same"  # neither username nor e-mail: the sourcedId
-    assert rules.user_attributes(DIRECTORY.row(3, named=True))["active"] is False
+    assert domain.user_attributes(DIRECTORY.row(3, named=True))["active"] is False

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from rosterport.domain.checks import issueframe
+from rosterport.domain.checks.date_order import check_date_order
 from rosterport.domain.checks.files import Given, PackagePlan, Table
 from rosterport.domain.checks.keys import check_unique
 from rosterport.domain.checks.model_rules import FileCheck, FileState, ModelRules
-from rosterport.domain.checks.rules import check_date_order
 from rosterport.domain.checks.values import check_malformed, check_values
 from rosterport.domain.formats import FormatContext
 from rosterport.domain.inputs import ROW, FileProblem, RawTable, loaded, position

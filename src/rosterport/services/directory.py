@@ -23,7 +23,7 @@ import polars as pl
 import sqlalchemy as sa
 from argon2 import PasswordHasher, Type
 
-from rosterport.domain import directory as rules
+from rosterport.domain import directory as domain
 from rosterport.domain.production_state import empty_state
 from rosterport.domain.schemas import get_model
 from rosterport.errors import NotFoundError
@@ -71,9 +71,9 @@ def _needed(hub: Hub, p: Plan, prefix: str | None) -> dict[str, pl.DataFrame]:
 def _people(hub: Hub, p: Plan, prefix: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(accounts_of, person_sources) of the roster source's state at snapshot `prefix`."""
     needed = _needed(hub, p, prefix)
-    sources = rules.person_sources(p.model.name, needed)
+    sources = domain.person_sources(p.model.name, needed)
     if prefix is None:
-        empty = rules.accounts_of(
+        empty = domain.accounts_of(
             pl.DataFrame(
                 schema={
                     "sourcedId": pl.String,
@@ -92,7 +92,7 @@ def _people(hub: Hub, p: Plan, prefix: str | None) -> tuple[pl.DataFrame, pl.Dat
     # the other files as empty states: a person's account depends on none of them
     whole = {s.name: needed.get(s.name, empty_state(s)) for s in p.model.files}
     users = p.mapping(p.model.name, whole, *p.district)["users"]
-    return rules.accounts_of(users, sources), sources
+    return domain.accounts_of(users, sources), sources
 
 
 def propagate(hub: Hub, p: Plan | None, version_ids: Sequence[int]) -> Outcome | None:
@@ -126,14 +126,14 @@ def _propagate(hub: Hub, p: Plan, version_ids: Sequence[int]) -> Outcome:
         return Outcome()
     incoming, sources = _people(hub, p, snapshot_of(hub, p.version_id))
     before = (  # the held version's passwords only: no mapping
-        rules.person_sources(p.model.name, _needed(hub, p, snapshot_of(hub, held)))
+        domain.person_sources(p.model.name, _needed(hub, p, snapshot_of(hub, held)))
         if held is not None
         else sources.clear()
     )
-    passwords = rules.password_changes(before, sources)
+    passwords = domain.password_changes(before, sources)
     with hub.engine.connect() as conn:
         existing = sync.existing(conn, p.org_id)
-    planned = rules.changes(
+    planned = domain.changes(
         existing, incoming, now=now, grace=timedelta(days=hub.account_grace_days)
     )
     to_hash = passwords.filter(pl.col("has")).get_column("sourced_id").to_list()
@@ -141,8 +141,8 @@ def _propagate(hub: Hub, p: Plan, version_ids: Sequence[int]) -> Outcome:
     with hub.engine.begin() as conn:
         sync.insert_accounts(conn, p.org_id, planned.added, now)
         sync.update_accounts(conn, planned.changed, now)
-        sync.set_state(conn, planned.suspended, rules.SUSPENDED, now, absent=True)
-        sync.set_state(conn, planned.deleted, rules.DELETED, now, absent=False)
+        sync.set_state(conn, planned.suspended, domain.SUSPENDED, now, absent=True)
+        sync.set_state(conn, planned.deleted, domain.DELETED, now, absent=False)
         sync.forget_credentials(conn, planned.deleted)
         password_store.mark_passwords(conn, p.org_id, cleared, None)
         password_store.mark_passwords(conn, p.org_id, to_hash, p.version_id)
@@ -176,7 +176,7 @@ def expire(
     limit = hub.clock() - timedelta(days=hub.account_grace_days)
     with hub.engine.begin() as conn:
         ids = sync.expired(conn, before=limit)
-        sync.set_state(conn, ids, rules.DELETED, hub.clock(), absent=False)
+        sync.set_state(conn, ids, domain.DELETED, hub.clock(), absent=False)
         sync.forget_credentials(conn, ids)
         if ids and on_deleted is not None:
             on_deleted(conn, sync.orgs_of(conn, ids))
@@ -218,7 +218,7 @@ def _passwords_of(hub: Hub, version_id: int) -> dict[str, str]:
     model = get_model(model_name)
     states = LazyStates(hub, model, snapshot_of(hub, version_id))
     needed = {f: states[f] for f in SOURCE_FILES.get(model.name, ()) if f in states}
-    sources = rules.person_sources(model.name, needed).filter(pl.col("password").is_not_null())
+    sources = domain.person_sources(model.name, needed).filter(pl.col("password").is_not_null())
     return dict(sources.select("sourced_id", "password").iter_rows())
 
 

@@ -26,7 +26,7 @@ from scim2_models import (
     SCIMException,
 )
 
-from rosterport.domain import scim as rules
+from rosterport.domain import scim as domain
 from rosterport.services.hub import Hub
 from rosterport.services.scim import (
     ScimApp,
@@ -143,7 +143,7 @@ def _push(hub: Hub, app: ScimApp, client: SyncSCIMClient, counts: Counts) -> Non
     with hub.engine.connect() as conn:
         accounts = store.accounts_frame(conn, app.org_id)
         sent = store.sent_frame(conn, app.id)
-    todo = rules.plan(accounts, sent, app.settings.roles, app.settings.schools)
+    todo = domain.plan(accounts, sent, app.settings.roles, app.settings.schools)
     del accounts, sent
     user = client.get_resource_model("User")
     if user is None:
@@ -155,9 +155,9 @@ def _push(hub: Hub, app: ScimApp, client: SyncSCIMClient, counts: Counts) -> Non
         max_ops = min(BATCH, int(config.bulk.max_operations))
     known = _server_ids(client) if todo.create.height >= LIST_AT else None
     batches: list[tuple[pl.DataFrame, str]] = [
-        (todo.delete, rules.DELETE),
-        (todo.replace, rules.REPLACE),
-        (todo.create, rules.CREATE),
+        (todo.delete, domain.DELETE),
+        (todo.replace, domain.REPLACE),
+        (todo.create, domain.CREATE),
     ]
     for frame, action in batches:
         for chunk in frame.iter_slices(max_ops):
@@ -230,10 +230,10 @@ def _op(
     counts: Counts,
 ) -> _Op:
     key = str(row["sourced_id"])
-    if action == rules.DELETE:
+    if action == domain.DELETE:
         return _Op("DELETE", key, str(row["scim_id"]), "", None)
-    attributes = rules.user_attributes(row)
-    if action == rules.REPLACE:
+    attributes = domain.user_attributes(row)
+    if action == domain.REPLACE:
         return _Op("PUT", key, str(row["scim_id"]), str(row["fingerprint"]), attributes)
     existing = known.get(key) if known is not None else _lookup(client, key)
     if existing is not None:

@@ -14,7 +14,7 @@ import pytest
 import rosterport
 from rosterport.csvio import problems
 from rosterport.domain import issues
-from rosterport.domain.checks import files, headers, keys, references, rules, sso, values
+from rosterport.domain.checks import date_order, files, headers, keys, references, sso, values
 from rosterport.domain.checks.oneroster import headers as oneroster_headers
 from rosterport.domain.checks.oneroster import manifest, package, records
 from rosterport.domain.issue_type import IssueType
@@ -25,7 +25,7 @@ EMITTERS: tuple[ModuleType, ...] = (
     headers,
     keys,
     references,
-    rules,
+    date_order,
     sso,
     values,
     oneroster_headers,

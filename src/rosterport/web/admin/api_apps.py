@@ -18,7 +18,15 @@ from rosterport.services import api_apps, ledger, webhook_endpoints
 from rosterport.services.hub import Hub
 from rosterport.services.integration_setup import existing_schools
 from rosterport.services.organizations import Organization
-from rosterport.web.admin.pages import NO_STORE, checked_form, go_back, render, signed_in
+from rosterport.web.admin.pages import (
+    NO_STORE,
+    checked_form,
+    go_back,
+    org_form,
+    org_page,
+    render,
+    signed_in,
+)
 from rosterport.web.auth import Caller
 from rosterport.web.deps import HubDep
 
@@ -108,9 +116,7 @@ async def api_apps_create(slug: str, request: Request, hub: HubDep) -> Response:
 
 @router.post("/orgs/{slug}/apps/api/{client_id}/revoke")
 async def api_apps_revoke(slug: str, client_id: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    _caller, org, _ = await org_form(request, hub, slug)
     back = f"/orgs/{org.slug}/apps/api"
     try:
         api_apps.revoke(hub, org, client_id)
@@ -122,8 +128,7 @@ async def api_apps_revoke(slug: str, client_id: str, request: Request, hub: HubD
 @router.get("/orgs/{slug}/apps/api/{client_id}", response_class=HTMLResponse)
 def api_app_page(slug: str, client_id: str, request: Request, hub: HubDep) -> Response:
     """One application: what it may read, its webhook endpoints, its delivery ledger."""
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     app = next((a for a in api_apps.list_apps(hub, org) if a.client_id == client_id), None)
     if app is None:
         raise NotFoundError(f"no API application {client_id!r} in this organization")

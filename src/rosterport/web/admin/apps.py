@@ -25,7 +25,13 @@ from rosterport.services import integration_setup as setup
 from rosterport.services import integrations as ints
 from rosterport.services.notifications import list_notifications
 from rosterport.services.organizations import Organization
-from rosterport.web.admin.pages import checked_form, go_back, percent, render, signed_in
+from rosterport.web.admin.pages import (
+    go_back,
+    org_form,
+    org_page,
+    percent,
+    render,
+)
 from rosterport.web.api.integrations import (
     MAX_INTERVAL,
     MAX_PORT,
@@ -60,8 +66,7 @@ def gallery(
     hub: HubDep,
     settings: SettingsDep,
 ) -> Response:
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     return render(
         request,
         "apps.html",
@@ -86,8 +91,7 @@ def _delivery_context(integration: ints.Integration | None) -> dict[str, Any]:
 
 @router.get("/orgs/{slug}/apps/sftp/new", response_class=HTMLResponse)
 def new_page(slug: str, request: Request, hub: HubDep, settings: SettingsDep) -> Response:
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     return render(
         request,
         "sftp_delivery.html",
@@ -172,9 +176,7 @@ def _delivery(form: dict[str, Any]) -> Delivery:
 
 @router.post("/orgs/{slug}/apps/sftp/new")
 async def create(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    form = await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    caller, org, form = await org_form(request, hub, slug)
     try:
         made = create_integration(hub, org, _delivery(form))
     except (RosterportError, HttpProblem, ValueError) as error:
@@ -190,8 +192,7 @@ def delivery_page(
     hub: HubDep,
     settings: SettingsDep,
 ) -> Response:
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     integration = ints.get_integration(hub, org, integration_id)
     return render(
         request,
@@ -206,9 +207,7 @@ def delivery_page(
 
 @router.post("/orgs/{slug}/apps/sftp/{integration_id}")
 async def delivery_save(slug: str, integration_id: Id, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    form = await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    caller, org, form = await org_form(request, hub, slug)
     integration = ints.get_integration(hub, org, integration_id)
     base = _base(org.slug, integration.id)
     try:
@@ -280,8 +279,7 @@ def step_page(
     request: Request,
     hub: HubDep,
 ) -> Response:
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     integration = ints.get_integration(hub, org, integration_id)
     if step not in {s for s, _ in STEPS[1:]}:
         raise HttpProblem(404, "not_found", "there is nothing at this address; check the link")
@@ -307,9 +305,7 @@ def step_page(
 async def step_save(
     slug: str, integration_id: Id, step: str, request: Request, hub: HubDep
 ) -> Response:
-    caller = signed_in(request, hub)
-    form = await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    _caller, org, form = await org_form(request, hub, slug)
     integration = ints.get_integration(hub, org, integration_id)
     base = _base(org.slug, integration.id)
     nexts = {s: STEPS[i + 1][0] for i, (s, _) in enumerate(STEPS[:-1])}

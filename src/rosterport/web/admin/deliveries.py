@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from rosterport.errors import RosterportError
 from rosterport.services import ledger
-from rosterport.web.admin.pages import checked_form, go_back, render, signed_in
+from rosterport.web.admin.pages import go_back, org_form, org_page, render
 from rosterport.web.deps import HubDep, Id
 
 router = APIRouter(include_in_schema=False)
@@ -21,8 +21,7 @@ def _page(slug: str, version_id: int) -> str:
 
 @router.get("/orgs/{slug}/versions/{version_id}/deliveries", response_class=HTMLResponse)
 def deliveries_page(slug: str, version_id: Id, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     entries = ledger.entries(hub, org, version_id)
     return render(
         request,
@@ -38,9 +37,7 @@ def deliveries_page(slug: str, version_id: Id, request: Request, hub: HubDep) ->
 
 @router.post("/orgs/{slug}/versions/{version_id}/deliveries/redeliver")
 async def redeliver(slug: str, version_id: Id, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    form = await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    _caller, org, form = await org_form(request, hub, slug)
     back = _page(org.slug, version_id)
     chosen = str(form.get("endpoint_id", "")).strip()
     try:

@@ -19,6 +19,7 @@ from rosterport.domain.version_status import HELD
 from rosterport.services.dashboard import dashboard
 from rosterport.web.admin.pages import (
     browser_caller,
+    org_page,
     render,
     signed_in,
 )
@@ -71,8 +72,7 @@ def home(request: Request, hub: HubDep) -> Response:
 @router.get("/orgs/{slug}", response_class=HTMLResponse)
 def home_page(slug: str, request: Request, hub: HubDep) -> Response:
     """The organization's dashboard, where an administrator lands after signing in."""
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     return render(
         request, "home.html", caller, org=org, board=dashboard(hub, org), held=HELD, page="home"
     )
@@ -83,8 +83,7 @@ def home_page(slug: str, request: Request, hub: HubDep) -> Response:
 
 @router.get("/orgs/{slug}/upload", response_class=HTMLResponse)
 def upload_page(slug: str, request: Request, hub: HubDep, settings: SettingsDep) -> Response:
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     models = [MODELS[m] for m in org.settings.models if m in MODELS]
     return render(
         request,

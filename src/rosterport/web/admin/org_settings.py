@@ -16,11 +16,11 @@ from rosterport.services.organizations import (
 )
 from rosterport.web.admin.pages import (
     NO_STORE,
-    checked_form,
     go_back,
+    org_form,
+    org_page,
     percent,
     render,
-    signed_in,
 )
 from rosterport.web.deps import HubDep, Id
 from rosterport.web.errors import HttpProblem, classify
@@ -30,8 +30,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/orgs/{slug}/settings", response_class=HTMLResponse)
 def settings_page(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     return render(
         request,
         "settings.html",
@@ -45,9 +44,7 @@ def settings_page(slug: str, request: Request, hub: HubDep) -> Response:
 
 @router.post("/orgs/{slug}/settings")
 async def settings_save(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    form = await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    _caller, org, form = await org_form(request, hub, slug)
     back = f"/orgs/{org.slug}/settings"
     try:
         settings = checked_settings(
@@ -75,8 +72,7 @@ async def settings_save(slug: str, request: Request, hub: HubDep) -> Response:
 
 @router.get("/orgs/{slug}/tokens", response_class=HTMLResponse)
 def tokens_page(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     return render(
         request,
         "tokens.html",
@@ -89,9 +85,7 @@ def tokens_page(slug: str, request: Request, hub: HubDep) -> Response:
 
 @router.post("/orgs/{slug}/tokens")
 async def tokens_create(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    form = await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    caller, org, form = await org_form(request, hub, slug)
     back = f"/orgs/{org.slug}/tokens"
     name = str(form.get("name", ""))
     try:
@@ -116,8 +110,6 @@ async def tokens_create(slug: str, request: Request, hub: HubDep) -> Response:
 
 @router.post("/orgs/{slug}/tokens/{token_id}/revoke")
 async def tokens_revoke(slug: str, token_id: Id, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    _caller, org, _ = await org_form(request, hub, slug)
     accounts.revoke_token(hub, org, token_id)
     return go_back(request, f"/orgs/{org.slug}/tokens", message="Token revoked.")

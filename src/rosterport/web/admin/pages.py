@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from rosterport import logs
 from rosterport.domain.preview import held_reason
 from rosterport.domain.schemas import MODELS
+from rosterport.services.organizations import Organization
 from rosterport.web.auth import CSRF_FIELD, Caller, caller_of, check_csrf
 from rosterport.web.errors import HttpProblem, log
 from rosterport.web.flash import drop_notice, set_notice, take_notice
@@ -124,6 +125,22 @@ async def checked_form(request: Request, caller: Caller) -> dict[str, Any]:
     presented = form.get(CSRF_FIELD)
     check_csrf(caller, presented if isinstance(presented, str) else None)
     return dict(form)
+
+
+def org_page(request: Request, hub: Any, slug: str) -> tuple[Caller, Organization]:
+    """The signed-in caller and the organization `slug` they administer (404 otherwise)."""
+    caller = signed_in(request, hub)
+    return caller, caller.org(hub, slug)
+
+
+async def org_form(
+    request: Request, hub: Any, slug: str
+) -> tuple[Caller, Organization, dict[str, Any]]:
+    """`org_page` for a posted form: the caller, then the form's CSRF token, then the
+    organization are checked, in that order."""
+    caller = signed_in(request, hub)
+    form = await checked_form(request, caller)
+    return caller, caller.org(hub, slug), form
 
 
 def go_back(

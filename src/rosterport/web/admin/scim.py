@@ -17,7 +17,7 @@ from rosterport.services import scim
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.web.admin.api_apps import _schools
-from rosterport.web.admin.pages import checked_form, go_back, render, signed_in
+from rosterport.web.admin.pages import checked_form, go_back, org_form, render, signed_in
 from rosterport.web.auth import Caller
 from rosterport.web.deps import HubDep, Id
 
@@ -98,9 +98,7 @@ async def scim_create(slug: str, request: Request, hub: HubDep) -> Response:
 
 @router.post("/orgs/{slug}/apps/scim/{app_id}/run")
 async def scim_run(slug: str, app_id: Id, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    _caller, org, _ = await org_form(request, hub, slug)
     back = f"/orgs/{org.slug}/apps/scim"
     try:
         scim.run_now(hub, scim.get_app(hub, org, app_id))
@@ -111,9 +109,7 @@ async def scim_run(slug: str, app_id: Id, request: Request, hub: HubDep) -> Resp
 
 @router.post("/orgs/{slug}/apps/scim/{app_id}/remove")
 async def scim_remove(slug: str, app_id: Id, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    _caller, org, _ = await org_form(request, hub, slug)
     back = f"/orgs/{org.slug}/apps/scim"
     try:
         scim.remove_app(hub, scim.get_app(hub, org, app_id))

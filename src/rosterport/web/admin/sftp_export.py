@@ -23,7 +23,7 @@ from rosterport.remote import Credentials
 from rosterport.services import sftp_export as sx
 from rosterport.services import sftp_export_targets as targets
 from rosterport.services.organizations import Organization
-from rosterport.web.admin.pages import checked_form, go_back, render, signed_in
+from rosterport.web.admin.pages import go_back, org_form, org_page, render, signed_in
 from rosterport.web.auth import Caller
 from rosterport.web.deps import HubDep, Id
 from rosterport.web.errors import HttpProblem
@@ -100,8 +100,7 @@ def _page(
 
 @router.get("/orgs/{slug}/apps/sftp-export", response_class=HTMLResponse)
 def exports_page(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     return render(
         request,
         "sftp_exports.html",
@@ -120,9 +119,7 @@ def new_page(slug: str, request: Request, hub: HubDep) -> Response:
 
 @router.post("/orgs/{slug}/apps/sftp-export/new")
 async def create(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    form = await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    caller, org, form = await org_form(request, hub, slug)
     try:
         credentials = _credentials(form)
         if credentials is None:
@@ -148,16 +145,13 @@ async def create(slug: str, request: Request, hub: HubDep) -> Response:
 
 @router.get("/orgs/{slug}/apps/sftp-export/{export_id}", response_class=HTMLResponse)
 def export_page(slug: str, export_id: Id, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     return _page(request, caller, org, targets.get_export(hub, org, export_id), hub=hub)
 
 
 @router.post("/orgs/{slug}/apps/sftp-export/{export_id}")
 async def save(slug: str, export_id: Id, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    form = await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    caller, org, form = await org_form(request, hub, slug)
     export = targets.get_export(hub, org, export_id)
     try:
         targets.update_export(
@@ -174,9 +168,7 @@ async def save(slug: str, export_id: Id, request: Request, hub: HubDep) -> Respo
 
 @router.post("/orgs/{slug}/apps/sftp-export/{export_id}/test", response_class=HTMLResponse)
 async def test(slug: str, export_id: Id, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    caller, org, _ = await org_form(request, hub, slug)
     export = targets.get_export(hub, org, export_id)
     report = await targets.test_connection(hub, export)
     return _page(request, caller, org, export, hub=hub, report=report.to_json())
@@ -184,9 +176,7 @@ async def test(slug: str, export_id: Id, request: Request, hub: HubDep) -> Respo
 
 @router.post("/orgs/{slug}/apps/sftp-export/{export_id}/trust")
 async def trust(slug: str, export_id: Id, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    form = await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    caller, org, form = await org_form(request, hub, slug)
     export = targets.get_export(hub, org, export_id)
     try:
         await targets.trust_host_key(hub, export, str(form.get("fingerprint", "")))
@@ -197,9 +187,7 @@ async def trust(slug: str, export_id: Id, request: Request, hub: HubDep) -> Resp
 
 @router.post("/orgs/{slug}/apps/sftp-export/{export_id}/run")
 async def run(slug: str, export_id: Id, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    _caller, org, _ = await org_form(request, hub, slug)
     export = targets.get_export(hub, org, export_id)
     sx.run_now(hub, export)
     return go_back(

@@ -11,7 +11,7 @@ from rosterport.domain.directory import ROLES, STATES, unlisted
 from rosterport.errors import RosterportError
 from rosterport.services import directory, vault
 from rosterport.store.directory.queries import Selection
-from rosterport.web.admin.pages import checked_form, go_back, render, signed_in
+from rosterport.web.admin.pages import go_back, org_form, org_page, render
 from rosterport.web.deps import HubDep, Offset
 
 router = APIRouter(include_in_schema=False)
@@ -29,8 +29,7 @@ def users_page(
     school: str | None = None,
     offset: Offset = 0,
 ) -> Response:
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     selection = Selection(
         org.id,
         state=state or None,
@@ -66,9 +65,7 @@ def users_page(
 
 @router.post("/orgs/{slug}/users/{account}/credentials")
 async def credential_replace(slug: str, account: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    form = await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    _caller, org, form = await org_form(request, hub, slug)
     back = f"/orgs/{org.slug}/users?q={account}"
     app_key = str(form.get("app", ""))
     try:

@@ -14,10 +14,10 @@ from rosterport.services import history
 from rosterport.services import versions as v
 from rosterport.services.notifications import list_notifications, mark_read
 from rosterport.web.admin.pages import (
-    checked_form,
     go_back,
+    org_form,
+    org_page,
     render,
-    signed_in,
 )
 from rosterport.web.api.versions import compare_json
 from rosterport.web.deps import MAX_INT, HubDep, Id, QueryId
@@ -34,8 +34,7 @@ def history_page(
     hub: HubDep,
     page: Annotated[int, Query(ge=1, le=MAX_INT)] = 1,
 ) -> Response:
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     rows = history.history(hub, org, limit=HISTORY_PAGE + 1, offset=(page - 1) * HISTORY_PAGE)
     unread = list_notifications(hub, org, unread=True, limit=20)
     return render(
@@ -56,9 +55,7 @@ def history_page(
 async def version_action(
     slug: str, version_id: Id, action: str, request: Request, hub: HubDep
 ) -> Response:
-    caller = signed_in(request, hub)
-    form = await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    caller, org, form = await org_form(request, hub, slug)
     back = f"/orgs/{org.slug}" if form.get("back") == "home" else f"/orgs/{org.slug}/history"
     try:
         if action == "retry":
@@ -98,9 +95,7 @@ async def version_action(
 
 @router.post("/orgs/{slug}/notifications/read")
 async def notifications_read(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    form = await checked_form(request, caller)
-    org = caller.org(hub, slug)
+    _caller, org, form = await org_form(request, hub, slug)
     ids = [int(i) for i in str(form.get("ids", "")).split(",") if _is_id(i.strip())]
     mark_read(hub, org, ids)
     return go_back(request, f"/orgs/{org.slug}/history")
@@ -115,7 +110,6 @@ def _is_id(text: str) -> bool:
 def compare_page(
     slug: str, request: Request, hub: HubDep, first: QueryId, second: QueryId
 ) -> Response:
-    caller = signed_in(request, hub)
-    org = caller.org(hub, slug)
+    caller, org = org_page(request, hub, slug)
     result = compare_json(history.compare(hub, org, first, second), first, second)
     return render(request, "compare.html", caller, org=org, result=result, page="history")
