@@ -181,9 +181,27 @@ def finish(hub: Hub, integration: Integration) -> Integration:
 
 async def test_connection(hub: Hub, integration: Integration) -> ConnectionReport:
     """Test Connection for a saved pull: its stored credentials, against its pinned key."""
+    refusal = "Test Connection is for a custom server; the hosted server is ours"
+    return await hub.remote_servers().check_connection(_server(hub, integration, refusal))
+
+
+async def trust_host_key(hub: Hub, integration: Integration, fingerprint: str) -> Integration:
+    """Pin the server's host key after a person compared its fingerprint (first use, or a
+    key the district changed on purpose). The server is asked again: its key must still
+    have the fingerprint that was confirmed."""
+    server = _server(hub, integration, "only a custom server's host key can be trusted")
+    unpinned = replace(server, pinned=None)  # the key is what is checked
+    report = await hub.remote_servers().check_connection(unpinned)
+    pin_host_key(hub, integration, confirmed_host_key(report, fingerprint))
+    return integration_by_id(hub, integration.id)
+
+
+def _server(hub: Hub, integration: Integration, refusal: str) -> Server:
+    """A pull's server as pulls reach it (its folder, its pinned host key); `refusal` is
+    the InputError for an integration that is no pull from a custom server."""
     if integration.kind != PULL or integration.host is None or integration.username is None:
-        raise InputError("Test Connection is for a custom server; the hosted server is ours")
-    server = Server(
+        raise InputError(refusal)
+    return Server(
         integration.host,
         integration.port or 22,
         integration.username,
@@ -191,22 +209,3 @@ async def test_connection(hub: Hub, integration: Integration) -> ConnectionRepor
         integration.host_key,
         integration.settings.path,
     )
-    return await hub.remote_servers().check_connection(server)
-
-
-async def trust_host_key(hub: Hub, integration: Integration, fingerprint: str) -> Integration:
-    """Pin the server's host key after a person compared its fingerprint (first use, or a
-    key the district changed on purpose). The server is asked again: its key must still
-    have the fingerprint that was confirmed."""
-    if integration.kind != PULL or integration.host is None or integration.username is None:
-        raise InputError("only a custom server's host key can be trusted")
-    server = Server(
-        integration.host,
-        integration.port or 22,
-        integration.username,
-        pull_credentials(hub, integration),
-        path=integration.settings.path,
-    )
-    report = await hub.remote_servers().check_connection(server)
-    pin_host_key(hub, integration, confirmed_host_key(report, fingerprint))
-    return integration_by_id(hub, integration.id)

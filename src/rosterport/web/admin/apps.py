@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from rosterport.config import Settings
 from rosterport.domain.issues import CATALOGUE, RECORD_ISSUES
 from rosterport.domain.mappings import CREATE
 from rosterport.domain.schemas import MODELS
@@ -89,9 +90,14 @@ def _delivery_context(integration: ints.Integration | None) -> dict[str, Any]:
     }
 
 
-@router.get("/orgs/{slug}/apps/sftp/new", response_class=HTMLResponse)
-def new_page(slug: str, request: Request, hub: HubDep, settings: SettingsDep) -> Response:
-    caller, org = org_page(request, hub, slug)
+def _delivery_page(
+    request: Request,
+    caller: Caller,
+    org: Organization,
+    settings: Settings,
+    integration: ints.Integration | None,
+) -> Response:
+    """The Delivery Config step of a new (None) or saved integration."""
     return render(
         request,
         "sftp_delivery.html",
@@ -99,8 +105,14 @@ def new_page(slug: str, request: Request, hub: HubDep, settings: SettingsDep) ->
         org=org,
         hosted=hosted_address(settings),
         page="apps",
-        **_delivery_context(None),
+        **_delivery_context(integration),
     )
+
+
+@router.get("/orgs/{slug}/apps/sftp/new", response_class=HTMLResponse)
+def new_page(slug: str, request: Request, hub: HubDep, settings: SettingsDep) -> Response:
+    caller, org = org_page(request, hub, slug)
+    return _delivery_page(request, caller, org, settings, None)
 
 
 class FieldProblem(HttpProblem):
@@ -194,15 +206,7 @@ def delivery_page(
 ) -> Response:
     caller, org = org_page(request, hub, slug)
     integration = ints.get_integration(hub, org, integration_id)
-    return render(
-        request,
-        "sftp_delivery.html",
-        caller,
-        org=org,
-        hosted=hosted_address(settings),
-        page="apps",
-        **_delivery_context(integration),
-    )
+    return _delivery_page(request, caller, org, settings, integration)
 
 
 @router.post("/orgs/{slug}/apps/sftp/{integration_id}")

@@ -3,6 +3,8 @@ tokens (a new token shown once, revoke)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
@@ -10,7 +12,9 @@ from rosterport.domain.issues import CATALOGUE, RECORD_ISSUES
 from rosterport.domain.schemas import MODELS
 from rosterport.errors import RosterportError
 from rosterport.services import accounts
+from rosterport.services.hub import Hub
 from rosterport.services.organizations import (
+    Organization,
     checked_settings,
     update_settings,
 )
@@ -22,6 +26,7 @@ from rosterport.web.admin.pages import (
     percent,
     render,
 )
+from rosterport.web.auth import Caller
 from rosterport.web.deps import HubDep, Id
 from rosterport.web.errors import HttpProblem, classify
 
@@ -73,14 +78,7 @@ async def settings_save(slug: str, request: Request, hub: HubDep) -> Response:
 @router.get("/orgs/{slug}/tokens", response_class=HTMLResponse)
 def tokens_page(slug: str, request: Request, hub: HubDep) -> Response:
     caller, org = org_page(request, hub, slug)
-    return render(
-        request,
-        "tokens.html",
-        caller,
-        org=org,
-        tokens=accounts.list_tokens(hub, org),
-        page="tokens",
-    )
+    return _tokens_page(request, hub, caller, org)
 
 
 @router.post("/orgs/{slug}/tokens")
@@ -94,16 +92,7 @@ async def tokens_create(slug: str, request: Request, hub: HubDep) -> Response:
         return go_back(request, back, error=str(error))
     # the token is shown here, in the answer to this POST, and nowhere else: not in a
     # redirect's URL (access logs, history) nor in a cookie
-    page = render(
-        request,
-        "tokens.html",
-        caller,
-        org=org,
-        tokens=accounts.list_tokens(hub, org),
-        page="tokens",
-        new_token=token,
-        new_token_name=name.strip(),
-    )
+    page = _tokens_page(request, hub, caller, org, new_token=token, new_token_name=name.strip())
     page.headers.update(NO_STORE)
     return page
 
@@ -113,3 +102,18 @@ async def tokens_revoke(slug: str, token_id: Id, request: Request, hub: HubDep) 
     _caller, org, _ = await org_form(request, hub, slug)
     accounts.revoke_token(hub, org, token_id)
     return go_back(request, f"/orgs/{org.slug}/tokens", message="Token revoked.")
+
+
+def _tokens_page(
+    request: Request, hub: Hub, caller: Caller, org: Organization, **shown: Any
+) -> Response:
+    """The API tokens page (`shown`: a token just created, on its POST's own answer)."""
+    return render(
+        request,
+        "tokens.html",
+        caller,
+        org=org,
+        tokens=accounts.list_tokens(hub, org),
+        page="tokens",
+        **shown,
+    )
