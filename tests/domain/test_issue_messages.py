@@ -17,7 +17,7 @@ from rosterport.domain.issue_type import IssueType
 from rosterport.domain.issues import CATALOGUE, INVALID_FORMAT, REFERENCE_NOT_FOUND
 from rosterport.domain.policy import Policy
 from rosterport.domain.report import Report
-from rosterport.services.validation import validate_paths
+from rosterport.services.file_validation import validate_paths
 from tests.conftest import DATA, TODAY, check, district
 from tests.domain.checks.test_declared_issues import BY_NAME, EMITTERS
 

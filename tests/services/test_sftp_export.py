@@ -28,9 +28,9 @@ from rosterport.errors import InputError
 from rosterport.remote import Credentials
 from rosterport.services import sftp_export as sx
 from rosterport.services import sftp_export_targets as targets
+from rosterport.services.file_validation import validate_paths
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, create_org, update_settings
-from rosterport.services.validation import validate_paths
 from rosterport.store import jobs as queue
 from rosterport.store.tables import read_models, roster_objects
 from tests.conftest import Clock, district

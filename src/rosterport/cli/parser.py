@@ -12,7 +12,7 @@ from typing import Any
 from rosterport import __version__
 from rosterport.cli.validation import EXIT_UNUSABLE
 from rosterport.domain.schemas import MODELS
-from rosterport.services.validation import AUTO
+from rosterport.services.file_validation import AUTO
 
 
 class _Parser(argparse.ArgumentParser):

@@ -20,7 +20,7 @@ from rosterport.errors import InputError
 from rosterport.reports.csv_report import write_report_csv
 from rosterport.reports.json_report import write_report
 from rosterport.reports.text_report import printable, report_text
-from rosterport.services.validation import validate_paths
+from rosterport.services.file_validation import validate_paths
 
 EXIT_VALID = 0
 EXIT_INVALID = 1

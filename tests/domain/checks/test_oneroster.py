@@ -20,7 +20,7 @@ from rosterport.domain.checks.oneroster import OneRosterRules
 from rosterport.domain.policy import Policy, Production
 from rosterport.domain.schemas.oneroster import CLASSES, ONEROSTER_11, ORGS
 from rosterport.domain.validator import Validation, validate
-from rosterport.services.validation import validate_paths, validate_source
+from rosterport.services.file_validation import validate_paths, validate_source
 from tests.conftest import TODAY
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "oneroster"

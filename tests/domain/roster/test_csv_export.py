@@ -16,7 +16,7 @@ from rosterport.domain.policy import Policy
 from rosterport.domain.roster import COLLECTIONS, to_roster
 from rosterport.domain.roster import csv_export as cx
 from rosterport.domain.schemas import get_model
-from rosterport.services.validation import validate_paths
+from rosterport.services.file_validation import validate_paths
 from tests.domain.roster.fixtures import DISTRICT, FIXTURES, SECRETS
 
 WHEN = datetime(2026, 11, 28, 9, 0, 0, 123456, tzinfo=UTC)
