@@ -1,6 +1,6 @@
-"""The SFTP app's setup steps in the admin UI and the API, after Delivery Config:
+"""The SFTP app's setup steps in the admin UI and the API:
 
-    Schools Mapping → Attributes Mapping → Data Requirements → Finish Configuration
+    Delivery Config → Schools Mapping → Attributes Mapping → Data Requirements → Finish
 
 An integration made in the admin UI starts disabled (`configured` False): deliveries are
 refused by the SFTP server until Finish Configuration enables it. Accounts made with
@@ -18,12 +18,15 @@ from rosterport.domain.mappings import CREATE, School, auto_map, school_file, sc
 from rosterport.domain.policy import Requirement
 from rosterport.domain.schemas import get_model
 from rosterport.errors import InputError
-from rosterport.remote import ConnectionReport, Server, confirmed_host_key
+from rosterport.remote import ConnectionReport, Credentials, Server, confirmed_host_key
 from rosterport.services import versions as v
+from rosterport.services.hosted_accounts import add_hosted_account
 from rosterport.services.hub import Hub
 from rosterport.services.integrations import (
     PULL,
     Integration,
+    IntegrationSettings,
+    add_pull,
     integration_by_id,
     pin_host_key,
     pull_credentials,
@@ -171,6 +174,55 @@ def save_requirements(
             ) from None
     settings = replace(integration.settings, requirements=parsed)
     return update_integration(hub, integration, settings=settings)
+
+
+def create_hosted(
+    hub: Hub,
+    org: Organization,
+    *,
+    login: str,
+    password: str | None,
+    public_keys: str | None,
+    model: str,
+    settings: IntegrationSettings,
+) -> Integration:
+    """Delivery Config of the hosted server → a new account, disabled until Finish."""
+    made = add_hosted_account(
+        hub,
+        org,
+        login=login,
+        password=password,
+        public_keys=public_keys,
+        model=model,
+        settings=settings,
+    )
+    return update_integration(hub, made, enabled=False)
+
+
+def create_pull(
+    hub: Hub,
+    org: Organization,
+    *,
+    host: str,
+    port: int,
+    username: str,
+    credentials: Credentials,
+    model: str,
+    settings: IntegrationSettings,
+) -> Integration:
+    """Delivery Config of a custom server → a new pull, disabled until Finish."""
+    made = add_pull(
+        hub,
+        org,
+        name=f"{username}@{host}",
+        host=host,
+        username=username,
+        credentials=credentials,
+        port=port,
+        model=model,
+        settings=settings,
+    )
+    return update_integration(hub, made, enabled=False)
 
 
 def finish(hub: Hub, integration: Integration) -> Integration:

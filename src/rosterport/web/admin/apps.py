@@ -33,7 +33,10 @@ from rosterport.web.admin.pages import (
     percent,
     render,
 )
-from rosterport.web.api.integrations import (
+from rosterport.web.auth import Caller
+from rosterport.web.deps import HubDep, Id, SettingsDep
+from rosterport.web.errors import HttpProblem, classify
+from rosterport.web.sftp_delivery import (
     MAX_INTERVAL,
     MAX_PORT,
     Advanced,
@@ -42,9 +45,6 @@ from rosterport.web.api.integrations import (
     hosted_address,
     settings_from,
 )
-from rosterport.web.auth import Caller
-from rosterport.web.deps import HubDep, Id, SettingsDep
-from rosterport.web.errors import HttpProblem, classify
 
 router = APIRouter(include_in_schema=False)
 STEPS = (
