@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,41 +33,54 @@ def _levels(parser: argparse.ArgumentParser) -> None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Parents:
+    """The argument groups commands share: the data dir, the organization, the format."""
+
+    data: argparse.ArgumentParser
+    org: argparse.ArgumentParser
+    fmt: argparse.ArgumentParser
+
+    @classmethod
+    def made(cls) -> Parents:
+        data = _Parser(add_help=False)
+        data.add_argument(
+            "--data-dir",
+            type=Path,
+            default=None,
+            help="data dir (default $ROSTERPORT_DATA_DIR or ./rosterport-data)",
+        )
+        org = _Parser(add_help=False)
+        org.add_argument("--org", required=True, metavar="SLUG", help="the organization")
+        fmt = _Parser(add_help=False)
+        fmt.add_argument("--format", choices=["text", "json"], default="text")
+        return cls(data, org, fmt)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="rosterport", description="Roster data hub for school districts.")
     parser.add_argument("--version", action="version", version=f"rosterport {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    data = _Parser(add_help=False)
-    data.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="data dir (default $ROSTERPORT_DATA_DIR or ./rosterport-data)",
-    )
-    org = _Parser(add_help=False)
-    org.add_argument("--org", required=True, metavar="SLUG", help="the organization")
-    fmt = _Parser(add_help=False)
-    fmt.add_argument("--format", choices=["text", "json"], default="text")
-
+    p = Parents.made()
     _offline_commands(commands)
-    _data_commands(commands, data, org, fmt)
-    _server_commands(commands, data)
-    _sftp_commands(commands, data)
-    _apps_commands(commands, data, org, fmt)
-    _directory_commands(commands, data, org, fmt)
-    _scim_commands(commands, data, org, fmt)
+    for commands_of in (
+        _data_commands,
+        _server_commands,
+        _sftp_commands,
+        _apps_commands,
+        _directory_commands,
+        _scim_commands,
+    ):
+        commands_of(commands, p)
     return parser
 
 
-def _scim_commands(
-    commands: Any,
-    data: argparse.ArgumentParser,
-    org: argparse.ArgumentParser,
-    fmt: argparse.ArgumentParser,
-) -> None:
+def _scim_commands(commands: Any, p: Parents) -> None:
     scim = commands.add_parser("scim", help="SCIM 2.0 provisioning of applications")
     sub = scim.add_subparsers(dest="scim_command", required=True, parser_class=_Parser)
-    add = sub.add_parser("add", parents=[data, org, fmt], help="a SCIM application to provision")
+    add = sub.add_parser(
+        "add", parents=[p.data, p.org, p.fmt], help="a SCIM application to provision"
+    )
     add.add_argument("--name", default="", help="a name for people (default: the URL's host)")
     add.add_argument("--url", required=True, help="the application's SCIM base URL")
     add.add_argument(
@@ -82,22 +96,19 @@ def _scim_commands(
         "--school", action="append", metavar="ID", help="only this school (repeatable)"
     )
     add.add_argument("--groups", action="store_true", help="also one group per class (not yet)")
-    sub.add_parser("list", parents=[data, org, fmt], help="the organization's SCIM applications")
+    sub.add_parser(
+        "list", parents=[p.data, p.org, p.fmt], help="the organization's SCIM applications"
+    )
     for name, text in (("run", "push now"), ("remove", "forget the application")):
-        one = sub.add_parser(name, parents=[data, org, fmt], help=text)
+        one = sub.add_parser(name, parents=[p.data, p.org, p.fmt], help=text)
         one.add_argument("app_id", type=int, metavar="ID")
 
 
-def _directory_commands(
-    commands: Any,
-    data: argparse.ArgumentParser,
-    org: argparse.ArgumentParser,
-    fmt: argparse.ArgumentParser,
-) -> None:
+def _directory_commands(commands: Any, p: Parents) -> None:
     accounts = commands.add_parser("accounts", help="the accounts directory of an organization")
     sub = accounts.add_subparsers(dest="accounts_command", required=True, parser_class=_Parser)
     listing = sub.add_parser(
-        "list", parents=[data, org, fmt], help="accounts (json: one object a line)"
+        "list", parents=[p.data, p.org, p.fmt], help="accounts (json: one object a line)"
     )
     listing.add_argument("--state", choices=["active", "suspended", "deleted"])
     listing.add_argument("--role", choices=["student", "teacher", "administrator", "aide"])
@@ -105,27 +116,24 @@ def _directory_commands(
     listing.add_argument("--search", metavar="TEXT", help="part of a name, an id or an e-mail")
     vault = commands.add_parser("vault", help="password-vault applications of an organization")
     vsub = vault.add_subparsers(dest="vault_command", required=True, parser_class=_Parser)
-    add = vsub.add_parser("add", parents=[data, org], help="add a password-vault application")
+    add = vsub.add_parser("add", parents=[p.data, p.org], help="add a password-vault application")
     add.add_argument("--id", required=True, help="the Application_id app_credentials.csv uses")
     add.add_argument("--name", required=True)
     add.add_argument("--launch-url", default=None)
-    vsub.add_parser("list", parents=[data, org, fmt], help="the organization's vault apps")
+    vsub.add_parser("list", parents=[p.data, p.org, p.fmt], help="the organization's vault apps")
     remove = vsub.add_parser(
-        "remove", parents=[data, org], help="remove an app and its credentials"
+        "remove", parents=[p.data, p.org], help="remove an app and its credentials"
     )
     remove.add_argument("--id", required=True)
 
 
-def _apps_commands(
-    commands: Any,
-    data: argparse.ArgumentParser,
-    org: argparse.ArgumentParser,
-    fmt: argparse.ArgumentParser,
-) -> None:
+def _apps_commands(commands: Any, p: Parents) -> None:
     apps = commands.add_parser("apps", help="OneRoster API applications (OAuth 2.0 clients)")
     sub = apps.add_subparsers(dest="apps_command", required=True, parser_class=_Parser)
     create = sub.add_parser(
-        "create", parents=[data, org, fmt], help="register an application; prints its secret once"
+        "create",
+        parents=[p.data, p.org, p.fmt],
+        help="register an application; prints its secret once",
     )
     create.add_argument("--name", required=True)
     create.add_argument(
@@ -138,15 +146,15 @@ def _apps_commands(
     create.add_argument(
         "--school", action="append", metavar="ID", help="only this school's data (repeatable)"
     )
-    sub.add_parser("list", parents=[data, org, fmt], help="the organization's applications")
-    revoke = sub.add_parser("revoke", parents=[data, org], help="revoke an application")
+    sub.add_parser("list", parents=[p.data, p.org, p.fmt], help="the organization's applications")
+    revoke = sub.add_parser("revoke", parents=[p.data, p.org], help="revoke an application")
     revoke.add_argument("client_id", metavar="CLIENT_ID")
     webhook = sub.add_parser("webhook", help="an application's webhook endpoints")
     hooks = webhook.add_subparsers(dest="webhook_command", required=True, parser_class=_Parser)
     app = _Parser(add_help=False)
     app.add_argument("--app", required=True, metavar="CLIENT_ID", help="the application")
     add = hooks.add_parser(
-        "add", parents=[data, org, app, fmt], help="add an endpoint; prints its secret once"
+        "add", parents=[p.data, p.org, app, p.fmt], help="add an endpoint; prints its secret once"
     )
     add.add_argument("--url", required=True, help="where deliveries are POSTed")
     add.add_argument(
@@ -156,8 +164,10 @@ def _apps_commands(
         help="event types it wants, comma-separated (users.updated,roster.loaded; "
         "repeatable); default: every committed version",
     )
-    hooks.add_parser("list", parents=[data, org, app, fmt], help="the application's endpoints")
-    remove = hooks.add_parser("remove", parents=[data, org, app], help="remove an endpoint")
+    hooks.add_parser(
+        "list", parents=[p.data, p.org, app, p.fmt], help="the application's endpoints"
+    )
+    remove = hooks.add_parser("remove", parents=[p.data, p.org, app], help="remove an endpoint")
     remove.add_argument("endpoint_id", type=int, metavar="ENDPOINT_ID")
 
 
@@ -182,20 +192,15 @@ def _offline_commands(commands: Any) -> None:
     templates.add_argument("-o", "--output", type=Path, required=True)
 
 
-def _data_commands(
-    commands: Any,
-    data: argparse.ArgumentParser,
-    org: argparse.ArgumentParser,
-    fmt: argparse.ArgumentParser,
-) -> None:
+def _data_commands(commands: Any, p: Parents) -> None:
     org_cmd = commands.add_parser("org", help="organizations")
     org_sub = org_cmd.add_subparsers(dest="org_command", required=True, parser_class=_Parser)
-    create = org_sub.add_parser("create", parents=[data], help="create an organization")
+    create = org_sub.add_parser("create", parents=[p.data], help="create an organization")
     create.add_argument("slug", metavar="SLUG")
     create.add_argument("--name")
 
     upload = commands.add_parser(
-        "upload", parents=[data, org, fmt], help="validate, preview and commit an upload"
+        "upload", parents=[p.data, p.org, p.fmt], help="validate, preview and commit an upload"
     )
     upload.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     upload.add_argument("--model", required=True, choices=list(MODELS))
@@ -206,11 +211,11 @@ def _data_commands(
         "--allow-deletions", action="store_true", help="confirm removals past the safeguards"
     )
 
-    history = commands.add_parser("history", parents=[data, org, fmt], help="version history")
+    history = commands.add_parser("history", parents=[p.data, p.org, p.fmt], help="version history")
     history.add_argument("--model", choices=list(MODELS))
 
     download = commands.add_parser(
-        "download", parents=[data, org], help="a version's original files or error report"
+        "download", parents=[p.data, p.org], help="a version's original files or error report"
     )
     download.add_argument("version", type=int, metavar="VERSION")
     what = download.add_mutually_exclusive_group(required=True)
@@ -219,33 +224,35 @@ def _data_commands(
     download.add_argument("-o", "--output", type=Path, required=True)
 
     restore = commands.add_parser(
-        "restore", parents=[data, org, fmt], help="a new version equal to an earlier one"
+        "restore", parents=[p.data, p.org, p.fmt], help="a new version equal to an earlier one"
     )
     restore.add_argument("version", type=int, metavar="VERSION")
     restore.add_argument("--dry-run", action="store_true")
     restore.add_argument("--allow-deletions", action="store_true")
 
-    compare = commands.add_parser("diff", parents=[data, org, fmt], help="compare two versions")
+    compare = commands.add_parser(
+        "diff", parents=[p.data, p.org, p.fmt], help="compare two versions"
+    )
     compare.add_argument("first", type=int, metavar="V1")
     compare.add_argument("second", type=int, metavar="V2")
 
     for name, text in (("approve", "commit a held version"), ("discard", "drop a held version")):
-        held = commands.add_parser(name, parents=[data, org], help=text)
+        held = commands.add_parser(name, parents=[p.data, p.org], help=text)
         held.add_argument("version", type=int, metavar="VERSION")
 
-    commands.add_parser("worker", parents=[data], help="run background jobs until stopped")
-    jobs = commands.add_parser("jobs", parents=[data], help="list background jobs, or retry one")
+    commands.add_parser("worker", parents=[p.data], help="run background jobs until stopped")
+    jobs = commands.add_parser("jobs", parents=[p.data], help="list background jobs, or retry one")
     jobs.add_argument("--state", choices=["queued", "running", "done", "failed"])
     jobs.add_argument("--retry", type=int, metavar="JOB", help="queue a failed job again")
     db = commands.add_parser("db", help="database")
     db_sub = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
-    db_sub.add_parser("upgrade", parents=[data], help="migrate the database to this version")
+    db_sub.add_parser("upgrade", parents=[p.data], help="migrate the database to this version")
 
 
-def _server_commands(commands: Any, data: argparse.ArgumentParser) -> None:
+def _server_commands(commands: Any, p: Parents) -> None:
     serve = commands.add_parser(
         "serve",
-        parents=[data],
+        parents=[p.data],
         help="run the admin web UI, the REST API, the SFTP server and the embedded worker",
     )
     serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
@@ -258,7 +265,7 @@ def _server_commands(commands: Any, data: argparse.ArgumentParser) -> None:
     )
     admin = commands.add_parser("admin", help="accounts of the admin UI")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True, parser_class=_Parser)
-    create = admin_sub.add_parser("create", parents=[data], help="create an account")
+    create = admin_sub.add_parser("create", parents=[p.data], help="create an account")
     create.add_argument("--email", required=True)
     create.add_argument("--password", help="default: generated and printed once")
     create.add_argument(
@@ -267,19 +274,19 @@ def _server_commands(commands: Any, data: argparse.ArgumentParser) -> None:
     create.add_argument("--org", metavar="SLUG", help="the organization an administrator manages")
     reset = admin_sub.add_parser(
         "reset-password",
-        parents=[data],
+        parents=[p.data],
         help="a one-time code and link to reset an account's forgotten password",
     )
     reset.add_argument("--email", required=True)
 
 
-def _sftp_commands(commands: Any, data: argparse.ArgumentParser) -> None:
+def _sftp_commands(commands: Any, p: Parents) -> None:
     sftp = commands.add_parser(
         "sftp", help="SFTP: hosted accounts, connection tests and exports to applications"
     )
     sftp_sub = sftp.add_subparsers(dest="sftp_command", required=True, parser_class=_Parser)
     add_user = sftp_sub.add_parser(
-        "add-user", parents=[data], help="an account on the hosted SFTP server"
+        "add-user", parents=[p.data], help="an account on the hosted SFTP server"
     )
     add_user.add_argument("--org", required=True, metavar="SLUG")
     add_user.add_argument("--username", required=True)
@@ -295,18 +302,17 @@ def _sftp_commands(commands: Any, data: argparse.ArgumentParser) -> None:
     cred.add_argument("--password")
     cred.add_argument("--key", type=Path, metavar="FILE", help="private key file")
     test.add_argument("--path", default="", help="folder to list (default: the login folder)")
-    _sftp_export_commands(sftp_sub, data)
+    _sftp_export_commands(sftp_sub, p)
 
 
-def _sftp_export_commands(sftp_sub: Any, data: argparse.ArgumentParser) -> None:
+def _sftp_export_commands(sftp_sub: Any, p: Parents) -> None:
     export = sftp_sub.add_parser(
         "export", help="SFTP export: deliver the roster as OneRoster 1.1 CSV to a server"
     )
     sub = export.add_subparsers(dest="export_command", required=True, parser_class=_Parser)
-    org = _Parser(add_help=False)
-    org.add_argument("--org", required=True, metavar="SLUG")
-    org.add_argument("--format", choices=["text", "json"], default="text")
-    add = sub.add_parser("add", parents=[data, org], help="an application's server to deliver to")
+    add = sub.add_parser(
+        "add", parents=[p.data, p.org, p.fmt], help="an application's server to deliver to"
+    )
     add.add_argument("--host", required=True)
     add.add_argument("--port", type=int, default=22)
     add.add_argument("--username", required=True)
@@ -330,10 +336,10 @@ def _sftp_export_commands(sftp_sub: Any, data: argparse.ArgumentParser) -> None:
         help="after each version in production (default), or a time of day",
     )
     add.add_argument("--time-zone", default="UTC", help="of a time-of-day schedule (IANA name)")
-    sub.add_parser("list", parents=[data, org], help="the organization's exports")
+    sub.add_parser("list", parents=[p.data, p.org, p.fmt], help="the organization's exports")
     for name, text in (
         ("run", "one delivery now"),
         ("test", "test the connection, step by step"),
     ):
-        one = sub.add_parser(name, parents=[data, org], help=text)
+        one = sub.add_parser(name, parents=[p.data, p.org, p.fmt], help=text)
         one.add_argument("export_id", type=int, metavar="ID")

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-from typing import Any
 
 from rosterport.cli.datasets import _hub
+from rosterport.cli.present import done, run_job_now, show
 from rosterport.cli.validation import EXIT_INVALID, EXIT_VALID
 from rosterport.errors import InputError
-from rosterport.jobs.worker import Worker
 from rosterport.services import scim, scim_push
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, get_org
-from rosterport.store import jobs as queue
 
 
 def scim_command(args: argparse.Namespace) -> int:
@@ -22,10 +19,6 @@ def scim_command(args: argparse.Namespace) -> int:
     org = get_org(hub, args.org)
     commands = {"add": _add, "list": _list, "run": _run, "remove": _remove}
     return commands[args.scim_command](hub, org, args)
-
-
-def _show(payload: Any, args: argparse.Namespace, text: str) -> None:
-    print(json.dumps(payload, ensure_ascii=False, indent=2) if args.format == "json" else text)
 
 
 def _line(app: scim.ScimApp) -> str:
@@ -55,13 +48,13 @@ def _add(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
         token=_token(args.token_file),
         settings=settings,
     )
-    _show(made.to_json(), args, f"created SCIM application {_line(made)}")
+    show(made.to_json(), args, f"created SCIM application {_line(made)}")
     return EXIT_VALID
 
 
 def _list(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
     listed = scim.list_apps(hub, org)
-    _show([a.to_json() for a in listed], args, "\n".join(_line(a) for a in listed))
+    show([a.to_json() for a in listed], args, "\n".join(_line(a) for a in listed))
     return EXIT_VALID
 
 
@@ -69,21 +62,20 @@ def _run(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
     """Queue one push and run it in this process (other due pushes run too)."""
     app = scim.get_app(hub, org, args.app_id)
     job_id = scim.run_now(hub, app)
-    Worker(hub.engine, {scim.PUSH: lambda job: scim_push.push(hub, job)}, clock=hub.clock).drain()
-    (job,) = [j for j in queue.list_jobs(hub.engine) if j["id"] == job_id]
-    ok = job["state"] == queue.DONE
+    job = run_job_now(hub, job_id, scim.PUSH, lambda job: scim_push.push(hub, job))
+    ok = done(job)
     after = scim.app_by_id(hub, app.id)
     counts = dict(after.last_counts)
     if ok:
         text = "pushed: " + ", ".join(f"{k} {v}" for k, v in counts.items())
     else:
         text = f"push failed: {job['last_error']}; the worker retries it with back-off"
-    _show({"ok": ok, "job": job_id, "counts": counts}, args, text)
+    show({"ok": ok, "job": job_id, "counts": counts}, args, text)
     return EXIT_VALID if ok else EXIT_INVALID
 
 
 def _remove(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
     app = scim.get_app(hub, org, args.app_id)
     scim.remove_app(hub, app)
-    _show({"removed": app.id}, args, f"removed SCIM application {app.id} ({app.name})")
+    show({"removed": app.id}, args, f"removed SCIM application {app.id} ({app.name})")
     return EXIT_VALID

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-from typing import Any
 
 from rosterport.cli.datasets import _hub
+from rosterport.cli.present import done, run_job_now, show
 from rosterport.cli.sftp import _read
 from rosterport.cli.validation import EXIT_INVALID, EXIT_VALID
-from rosterport.jobs.worker import Worker
 from rosterport.remote import Credentials
 from rosterport.services import sftp_export as sx
 from rosterport.services import sftp_export_targets as targets
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization, get_org
-from rosterport.store import jobs as queue
 
 
 def export_command(args: argparse.Namespace) -> int:
@@ -24,10 +21,6 @@ def export_command(args: argparse.Namespace) -> int:
     org = get_org(hub, args.org)
     commands = {"add": _add, "list": _list, "run": _run, "test": _test}
     return commands[args.export_command](hub, org, args)
-
-
-def _show(payload: Any, args: argparse.Namespace, text: str) -> None:
-    print(json.dumps(payload, ensure_ascii=False, indent=2) if args.format == "json" else text)
 
 
 def _line(e: targets.Export) -> str:
@@ -67,13 +60,13 @@ def _add(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
         name=args.name,
         settings=settings,
     )
-    _show(made.to_json(), args, f"created SFTP export {_line(made)}")
+    show(made.to_json(), args, f"created SFTP export {_line(made)}")
     return EXIT_VALID
 
 
 def _list(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
     listed = targets.list_exports(hub, org)
-    _show([e.to_json() for e in listed], args, "\n".join(_line(e) for e in listed))
+    show([e.to_json() for e in listed], args, "\n".join(_line(e) for e in listed))
     return EXIT_VALID
 
 
@@ -81,10 +74,9 @@ def _run(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
     """Queue one delivery and run it in this process (other due exports run too)."""
     export = targets.get_export(hub, org, args.export_id)
     job_id = sx.run_now(hub, export)
-    Worker(hub.engine, {sx.EXPORT: lambda job: sx.deliver(hub, job)}, clock=hub.clock).drain()
-    (job,) = [j for j in queue.list_jobs(hub.engine) if j["id"] == job_id]
+    job = run_job_now(hub, job_id, sx.EXPORT, lambda job: sx.deliver(hub, job))
     latest = targets.runs(hub, export, limit=1)
-    ok = job["state"] == queue.DONE
+    ok = done(job)
     if ok and latest:
         run = latest[0]
         text = f"delivered version {run['version']} ({run['kind']}) to {export.host}: " + ", ".join(
@@ -95,7 +87,7 @@ def _run(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
     else:
         error = latest[0]["error"] if latest else job["last_error"]
         text = f"delivery failed: {error}; the worker retries it with back-off"
-    _show({"ok": ok, "job": job_id, "run": latest[0] if latest else None}, args, text)
+    show({"ok": ok, "job": job_id, "run": latest[0] if latest else None}, args, text)
     return EXIT_VALID if ok else EXIT_INVALID
 
 
@@ -103,5 +95,5 @@ def _test(hub: Hub, org: Organization, args: argparse.Namespace) -> int:
     export = targets.get_export(hub, org, args.export_id)
     report = asyncio.run(targets.test_connection(hub, export))
     lines = [f"{'ok' if s.ok else 'FAILED':<7} {s.name:<16} {s.message}" for s in report.steps]
-    _show(report.to_json(), args, "\n".join(lines))
+    show(report.to_json(), args, "\n".join(lines))
     return EXIT_VALID if report.ok else EXIT_INVALID
