@@ -20,12 +20,10 @@ from rosterport.services.integration_setup import existing_schools
 from rosterport.services.organizations import Organization
 from rosterport.web.admin.pages import (
     NO_STORE,
-    checked_form,
     go_back,
     org_form,
     org_page,
     render,
-    signed_in,
 )
 from rosterport.web.auth import Caller
 from rosterport.web.deps import HubDep
@@ -80,16 +78,14 @@ def _page(
 
 @router.get("/orgs/{slug}/apps/api", response_class=HTMLResponse)
 def api_apps_page(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    return _page(request, hub, caller, caller.org(hub, slug))
+    caller, org = org_page(request, hub, slug)
+    return _page(request, hub, caller, org)
 
 
 @router.post("/orgs/{slug}/apps/api")
 async def api_apps_create(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    await checked_form(request, caller)
-    form = await request.form()  # read once by checked_form; the same form, for its lists
-    org = caller.org(hub, slug)
+    caller, org, _ = await org_form(request, hub, slug)
+    form = await request.form()  # read once by org_form; the same form, for its lists
     name = str(form.get("name", ""))
     scopes = [str(s) for s in form.getlist("scope")]
     schools = [str(s) for s in form.getlist("school")]

@@ -17,7 +17,7 @@ from rosterport.services import scim
 from rosterport.services.hub import Hub
 from rosterport.services.organizations import Organization
 from rosterport.web.admin.api_apps import _schools
-from rosterport.web.admin.pages import checked_form, go_back, org_form, render, signed_in
+from rosterport.web.admin.pages import go_back, org_form, org_page, render
 from rosterport.web.auth import Caller
 from rosterport.web.deps import HubDep, Id
 
@@ -53,16 +53,14 @@ def _page(
 
 @router.get("/orgs/{slug}/apps/scim", response_class=HTMLResponse)
 def scim_page(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    return _page(request, hub, caller, caller.org(hub, slug))
+    caller, org = org_page(request, hub, slug)
+    return _page(request, hub, caller, org)
 
 
 @router.post("/orgs/{slug}/apps/scim")
 async def scim_create(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    await checked_form(request, caller)
-    form = await request.form()
-    org = caller.org(hub, slug)
+    caller, org, _ = await org_form(request, hub, slug)
+    form = await request.form()  # read once by org_form; the same form, for its lists
     name = str(form.get("name", ""))
     url = str(form.get("base_url", ""))
     roles = [str(r) for r in form.getlist("role")]

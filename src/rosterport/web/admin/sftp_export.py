@@ -23,7 +23,7 @@ from rosterport.remote import Credentials
 from rosterport.services import sftp_export as sx
 from rosterport.services import sftp_export_targets as targets
 from rosterport.services.organizations import Organization
-from rosterport.web.admin.pages import go_back, org_form, org_page, render, signed_in
+from rosterport.web.admin.pages import go_back, org_form, org_page, render
 from rosterport.web.auth import Caller
 from rosterport.web.deps import HubDep, Id
 from rosterport.web.errors import HttpProblem
@@ -113,8 +113,8 @@ def exports_page(slug: str, request: Request, hub: HubDep) -> Response:
 
 @router.get("/orgs/{slug}/apps/sftp-export/new", response_class=HTMLResponse)
 def new_page(slug: str, request: Request, hub: HubDep) -> Response:
-    caller = signed_in(request, hub)
-    return _page(request, caller, caller.org(hub, slug), None, hub=hub)
+    caller, org = org_page(request, hub, slug)
+    return _page(request, caller, org, None, hub=hub)
 
 
 @router.post("/orgs/{slug}/apps/sftp-export/new")
