@@ -295,14 +295,19 @@ def _sftp_commands(commands: Any, p: Parents) -> None:
     secret.add_argument("--public-key", type=Path, metavar="FILE")
     add_user.add_argument("--model", choices=list(MODELS), help="data model of the drops")
     test = sftp_sub.add_parser("test", help="test a connection to an SFTP server, step by step")
-    test.add_argument("--host", required=True)
-    test.add_argument("--port", type=int, default=22)
-    test.add_argument("--username", required=True)
-    cred = test.add_mutually_exclusive_group(required=True)
+    _server_arguments(test, path="folder to list (default: the login folder)")
+    _sftp_export_commands(sftp_sub, p)
+
+
+def _server_arguments(parser: argparse.ArgumentParser, *, path: str) -> None:
+    """A custom SFTP server and how to sign in to it (`path`: the help of its folder)."""
+    parser.add_argument("--host", required=True)
+    parser.add_argument("--port", type=int, default=22)
+    parser.add_argument("--username", required=True)
+    cred = parser.add_mutually_exclusive_group(required=True)
     cred.add_argument("--password")
     cred.add_argument("--key", type=Path, metavar="FILE", help="private key file")
-    test.add_argument("--path", default="", help="folder to list (default: the login folder)")
-    _sftp_export_commands(sftp_sub, p)
+    parser.add_argument("--path", default="", help=path)
 
 
 def _sftp_export_commands(sftp_sub: Any, p: Parents) -> None:
@@ -313,13 +318,7 @@ def _sftp_export_commands(sftp_sub: Any, p: Parents) -> None:
     add = sub.add_parser(
         "add", parents=[p.data, p.org, p.fmt], help="an application's server to deliver to"
     )
-    add.add_argument("--host", required=True)
-    add.add_argument("--port", type=int, default=22)
-    add.add_argument("--username", required=True)
-    cred = add.add_mutually_exclusive_group(required=True)
-    cred.add_argument("--password")
-    cred.add_argument("--key", type=Path, metavar="FILE", help="private key file")
-    add.add_argument("--path", default="", help="folder on the server (default: the login folder)")
+    _server_arguments(add, path="folder on the server (default: the login folder)")
     add.add_argument("--name", default="", help="a name for people (default: user@host)")
     add.add_argument("--delta", action="store_true", help="bulk first, then deltas")
     add.add_argument("--zip", action="store_true", help="one oneroster.zip instead of loose files")
